@@ -1,0 +1,160 @@
+/**
+ * The one place where Homeostat's Poseidon layouts are defined (DESIGN section 3). Circuits
+ * (circuits/lib/hashing.circom) and contracts (contracts/PoseidonHasher.sol) mirror these exactly and are
+ * tested against the same vectors. Browser-safe: pure TypeScript over poseidon-lite (circomlib constants).
+ *
+ * Layouts
+ *  - position leaf      = Poseidon3(assetIndex, amount, salt)
+ *  - Merkle node        = Poseidon2(left, right)
+ *  - liability leaf     = Poseidon3(userIdHash, balance, salt), with sum = balance
+ *  - sum-tree node      = Poseidon4(l.hash, l.sum, r.hash, r.sum), with sum = l.sum + r.sum
+ *  - list hash          = acc0 = length; acc_{i+1} = Poseidon8(acc_i, chunk_i[0..6]); result = last acc.
+ *                         Chunks of LIST_RATE = 7 elements, the last one padded with zeros. Poseidon8 is the
+ *                         widest Poseidon the circomlibjs EVM generator emits, so the contract can mirror it.
+ *  - policy hash        = listHash(policyFields(policy))  (field order: see `policyFields`)
+ *  - prices hash        = listHash([timestamp, unitPrice[0], ..., unitPrice[A-1]])
+ *  - user id hash       = listHash([byteLength, chunk_0, ...]) over the UTF-8 bytes of the NFC-normalised,
+ *                         trimmed id, packed big-endian into 31-byte chunks (each chunk < 2^248 < p).
+ */
+import { poseidon2, poseidon3, poseidon4, poseidon8 } from "poseidon-lite";
+import { toField } from "./field.ts";
+
+/** Elements absorbed per Poseidon8 call by `listHash` (one input slot carries the accumulator). */
+export const LIST_RATE = 7;
+
+/** Hash of one position: `Poseidon(assetIndex, amount, salt)`. */
+export function positionLeaf(assetIndex: bigint, amount: bigint, salt: bigint): bigint {
+  return poseidon3([assetIndex, amount, salt]);
+}
+
+/** Inner node of the positions Merkle tree. */
+export function merkleNode(left: bigint, right: bigint): bigint {
+  return poseidon2([left, right]);
+}
+
+/** Hash of one liability leaf; its sum is the balance itself. */
+export function liabilityLeaf(userIdHash: bigint, balance: bigint, salt: bigint): bigint {
+  return poseidon3([userIdHash, balance, salt]);
+}
+
+/** A node of the liabilities Merkle sum tree. */
+export interface SumNode {
+  hash: bigint;
+  sum: bigint;
+}
+
+/** Parent of two sum-tree nodes: hash binds both children's hashes and sums. */
+export function sumNode(left: SumNode, right: SumNode): SumNode {
+  return { hash: poseidon4([left.hash, left.sum, right.hash, right.sum]), sum: left.sum + right.sum };
+}
+
+/** Chained Poseidon8 over a list of field elements (layout in the module header). */
+export function listHash(values: readonly bigint[]): bigint {
+  let acc = BigInt(values.length);
+  for (let start = 0; start < values.length; start += LIST_RATE) {
+    const chunk = values.slice(start, start + LIST_RATE);
+    while (chunk.length < LIST_RATE) chunk.push(0n);
+    acc = poseidon8([acc, ...chunk]);
+  }
+  return acc;
+}
+
+/** Root of a binary Poseidon Merkle tree over `leaves` (length must be a power of two). */
+export function merkleRoot(leaves: readonly bigint[]): bigint {
+  if (leaves.length === 0 || (leaves.length & (leaves.length - 1)) !== 0) {
+    throw new RangeError(`merkleRoot: leaf count ${leaves.length} is not a power of two`);
+  }
+  let level = [...leaves];
+  while (level.length > 1) {
+    const next: bigint[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(merkleNode(level[i]!, level[i + 1]!));
+    level = next;
+  }
+  return level[0]!;
+}
+
+/** The policy as the circuits and RiskPolicy see it: integers only, asset order fixed. */
+export interface PolicyFields {
+  chainId: bigint;
+  vault: bigint; // the vault address as an integer
+  liabilityAsset: bigint;
+  minCoverageBps: bigint;
+  minLiquidityBps: bigint;
+  capBps: readonly bigint[]; // [A]
+  haircutBps: readonly bigint[]; // [A]
+  liquid: readonly bigint[]; // [A], 0 or 1
+  shockBps: readonly (readonly bigint[])[]; // [K][A]
+}
+
+/**
+ * The ordered field list hashed into the policy hash:
+ * `[chainId, vault, A, K, liabilityAsset, minCoverageBps, minLiquidityBps, capBps[0..A), haircutBps[0..A),
+ *   liquid[0..A), shockBps[0][0..A), ..., shockBps[K-1][0..A)]` (length 7 + 3A + K*A).
+ */
+export function policyFieldList(p: PolicyFields): bigint[] {
+  const assetCount = p.capBps.length;
+  if (p.haircutBps.length !== assetCount || p.liquid.length !== assetCount) {
+    throw new RangeError("policy: capBps, haircutBps and liquid must have one entry per asset");
+  }
+  for (const [s, row] of p.shockBps.entries()) {
+    if (row.length !== assetCount) throw new RangeError(`policy: shockBps[${s}] must have ${assetCount} entries`);
+  }
+  return [
+    p.chainId,
+    p.vault,
+    BigInt(assetCount),
+    BigInt(p.shockBps.length),
+    p.liabilityAsset,
+    p.minCoverageBps,
+    p.minLiquidityBps,
+    ...p.capBps,
+    ...p.haircutBps,
+    ...p.liquid,
+    ...p.shockBps.flat(),
+  ];
+}
+
+/** Policy hash: `listHash(policyFieldList(p))`. */
+export function policyHash(p: PolicyFields): bigint {
+  return listHash(policyFieldList(p));
+}
+
+/** A price snapshot: its time (unix seconds) and each asset's unit price (USD per base unit x 10^36). */
+export interface PriceFields {
+  timestamp: bigint;
+  unitPrices: readonly bigint[]; // [A]
+}
+
+/** The ordered field list of a price snapshot: `[timestamp, unitPrice[0..A)]`. */
+export function priceFieldList(p: PriceFields): bigint[] {
+  return [p.timestamp, ...p.unitPrices];
+}
+
+/** Prices hash: `listHash(priceFieldList(p))`. */
+export function pricesHash(p: PriceFields): bigint {
+  return listHash(priceFieldList(p));
+}
+
+/** Canonical encoding of a user id: NFC-normalised, trimmed, UTF-8. */
+export function canonicalUserId(id: string): Uint8Array {
+  return new TextEncoder().encode(id.normalize("NFC").trim());
+}
+
+/** Hash of a user id: `listHash([byteLength, 31-byte big-endian chunks...])`. Hides the id itself. */
+export function userIdHash(id: string): bigint {
+  const bytes = canonicalUserId(id);
+  if (bytes.length === 0) throw new RangeError("user id: empty after trimming");
+  const chunks: bigint[] = [BigInt(bytes.length)];
+  for (let i = 0; i < bytes.length; i += 31) {
+    let v = 0n;
+    for (const b of bytes.subarray(i, i + 31)) v = (v << 8n) | BigInt(b);
+    chunks.push(v);
+  }
+  return listHash(chunks);
+}
+
+/** Parses an address (0x + 40 hex) into the integer form used in the policy hash. */
+export function addressToField(address: string, field = "address"): bigint {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new RangeError(`${field}: ${JSON.stringify(address)} is not a 20-byte hex address`);
+  return toField(address, field);
+}

@@ -1,0 +1,40 @@
+/**
+ * Domain types shared by the prover, the circuits' witness builders, the contracts glue and the keeper.
+ * All values are exact integers (DESIGN section 2). Browser-safe.
+ */
+export type { PolicyFields, PriceFields, SumNode } from "./hash.ts";
+
+/** One committed position: a slot of the positions tree. */
+export interface Position {
+  assetIndex: bigint;
+  /** Token base units, < 2^96. */
+  amount: bigint;
+  /** Random field element, kept private. */
+  salt: bigint;
+}
+
+/** The two children of the liabilities root; their sums add up to the (private) liabilities total. */
+export interface LiabilitiesOpening {
+  leftHash: bigint;
+  leftSum: bigint;
+  rightHash: bigint;
+  rightSum: bigint;
+}
+
+/** A swap the vault may make: sell `amountIn` of `assetIn` for at least `minAmountOut` of `assetOut`. */
+export interface RebalanceAction {
+  assetIn: bigint;
+  amountIn: bigint;
+  assetOut: bigint;
+  minAmountOut: bigint;
+}
+
+/** Circuit instance sizes. */
+export interface InstanceSize {
+  /** Position slots (power of two). */
+  N: number;
+  /** Assets. */
+  A: number;
+  /** Stress scenarios. */
+  K: number;
+}

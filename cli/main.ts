@@ -11,6 +11,15 @@ type CommandModule = { register(program: Command): void };
 /** Subcommand modules, loaded lazily so `homeostat --help` stays fast. Order = order in --help. */
 const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import("./commands/setup.ts"),
+  () => import("./commands/check.ts"),
+  () => import("./commands/prove.ts"),
+  () => import("./commands/verify.ts"),
+  () => import("./commands/deploy.ts"),
+  () => import("./commands/snapshot.ts"),
+  () => import("./commands/publish.ts"),
+  () => import("./commands/rebalance.ts"),
+  () => import("./commands/ceremony.ts"),
+  () => import("./commands/serve.ts"),
 ];
 
 async function stopCurves(): Promise<void> {

@@ -78,3 +78,24 @@ template MerkleRootOf(depth) {
     }
     root <== level[0];
 }
+
+// The positions commitment (DESIGN section 3): leaf[i] = PositionLeaf(assetIndex[i], amount[i], salt[i])
+// and root = MerkleRootOf(log2 N)(leaf). N must be a power of two (unused slots are padding leaves).
+// Only hashing happens here: the caller range-checks amounts and asset indexes.
+template PositionsTree(N) {
+    var depth = 0;
+    while ((1 << depth) < N) {
+        depth++;
+    }
+    assert(N >= 2);
+    assert((1 << depth) == N);
+    signal input assetIndex[N];
+    signal input amount[N];
+    signal input salt[N];
+    signal output leaf[N];
+    signal output root;
+    for (var i = 0; i < N; i++) {
+        leaf[i] <== PositionLeaf()(assetIndex[i], amount[i], salt[i]);
+    }
+    root <== MerkleRootOf(depth)(leaf);
+}

@@ -9,7 +9,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync, mkdtempSync, 
 import path from "node:path";
 import { promisify } from "node:util";
 import { UserError } from "../errors.ts";
-import { PROJECT_ROOT, instanceDir, type InstanceSpec } from "./instances.ts";
+import { BUILD_DIR, PROJECT_ROOT, instanceDir, type InstanceSpec } from "./instances.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -20,9 +20,9 @@ export interface CompiledCircuit {
   sym: string;
 }
 
-/** The generated `main` file of an instance. */
-export function mainSource(name: string, spec: InstanceSpec): string {
-  const depth = instanceDir(name).split("/").length;
+/** The generated `main` file of an instance (its include path depends on the build folder's depth). */
+export function mainSource(name: string, spec: InstanceSpec, buildDir: string = BUILD_DIR): string {
+  const depth = instanceDir(name, buildDir).split("/").length;
   const include = `${"../".repeat(depth)}circuits/${spec.file}.circom`;
   const pubs = spec.pubs.length ? ` {public [${spec.pubs.join(", ")}]}` : "";
   return [
@@ -35,25 +35,31 @@ export function mainSource(name: string, spec: InstanceSpec): string {
 }
 
 /** Artifact paths of a compiled instance (relative to the project root). */
-export function compiledPaths(name: string): CompiledCircuit {
-  const dir = instanceDir(name);
+export function compiledPaths(name: string, buildDir: string = BUILD_DIR): CompiledCircuit {
+  const dir = instanceDir(name, buildDir);
   return { r1cs: `${dir}/${name}.r1cs`, wasm: `${dir}/${name}.wasm`, sym: `${dir}/${name}.sym` };
 }
 
-/** Compiles `name` into build/circuits/NAME/{NAME.r1cs, NAME.wasm, NAME.sym}. */
-export async function compileInstance(name: string, spec: InstanceSpec): Promise<CompiledCircuit> {
-  const dir = instanceDir(name);
+/**
+ * Compiles `name` into build/circuits/NAME/{NAME.r1cs, NAME.wasm, NAME.sym, NAME.circom}. `buildDir`
+ * (project-relative, default BUILD_DIR) lets the setup pipeline compile into a staging folder.
+ */
+export async function compileInstance(name: string, spec: InstanceSpec, buildDir: string = BUILD_DIR): Promise<CompiledCircuit> {
+  const dir = instanceDir(name, buildDir);
   mkdirSync(path.join(PROJECT_ROOT, dir), { recursive: true });
   const tmpAbs = mkdtempSync(path.join(PROJECT_ROOT, dir, ".compile-"));
   const tmp = path.relative(PROJECT_ROOT, tmpAbs);
   try {
     // The main file sits in the instance folder so its relative include depth is fixed.
     const mainRel = `${tmp}/${name}.circom`;
-    const source = mainSource(name, spec).replace(`include "`, `include "../`);
+    const source = mainSource(name, spec, buildDir).replace(`include "`, `include "../`);
     writeFileSync(path.join(PROJECT_ROOT, mainRel), source);
     const cli = "node_modules/circom2/cli.js";
     try {
-      await execFileAsync(process.execPath, [cli, mainRel, "--r1cs", "--wasm", "--sym", "-o", tmp, "-l", "node_modules"], {
+      // --O2 (full linear simplification): circom's default --O1 keeps every linear constraint (circomlib
+      // Poseidon's mixing layers alone would double the count), which puts the standard S1/S2 instances
+      // over the 2^16 ptau. --O2 only substitutes linear constraints away; the system stays equivalent.
+      await execFileAsync(process.execPath, [cli, mainRel, "--r1cs", "--wasm", "--sym", "--O2", "-o", tmp, "-l", "node_modules"], {
         cwd: PROJECT_ROOT,
         maxBuffer: 64 * 1024 * 1024,
       });
@@ -63,12 +69,12 @@ export async function compileInstance(name: string, spec: InstanceSpec): Promise
       const line = detail.split("\n").find((l) => /error/i.test(l)) ?? detail.split("\n")[0] ?? "";
       throw new UserError(`circom failed: ${line}`, { where: `circuits/${spec.file}.circom`, cause: e });
     }
-    const out = compiledPaths(name);
+    const out = compiledPaths(name, buildDir);
     copyFileSync(path.join(PROJECT_ROOT, `${tmp}/${name}_js/${name}.wasm`), path.join(PROJECT_ROOT, `${tmp}/${name}.wasm.tmp`));
     renameSync(path.join(PROJECT_ROOT, `${tmp}/${name}.r1cs`), path.join(PROJECT_ROOT, out.r1cs));
     renameSync(path.join(PROJECT_ROOT, `${tmp}/${name}.sym`), path.join(PROJECT_ROOT, out.sym));
     renameSync(path.join(PROJECT_ROOT, `${tmp}/${name}.wasm.tmp`), path.join(PROJECT_ROOT, out.wasm));
-    writeFileSync(path.join(PROJECT_ROOT, dir, `${name}.circom`), mainSource(name, spec));
+    writeFileSync(path.join(PROJECT_ROOT, dir, `${name}.circom`), mainSource(name, spec, buildDir));
     return out;
   } finally {
     if (existsSync(tmpAbs)) rmSync(tmpAbs, { recursive: true, force: true });

@@ -9,9 +9,27 @@ import { UserError } from "../errors.ts";
 
 /** Project root (the folder holding package.json); circom2 must run from here with relative paths. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const CIRCUITS_JSON = "circuits/circuits.json";
-/** Where generated circuit artifacts go (gitignored), relative to the project root. */
-export const BUILD_DIR = "build/circuits";
+
+/**
+ * A project-relative folder taken from an environment variable (relative values are read from the
+ * current directory). circom2 only sees files under the project root, so anything outside is refused.
+ */
+function projectPathFromEnv(variable: string, fallback: string): string {
+  const value = process.env[variable];
+  if (!value) return fallback;
+  const rel = path.relative(PROJECT_ROOT, path.resolve(value)).split(path.sep).join("/");
+  if (rel === "" || rel.startsWith("../") || rel === ".." || path.isAbsolute(rel)) {
+    throw new UserError(`must name a path inside the project (${PROJECT_ROOT}), got "${value}"`, { where: variable });
+  }
+  return rel;
+}
+
+/** The instances file, relative to the project root (`HOMEOSTAT_CIRCUITS` overrides it, e.g. in tests). */
+export const CIRCUITS_JSON = projectPathFromEnv("HOMEOSTAT_CIRCUITS", "circuits/circuits.json");
+/** Where generated circuit artifacts go (gitignored), relative to the project root (`HOMEOSTAT_BUILD_DIR`). */
+export const BUILD_DIR = projectPathFromEnv("HOMEOSTAT_BUILD_DIR", "build/circuits");
+/** Where generated Solidity verifiers go (gitignored, compiled by Hardhat) (`HOMEOSTAT_VERIFIER_DIR`). */
+export const VERIFIER_DIR = projectPathFromEnv("HOMEOSTAT_VERIFIER_DIR", "contracts/generated");
 
 export interface InstanceSpec {
   /** Template file under circuits/, without the .circom extension. */
@@ -26,15 +44,43 @@ export interface InstanceSpec {
 
 export type InstanceTable = Record<string, InstanceSpec>;
 
-/** Reads circuits/circuits.json. */
-export function loadInstances(root = PROJECT_ROOT): InstanceTable {
-  const file = path.join(root, CIRCUITS_JSON);
+/** Instance names become file and contract names, so they stay lowercase kebab-case. */
+const INSTANCE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/** Reads and checks circuits/circuits.json (or `file`, relative to `root`); a malformed entry names its field. */
+export function loadInstances(root = PROJECT_ROOT, file: string = CIRCUITS_JSON): InstanceTable {
+  let table: unknown;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as InstanceTable;
+    table = JSON.parse(readFileSync(path.join(root, file), "utf8"));
   } catch (e) {
-    throw new UserError(`cannot read the circuit instances: ${(e as Error).message}`, { where: CIRCUITS_JSON });
+    throw new UserError(`cannot read the circuit instances: ${(e as Error).message}`, { where: file });
   }
+  if (typeof table !== "object" || table === null || Array.isArray(table)) {
+    throw new UserError("expected an object mapping instance names to {file, template, params, pubs, group}", { where: file });
+  }
+  for (const [name, spec] of Object.entries(table as Record<string, unknown>)) {
+    const where = `${file}: ${name}`;
+    if (!INSTANCE_NAME.test(name)) throw new UserError("instance names are lowercase kebab-case (a-z, 0-9, -)", { where });
+    const s = spec as Partial<Record<keyof InstanceSpec, unknown>>;
+    const isName = (v: unknown) => typeof v === "string" && /^[A-Za-z0-9_][A-Za-z0-9_/.-]*$/.test(v) && !v.includes("..");
+    if (typeof s !== "object" || s === null) throw new UserError("expected {file, template, params, pubs, group}", { where });
+    if (!isName(s.file)) throw new UserError(`.file must be a path under circuits/ without .circom, got ${JSON.stringify(s.file)}`, { where });
+    if (typeof s.template !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.template)) {
+      throw new UserError(`.template must be a template name, got ${JSON.stringify(s.template)}`, { where });
+    }
+    if (!Array.isArray(s.params) || !s.params.every((p) => Number.isSafeInteger(p))) {
+      throw new UserError(`.params must be a list of integers, got ${JSON.stringify(s.params)}`, { where });
+    }
+    if (!Array.isArray(s.pubs) || !s.pubs.every((p) => typeof p === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) {
+      throw new UserError(`.pubs must be a list of signal names, got ${JSON.stringify(s.pubs)}`, { where });
+    }
+    if (typeof s.group !== "string" || s.group === "") throw new UserError(`.group must be a non-empty string`, { where });
+  }
+  return table as InstanceTable;
 }
+
+/** Group whose instances are compile-only (test circuits): `setup` compiles them but makes no keys. */
+export const DEV_GROUP = "dev";
 
 /** Resolves an instance name or a group name into instance names; unknown names are refused. */
 export function selectInstances(table: InstanceTable, nameOrGroup: string): string[] {
@@ -50,7 +96,7 @@ export function selectInstances(table: InstanceTable, nameOrGroup: string): stri
   return members;
 }
 
-/** Build folder of one instance, relative to the project root. */
-export function instanceDir(name: string): string {
-  return `${BUILD_DIR}/${name}`;
+/** Build folder of one instance, relative to the project root (`buildDir` defaults to BUILD_DIR). */
+export function instanceDir(name: string, buildDir: string = BUILD_DIR): string {
+  return `${buildDir}/${name}`;
 }

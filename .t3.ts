@@ -1,0 +1,17 @@
+import { readLiabilities } from "./prover/liabilities/reader.ts";
+import { createTreeHasher } from "./prover/liabilities/hasher.ts";
+import { randomSalts } from "./prover/liabilities/tree.ts";
+const t = await readLiabilities("/tmp/synth.csv", { decimals: 6 });
+const h = createTreeHasher({ threads: 1 });
+const n = 65536;
+const cpu = (f: () => void, label: string) => { const c0 = process.cpuUsage(); f(); const c = process.cpuUsage(c0); console.log(label, ((c.user + c.system) / n).toFixed(1), "us/user"); };
+let ids: Uint8Array[] = [];
+cpu(() => { for (let i = 0; i < n; i++) ids.push(t.idAt(i)); }, "idAt");
+let idh = new Uint8Array(0);
+cpu(() => { idh = h.userIdHashes(ids); }, "userIdHashes");
+let salts = new Uint8Array(0);
+cpu(() => { salts = randomSalts(n); }, "salts");
+const out = new Uint8Array(48 * n);
+cpu(() => h.leaves(idh, t.balances, salts, n, out), "leaves");
+const o2 = new Uint8Array(48 * n / 2);
+cpu(() => h.sumLevel(out, n / 2, o2), "sumLevel (per parent x2)");

@@ -1,0 +1,414 @@
+/**
+ * Deploys a whole Homeostat stack onto any ethers signer (Hardhat's in-process network in tests, a JSON-RPC
+ * node from the CLI): the Poseidon hashers and PoseidonHasher, the instance's two Groth16 verifiers, the
+ * TimelockController that governs, RiskPolicy, PriceSnapshots, SolvencyRegistry, TreasuryVault, and the
+ * local world they act in: test tokens, Chainlink MockV3Aggregator feeds, and a real Uniswap V2 factory +
+ * router (Uniswap's own compiled artifacts) with a pool per asset pair, seeded at the oracle prices.
+ *
+ * Deploy order and bootstrap (documented in RiskPolicy.sol too): the vault's address is hashed into the
+ * policy, but the vault needs the policy, snapshots and registry first. The deployer therefore precomputes
+ * the vault's CREATE address from its nonce, deploys RiskPolicy and SolvencyRegistry with it, deploys the
+ * vault and checks that the address matches. The deployer holds governance of RiskPolicy and the vault only
+ * during the bootstrap (initial policy, venue allow-list), then grants it to the timelock and renounces it;
+ * PriceSnapshots and SolvencyRegistry are governed by the timelock from their constructor on.
+ */
+import { Contract, getAddress, getCreateAddress, MaxUint256, type ContractRunner, type Signer } from "ethers";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { writeFileAtomic } from "../prover/atomic-write.ts";
+import { UserError } from "../prover/errors.ts";
+import { PROJECT_ROOT } from "../prover/setup/instances.ts";
+import { factoryOf, loadArtifact, uniswapArtifact, type Artifact } from "./artifacts.ts";
+import type { OnchainPolicy } from "./policy.ts";
+import { deployPoseidon, type PoseidonDeployment } from "./poseidon.ts";
+
+/** Circuit instance groups a deployment can be made for. */
+export const INSTANCES = ["test", "standard"] as const;
+export type InstanceName = (typeof INSTANCES)[number];
+
+/** Circuit sizes of an instance. */
+export interface InstanceSizes {
+  N: number;
+  A: number;
+  K: number;
+}
+
+/** The sizes of `solvency-<instance>` in circuits/circuits.json (`params: [N, A, K]`). */
+export function instanceSizes(instance: InstanceName): InstanceSizes {
+  const table = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "circuits", "circuits.json"), "utf8")) as Record<string, { params: number[] }>;
+  const params = table[`solvency-${instance}`]?.params;
+  if (!params || params.length < 3) throw new UserError(`circuits/circuits.json has no solvency-${instance} instance`, { where: "--instance" });
+  return { N: params[0]!, A: params[1]!, K: params[2]! };
+}
+
+/** Contract names of an instance's verifiers (as prover/setup/verifier.ts names them). */
+export function verifierNames(instance: InstanceName): { solvency: string; rebalance: string } {
+  const cap = instance[0]!.toUpperCase() + instance.slice(1);
+  return { solvency: `Solvency${cap}Verifier`, rebalance: `Rebalance${cap}Verifier` };
+}
+
+/** One asset of a local deployment: the token and feed to create, and its rules in the initial policy. */
+export interface LocalAsset {
+  symbol: string;
+  name: string;
+  decimals: number;
+  feedDecimals: number;
+  /** The feed's initial answer (USD with `feedDecimals` decimals). */
+  answer: bigint;
+  capBps: number;
+  haircutBps: number;
+  liquid: boolean;
+  maxAge: number;
+  minAnswer: bigint;
+  maxAnswer: bigint;
+  /** Base units minted to the vault at deployment. */
+  vaultHolding: bigint;
+}
+
+/** Everything a local deployment is made from. */
+export interface DeployConfig {
+  instance: InstanceName;
+  assets: LocalAsset[];
+  /** K scenarios, each a price drop per asset (bps, asset order). */
+  scenarios: { name: string; shockBps: number[] }[];
+  liabilityAsset: number;
+  minCoverageBps: number;
+  minLiquidityBps: number;
+  maxSnapshotAge: number;
+  /** TimelockController minimum delay, seconds. */
+  timelockDelay: number;
+  /** USD depth of each side of each Uniswap pool. */
+  poolUsd: bigint;
+}
+
+const usd = (dollars: number, feedDecimals = 8) => BigInt(dollars) * 10n ** BigInt(feedDecimals);
+const units = (amount: number, decimals: number) => BigInt(amount) * 10n ** BigInt(decimals);
+
+/** Stablecoin feeds: 24 h heartbeat plus an hour; volatile assets: 1 h heartbeat plus five minutes. */
+function stable(symbol: string, name: string, decimals: number, holding: number, haircutBps: number): LocalAsset {
+  return {
+    symbol, name, decimals, feedDecimals: 8, answer: usd(1), capBps: 10_000, haircutBps, liquid: true,
+    maxAge: 25 * 3600, minAnswer: usd(1) / 2n, maxAnswer: usd(2), vaultHolding: units(holding, decimals),
+  };
+}
+function volatile(symbol: string, name: string, decimals: number, price: number, holding: number, capBps: number, haircutBps: number, liquid: boolean): LocalAsset {
+  return {
+    symbol, name, decimals, feedDecimals: 8, answer: usd(price), capBps, haircutBps, liquid,
+    maxAge: 3900, minAnswer: usd(price) / 100n, maxAnswer: usd(price) * 100n, vaultHolding: units(holding, decimals),
+  };
+}
+
+const ASSET_POOL: LocalAsset[] = [
+  stable("USDC", "USD Coin (test)", 6, 1_000_000, 0),
+  volatile("WETH", "Wrapped Ether (test)", 18, 3_000, 200, 5_000, 2_000, true),
+  volatile("WBTC", "Wrapped Bitcoin (test)", 8, 60_000, 5, 4_000, 2_500, false),
+  stable("DAI", "Dai Stablecoin (test)", 18, 500_000, 200),
+  volatile("LINK", "Chainlink (test)", 18, 15, 10_000, 2_000, 3_500, false),
+  volatile("UNI", "Uniswap (test)", 18, 8, 10_000, 2_000, 4_000, false),
+  volatile("AAVE", "Aave (test)", 18, 100, 1_000, 2_000, 3_500, false),
+  stable("USDT", "Tether USD (test)", 6, 200_000, 100),
+];
+
+/** Stress scenarios by name: price drop per symbol (bps). The liability asset (USDC) is never shocked. */
+const SCENARIO_POOL: { name: string; shocks: Record<string, number> }[] = [
+  { name: "crypto crash", shocks: { WETH: 4_000, WBTC: 4_000, LINK: 6_000, UNI: 6_000, AAVE: 6_000, DAI: 300, USDT: 300 } },
+  { name: "stablecoin depeg", shocks: { DAI: 2_000, USDT: 2_000, WETH: 1_000, WBTC: 1_000 } },
+  { name: "ether crash", shocks: { WETH: 6_000, LINK: 3_000, UNI: 3_000, AAVE: 3_000 } },
+  { name: "broad drawdown", shocks: { WETH: 3_000, WBTC: 3_000, LINK: 4_000, UNI: 4_000, AAVE: 4_000, DAI: 500, USDT: 500 } },
+];
+
+/** The default local deployment of an instance: the first A assets and K scenarios of the pools above. */
+export function defaultDeployConfig(instance: InstanceName): DeployConfig {
+  const { A, K } = instanceSizes(instance);
+  if (A > ASSET_POOL.length || K > SCENARIO_POOL.length) throw new Error(`no default config for A=${A}, K=${K}`);
+  const assets = ASSET_POOL.slice(0, A).map((a) => ({ ...a }));
+  return {
+    instance,
+    assets,
+    scenarios: SCENARIO_POOL.slice(0, K).map((s) => ({ name: s.name, shockBps: assets.map((a) => s.shocks[a.symbol] ?? 0) })),
+    liabilityAsset: 0,
+    minCoverageBps: 11_000,
+    minLiquidityBps: 2_000,
+    maxSnapshotAge: 3600,
+    timelockDelay: 3600,
+    poolUsd: 10_000_000n,
+  };
+}
+
+/** Addresses that hold the operational roles (default: the deployer for all). */
+export interface DeployRoles {
+  /** Proposer and executor of the timelock (the governance multisig in production). */
+  governor: string;
+  operator: string;
+  keeper: string;
+  guardian: string;
+  rebalancer: string;
+}
+
+/** The deployment file (`homeostat deploy --out`). */
+export interface Deployment {
+  format: "homeostat-deployment/1";
+  instance: InstanceName;
+  chainId: string;
+  /** JSON-RPC URL the stack was deployed through (absent for an in-process network). */
+  rpc?: string;
+  deployer: string;
+  createdAt: string;
+  sizes: InstanceSizes;
+  contracts: {
+    poseidon: PoseidonDeployment;
+    poseidonHasher: string;
+    solvencyVerifier: string;
+    rebalanceVerifier: string;
+    timelock: string;
+    riskPolicy: string;
+    priceSnapshots: string;
+    solvencyRegistry: string;
+    treasuryVault: string;
+    uniswapFactory: string;
+    uniswapRouter: string;
+    weth: string;
+  };
+  assets: { symbol: string; name: string; token: string; feed: string; decimals: number; feedDecimals: number }[];
+  scenarios: string[];
+  roles: DeployRoles;
+  timelockDelay: number;
+  policyHash: string;
+}
+
+/** Progress callback: one line per step. */
+export type DeployLog = (line: string) => void;
+
+async function deploy(artifact: Artifact, signer: Signer, args: unknown[] = []): Promise<Contract> {
+  const contract = await factoryOf(artifact, signer).deploy(...args);
+  await contract.waitForDeployment();
+  return contract as Contract;
+}
+
+async function send(promise: Promise<{ wait(): Promise<unknown> }>): Promise<void> {
+  await (await promise).wait();
+}
+
+/** The on-chain policy of a config, given the deployed tokens and feeds. */
+export function policyOfConfig(config: DeployConfig, tokens: readonly string[], feeds: readonly string[]): OnchainPolicy {
+  return {
+    assets: config.assets.map((a, i) => ({
+      token: tokens[i]!,
+      tokenDecimals: a.decimals,
+      capBps: a.capBps,
+      haircutBps: a.haircutBps,
+      liquid: a.liquid,
+      feed: feeds[i]!,
+      feedDecimals: a.feedDecimals,
+      maxAge: a.maxAge,
+      minAnswer: a.minAnswer,
+      maxAnswer: a.maxAnswer,
+    })),
+    shockBps: config.scenarios.map((s) => [...s.shockBps]),
+    liabilityAsset: config.liabilityAsset,
+    minCoverageBps: config.minCoverageBps,
+    minLiquidityBps: config.minLiquidityBps,
+    maxSnapshotAge: config.maxSnapshotAge,
+  };
+}
+
+/** Base units of `asset` worth `dollars` at its feed answer. */
+export function unitsForUsd(asset: Pick<LocalAsset, "decimals" | "feedDecimals" | "answer">, dollars: bigint): bigint {
+  return (dollars * 10n ** BigInt(asset.decimals + asset.feedDecimals)) / asset.answer;
+}
+
+/**
+ * Deploys the whole stack for `config` with `signer` and returns the deployment record. Local world only:
+ * tokens, feeds and Uniswap are created here (a real network would bring its own; see the module header).
+ */
+export async function deployStack(
+  signer: Signer,
+  config: DeployConfig,
+  options: { roles?: Partial<DeployRoles>; rpc?: string; log?: DeployLog } = {},
+): Promise<Deployment> {
+  const log = options.log ?? (() => {});
+  const provider = signer.provider;
+  if (!provider) throw new UserError("the deployer has no provider");
+  const deployer = getAddress(await signer.getAddress());
+  const roles: DeployRoles = {
+    governor: deployer, operator: deployer, keeper: deployer, guardian: deployer, rebalancer: deployer,
+    ...options.roles,
+  };
+  const sizes = instanceSizes(config.instance);
+  if (config.assets.length !== sizes.A || config.scenarios.length !== sizes.K) {
+    throw new UserError(`instance ${config.instance} takes ${sizes.A} assets and ${sizes.K} scenarios`, { where: "config" });
+  }
+  const chainId = (await provider.getNetwork()).chainId;
+  const names = verifierNames(config.instance);
+  // Load every artifact before the first transaction, so a missing build fails before anything is deployed.
+  const art = {
+    hasher: loadArtifact("PoseidonHasher"),
+    solvencyVerifier: loadArtifact(names.solvency),
+    rebalanceVerifier: loadArtifact(names.rebalance),
+    timelock: loadArtifact("HomeostatTimelock"),
+    policy: loadArtifact("RiskPolicy"),
+    snapshots: loadArtifact("PriceSnapshots"),
+    registry: loadArtifact("SolvencyRegistry"),
+    vault: loadArtifact("TreasuryVault"),
+    token: loadArtifact("TestToken"),
+    feed: loadArtifact("TestFeed"),
+    weth: uniswapArtifact("WETH9"),
+    factory: uniswapArtifact("UniswapV2Factory"),
+    router: uniswapArtifact("UniswapV2Router02"),
+  };
+
+  log("Poseidon hashers (2, 3, 4, 8 inputs), checked against poseidon-lite");
+  const poseidon = await deployPoseidon(signer);
+  const hasher = await deploy(art.hasher, signer, [poseidon.poseidon2, poseidon.poseidon3, poseidon.poseidon4, poseidon.poseidon8]);
+  log(`Groth16 verifiers ${names.solvency}, ${names.rebalance}`);
+  const solvencyVerifier = await deploy(art.solvencyVerifier, signer);
+  const rebalanceVerifier = await deploy(art.rebalanceVerifier, signer);
+
+  log(`test tokens and Chainlink mock feeds: ${config.assets.map((a) => a.symbol).join(", ")}`);
+  const tokens: Contract[] = [];
+  const feeds: Contract[] = [];
+  for (const a of config.assets) {
+    tokens.push(await deploy(art.token, signer, [a.name, a.symbol, a.decimals]));
+    feeds.push(await deploy(art.feed, signer, [a.feedDecimals, a.answer]));
+  }
+  const tokenAddresses = await Promise.all(tokens.map((t) => t.getAddress()));
+  const feedAddresses = await Promise.all(feeds.map((f) => f.getAddress()));
+
+  log(`timelock (delay ${config.timelockDelay} s)`);
+  const timelock = await deploy(art.timelock, signer, [config.timelockDelay, [roles.governor], [roles.governor], "0x0000000000000000000000000000000000000000"]);
+  const timelockAddress = await timelock.getAddress();
+
+  // The vault is the fourth contract from here: RiskPolicy, PriceSnapshots, SolvencyRegistry, TreasuryVault.
+  const nonce = await provider.getTransactionCount(deployer, "pending");
+  const predictedVault = getCreateAddress({ from: deployer, nonce: nonce + 3 });
+  log("RiskPolicy, PriceSnapshots, SolvencyRegistry, TreasuryVault");
+  const riskPolicy = await deploy(art.policy, signer, [await hasher.getAddress(), sizes.A, sizes.K, predictedVault, deployer, roles.guardian]);
+  const snapshots = await deploy(art.snapshots, signer, [await riskPolicy.getAddress(), await hasher.getAddress(), timelockAddress, roles.keeper]);
+  const registry = await deploy(art.registry, signer, [
+    await riskPolicy.getAddress(), await snapshots.getAddress(), await solvencyVerifier.getAddress(), predictedVault, timelockAddress, roles.operator,
+  ]);
+  const vault = await deploy(art.vault, signer, [
+    await riskPolicy.getAddress(), await snapshots.getAddress(), await registry.getAddress(), await rebalanceVerifier.getAddress(),
+    deployer, roles.guardian, roles.rebalancer,
+  ]);
+  const vaultAddress = await vault.getAddress();
+  if (vaultAddress !== predictedVault) {
+    throw new UserError(`the vault landed at ${vaultAddress}, not at the precomputed ${predictedVault} (another transaction from the deployer interleaved); redeploy`);
+  }
+
+  log("Uniswap V2 (WETH9, factory, router02) from Uniswap's compiled artifacts");
+  const weth = await deploy(art.weth, signer);
+  const factory = await deploy(art.factory, signer, [deployer]);
+  const router = await deploy(art.router, signer, [await factory.getAddress(), await weth.getAddress()]);
+  const routerAddress = await router.getAddress();
+
+  log(`pools for every pair, $${config.poolUsd} per side at the oracle prices; vault holdings`);
+  const perToken = config.assets.map((a) => unitsForUsd(a, config.poolUsd) * BigInt(config.assets.length - 1));
+  for (const [i, token] of tokens.entries()) {
+    await send(token.getFunction("mint")(deployer, perToken[i]!));
+    await send(token.getFunction("approve")(routerAddress, MaxUint256));
+    const holding = config.assets[i]!.vaultHolding;
+    if (holding > 0n) await send(token.getFunction("mint")(vaultAddress, holding));
+  }
+  const latest = await provider.getBlock("latest");
+  const deadline = BigInt(latest!.timestamp) + 3600n;
+  for (let i = 0; i < tokens.length; i++) {
+    for (let j = i + 1; j < tokens.length; j++) {
+      const a = unitsForUsd(config.assets[i]!, config.poolUsd);
+      const b = unitsForUsd(config.assets[j]!, config.poolUsd);
+      await send(router.getFunction("addLiquidity")(tokenAddresses[i], tokenAddresses[j], a, b, a, b, deployer, deadline));
+    }
+  }
+
+  log("initial policy, venue allow-list, governance handed to the timelock");
+  await send(riskPolicy.getFunction("setPolicy")(policyOfConfig(config, tokenAddresses, feedAddresses)));
+  await send(vault.getFunction("allowVenue")(routerAddress));
+  const admin = "0x0000000000000000000000000000000000000000000000000000000000000000";
+  for (const c of [riskPolicy, vault]) {
+    await send(c.getFunction("grantRole")(admin, timelockAddress));
+    await send(c.getFunction("renounceRole")(admin, deployer));
+  }
+  const policyHash = (await riskPolicy.getFunction("policyHash").staticCall()) as bigint;
+
+  return {
+    format: "homeostat-deployment/1",
+    instance: config.instance,
+    chainId: chainId.toString(),
+    ...(options.rpc ? { rpc: options.rpc } : {}),
+    deployer,
+    createdAt: new Date().toISOString(),
+    sizes,
+    contracts: {
+      poseidon,
+      poseidonHasher: await hasher.getAddress(),
+      solvencyVerifier: await solvencyVerifier.getAddress(),
+      rebalanceVerifier: await rebalanceVerifier.getAddress(),
+      timelock: timelockAddress,
+      riskPolicy: await riskPolicy.getAddress(),
+      priceSnapshots: await snapshots.getAddress(),
+      solvencyRegistry: await registry.getAddress(),
+      treasuryVault: vaultAddress,
+      uniswapFactory: await factory.getAddress(),
+      uniswapRouter: routerAddress,
+      weth: await weth.getAddress(),
+    },
+    assets: config.assets.map((a, i) => ({
+      symbol: a.symbol, name: a.name, token: tokenAddresses[i]!, feed: feedAddresses[i]!, decimals: a.decimals, feedDecimals: a.feedDecimals,
+    })),
+    scenarios: config.scenarios.map((s) => s.name),
+    roles,
+    timelockDelay: config.timelockDelay,
+    policyHash: policyHash.toString(),
+  };
+}
+
+/** Writes a deployment file atomically. */
+export function writeDeployment(file: string, deployment: Deployment): void {
+  writeFileAtomic(file, `${JSON.stringify(deployment, null, 2)}\n`);
+}
+
+/** Reads and sanity-checks a deployment file. */
+export function readDeployment(file: string): Deployment {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UserError(`cannot read the deployment: ${(e as Error).message}`, { where: file });
+  }
+  const d = json as Partial<Deployment>;
+  if (d.format !== "homeostat-deployment/1") throw new UserError('not a deployment file (format is not "homeostat-deployment/1")', { where: file });
+  if (!d.contracts || !d.instance || !d.chainId || !Array.isArray(d.assets)) throw new UserError("incomplete deployment file", { where: file });
+  return d as Deployment;
+}
+
+/** The deployed contracts as ethers Contracts on `runner`. */
+export interface Stack {
+  hasher: Contract;
+  riskPolicy: Contract;
+  priceSnapshots: Contract;
+  solvencyRegistry: Contract;
+  treasuryVault: Contract;
+  timelock: Contract;
+  router: Contract;
+  factory: Contract;
+  tokens: Contract[];
+  feeds: Contract[];
+}
+
+/** Attaches to a deployment's contracts. */
+export function attachStack(deployment: Deployment, runner: ContractRunner): Stack {
+  const at = (address: string, artifact: Artifact) => new Contract(address, artifact.abi, runner);
+  const c = deployment.contracts;
+  return {
+    hasher: at(c.poseidonHasher, loadArtifact("PoseidonHasher")),
+    riskPolicy: at(c.riskPolicy, loadArtifact("RiskPolicy")),
+    priceSnapshots: at(c.priceSnapshots, loadArtifact("PriceSnapshots")),
+    solvencyRegistry: at(c.solvencyRegistry, loadArtifact("SolvencyRegistry")),
+    treasuryVault: at(c.treasuryVault, loadArtifact("TreasuryVault")),
+    timelock: at(c.timelock, loadArtifact("HomeostatTimelock")),
+    router: at(c.uniswapRouter, uniswapArtifact("UniswapV2Router02")),
+    factory: at(c.uniswapFactory, uniswapArtifact("UniswapV2Factory")),
+    tokens: deployment.assets.map((a) => at(a.token, loadArtifact("TestToken"))),
+    feeds: deployment.assets.map((a) => at(a.feed, loadArtifact("TestFeed"))),
+  };
+}

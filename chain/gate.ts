@@ -1,0 +1,183 @@
+/**
+ * The contract-facing operations of Homeostat, shared by the CLI, the tests and the gas benchmark: take a
+ * price snapshot, read it back, publish a liabilities root and an S1 attestation, submit an S2 rebalance,
+ * and run a governance call through the timelock. Proof bundles map onto contract arguments here, by the
+ * public signal names of verifier/signals.ts (never by the bundle's key order).
+ */
+import { AbiCoder, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from "ethers";
+import { UserError } from "../prover/errors.ts";
+import { PUBLIC_SIGNALS, type Statement } from "../verifier/signals.ts";
+import type { Stack } from "./deploy.ts";
+
+/** A stored price snapshot, with the unit prices from its event. */
+export interface SnapshotInfo {
+  id: bigint;
+  pricesHash: bigint;
+  timestamp: bigint;
+  /** USD value of one base unit x 10^36, in policy asset order. */
+  unitPrices: bigint[];
+}
+
+/** The swap of an S2 proof (TreasuryVault.Action). */
+export interface ActionArgs {
+  assetIn: bigint;
+  amountIn: bigint;
+  assetOut: bigint;
+  minAmountOut: bigint;
+}
+
+/** The state an S2 proof is bound to (TreasuryVault.Transition). */
+export interface TransitionArgs {
+  oldRoot: bigint;
+  newRoot: bigint;
+  liabilitiesRoot: bigint;
+  policyHash: bigint;
+  pricesHash: bigint;
+}
+
+/** The parts of a proof bundle the contracts take. */
+export interface BundleLike {
+  statement: string;
+  instance: string;
+  packedProof: readonly string[];
+  publicSignals: Readonly<Record<string, string>>;
+}
+
+async function mined(tx: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("transaction was dropped");
+  return receipt;
+}
+
+function eventArgs(contract: Contract, receipt: ContractTransactionReceipt, name: string): Record<string, unknown> | undefined {
+  for (const log of receipt.logs as Log[]) {
+    if (log.address.toLowerCase() !== String(contract.target).toLowerCase()) continue;
+    const parsed = contract.interface.parseLog(log);
+    if (parsed?.name === name) return parsed.args.toObject();
+  }
+  return undefined;
+}
+
+function snapshotFromEvent(args: Record<string, unknown>): SnapshotInfo {
+  return {
+    id: args["id"] as bigint,
+    pricesHash: args["pricesHash"] as bigint,
+    timestamp: args["timestamp"] as bigint,
+    unitPrices: [...(args["unitPrices"] as bigint[])],
+  };
+}
+
+/** Takes a snapshot (keeper role) and returns it with its unit prices. */
+export async function takeSnapshot(stack: Stack): Promise<SnapshotInfo> {
+  const receipt = await mined(stack.priceSnapshots.getFunction("takeSnapshot")());
+  const args = eventArgs(stack.priceSnapshots, receipt, "SnapshotTaken");
+  if (args) return snapshotFromEvent(args);
+  // Same block, same answers: the existing snapshot was returned.
+  const latest = await latestSnapshot(stack);
+  if (!latest) throw new Error("takeSnapshot emitted no snapshot");
+  return latest;
+}
+
+/** The snapshot with this id (from its event), or undefined. */
+export async function snapshotById(stack: Stack, id: bigint): Promise<SnapshotInfo | undefined> {
+  const filter = stack.priceSnapshots.filters["SnapshotTaken"]!(id);
+  const logs = await stack.priceSnapshots.queryFilter(filter, 0, "latest");
+  const last = logs.at(-1);
+  if (!last || !("args" in last)) return undefined;
+  return snapshotFromEvent(last.args.toObject());
+}
+
+/** The latest snapshot, or undefined before the first. */
+export async function latestSnapshot(stack: Stack): Promise<SnapshotInfo | undefined> {
+  const id = (await stack.priceSnapshots.getFunction("latestId").staticCall()) as bigint;
+  return id === 0n ? undefined : snapshotById(stack, id);
+}
+
+/** Publishes a liabilities root (operator role). */
+export async function publishLiabilitiesRoot(stack: Stack, root: bigint): Promise<ContractTransactionReceipt> {
+  return mined(stack.solvencyRegistry.getFunction("publishLiabilitiesRoot")(root));
+}
+
+/** The public signals of a bundle as integers, in the circuit's declaration order. */
+export function orderedSignals(bundle: BundleLike, statement: Statement): bigint[] {
+  if (bundle.statement !== statement) {
+    throw new UserError(`this is a ${bundle.statement} bundle; a ${statement} bundle is needed`, { where: "statement" });
+  }
+  return PUBLIC_SIGNALS[statement].map((name) => {
+    const v = bundle.publicSignals[name];
+    if (v === undefined || !/^\d+$/.test(v)) throw new UserError("missing or malformed", { where: `publicSignals.${name}` });
+    return BigInt(v);
+  });
+}
+
+/** The packed proof of a bundle as eight integers. */
+export function packedProofOf(bundle: BundleLike): bigint[] {
+  if (bundle.packedProof.length !== 8 || bundle.packedProof.some((x) => !/^\d+$/.test(x))) {
+    throw new UserError("expected eight decimal integers", { where: "packedProof" });
+  }
+  return bundle.packedProof.map(BigInt);
+}
+
+/** Publishes an S1 attestation: signals [positionsRoot, liabilitiesRoot, policyHash, pricesHash]. */
+export async function publishAttestation(stack: Stack, signals: readonly bigint[], proof: readonly bigint[]): Promise<ContractTransactionReceipt> {
+  return mined(stack.solvencyRegistry.getFunction("publishAttestation")([...signals], [...proof]));
+}
+
+/** Splits S2 public signals (declaration order) into the vault's Transition and Action. */
+export function rebalanceArgs(signals: readonly bigint[]): { transition: TransitionArgs; action: ActionArgs } {
+  const [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, assetIn, amountIn, assetOut, minAmountOut] = signals as bigint[];
+  return {
+    transition: { oldRoot: oldRoot!, newRoot: newRoot!, liabilitiesRoot: liabilitiesRoot!, policyHash: policyHash!, pricesHash: pricesHash! },
+    action: { assetIn: assetIn!, amountIn: amountIn!, assetOut: assetOut!, minAmountOut: minAmountOut! },
+  };
+}
+
+/** Result of a rebalance: the receipt and what the venue paid. */
+export interface RebalanceResult {
+  receipt: ContractTransactionReceipt;
+  amountOut: bigint;
+}
+
+/** Submits a proven rebalance through `router` (rebalancer role). */
+export async function submitRebalance(
+  stack: Stack,
+  args: { router: string; action: ActionArgs; transition: TransitionArgs; proof: readonly bigint[]; deadline: bigint },
+): Promise<RebalanceResult> {
+  const receipt = await mined(
+    stack.treasuryVault.getFunction("rebalance")(args.router, args.action, args.transition, [...args.proof], args.deadline),
+  );
+  const event = eventArgs(stack.treasuryVault, receipt, "Rebalanced");
+  return { receipt, amountOut: (event?.["amountOut"] as bigint | undefined) ?? 0n };
+}
+
+/** Moves a local chain's clock forward (evm_increaseTime + evm_mine). */
+export async function advanceTime(stack: Stack, seconds: number): Promise<void> {
+  const provider = stack.timelock.runner?.provider as { send?(method: string, params: unknown[]): Promise<unknown> } | undefined;
+  if (!provider?.send) throw new Error("advanceTime needs a JSON-RPC provider");
+  await provider.send("evm_increaseTime", [seconds]);
+  await provider.send("evm_mine", []);
+}
+
+/** Salt of a timelock operation: distinct per call so the same call can be scheduled again later. */
+function operationSalt(): string {
+  return AbiCoder.defaultAbiCoder().encode(["uint256"], [BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000))]);
+}
+
+/**
+ * Runs `data` on `target` through the timelock: schedule, wait the delay (`wait` is called with the
+ * delay in seconds, e.g. `advanceTime` on a local chain), execute. Caller must be proposer and executor.
+ */
+export async function governanceCall(
+  stack: Stack,
+  target: string,
+  data: string,
+  wait: (seconds: number) => Promise<void>,
+): Promise<ContractTransactionReceipt> {
+  const timelock = stack.timelock;
+  const delay = (await timelock.getFunction("getMinDelay").staticCall()) as bigint;
+  const zero = `0x${"00".repeat(32)}`;
+  const salt = operationSalt();
+  await mined(timelock.getFunction("schedule")(target, 0n, data, zero, salt, delay));
+  await wait(Number(delay));
+  return mined(timelock.getFunction("execute")(target, 0n, data, zero, salt));
+}

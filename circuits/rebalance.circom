@@ -1,0 +1,134 @@
+pragma circom 2.1.0;
+// S2, rebalance transition (DESIGN section 5; signal names fixed in docs/ARCHITECTURE.md).
+include "./lib/treasury.circom";
+
+// Rebalance(N, A, K): a swap moves the treasury from oldRoot to newRoot, and the new state respects
+// the policy.
+// Public (in this order): oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, and the action
+// assetIn, amountIn, assetOut, minAmountOut.
+// Private: the NEW positions (assetIndex, amount, salt); oldLeaf[N], the old leaf hashes; the old
+// contents of the two touched slots (slotIn: oldAmountIn, oldSaltIn; slotOut: oldAssetOut, oldAmountOut,
+// oldSaltOut); the policy fields, prices and liabilities children as in Solvency.
+// Proves:
+//  - oldLeaf opens oldRoot; the new positions open newRoot;
+//  - slotIn != slotOut, both < N; every other slot's leaf is unchanged;
+//  - old slotIn held (assetIn, oldAmountIn); new slotIn holds (assetIn, oldAmountIn - amountIn) with
+//    0 < amountIn <= oldAmountIn (all amounts < 2^96, so a wrapped difference has no witness);
+//  - old slotOut held (assetOut, oldAmountOut), or was empty (oldAmountOut == 0, any old asset);
+//    new slotOut holds (assetOut, oldAmountOut + minAmountOut);
+//  - assetIn != assetOut;
+//  - the new state passes every Solvency check (TreasuryState).
+// Touched slots may take fresh salts, so the new root reveals nothing about the old salts.
+// The verifier (the vault) must check oldRoot == its current root (this makes replay impossible),
+// the policy/prices/liabilities signals as for Solvency, and swap with amountOutMin = minAmountOut.
+template Rebalance(N, A, K) {
+    signal input oldRoot;
+    signal input newRoot;
+    signal input liabilitiesRoot;
+    signal input policyHash;
+    signal input pricesHash;
+    signal input assetIn;
+    signal input amountIn;
+    signal input assetOut;
+    signal input minAmountOut;
+
+    signal input assetIndex[N];
+    signal input amount[N];
+    signal input salt[N];
+    signal input oldLeaf[N];
+
+    signal input slotIn;
+    signal input oldAmountIn;
+    signal input oldSaltIn;
+    signal input slotOut;
+    signal input oldAssetOut;
+    signal input oldAmountOut;
+    signal input oldSaltOut;
+
+    signal input chainId;
+    signal input vault;
+    signal input liabilityAsset;
+    signal input minCoverageBps;
+    signal input minLiquidityBps;
+    signal input capBps[A];
+    signal input haircutBps[A];
+    signal input liquid[A];
+    signal input shockBps[K][A];
+
+    signal input priceTimestamp;
+    signal input unitPrice[A];
+
+    signal input liabLeftHash;
+    signal input liabLeftSum;
+    signal input liabRightHash;
+    signal input liabRightSum;
+
+    // The new state: opens newRoot and passes every solvency check.
+    component state = TreasuryState(N, A, K);
+    state.liabilitiesRoot <== liabilitiesRoot;
+    state.policyHash <== policyHash;
+    state.pricesHash <== pricesHash;
+    state.assetIndex <== assetIndex;
+    state.amount <== amount;
+    state.salt <== salt;
+    state.chainId <== chainId;
+    state.vault <== vault;
+    state.liabilityAsset <== liabilityAsset;
+    state.minCoverageBps <== minCoverageBps;
+    state.minLiquidityBps <== minLiquidityBps;
+    state.capBps <== capBps;
+    state.haircutBps <== haircutBps;
+    state.liquid <== liquid;
+    state.shockBps <== shockBps;
+    state.priceTimestamp <== priceTimestamp;
+    state.unitPrice <== unitPrice;
+    state.liabLeftHash <== liabLeftHash;
+    state.liabLeftSum <== liabLeftSum;
+    state.liabRightHash <== liabRightHash;
+    state.liabRightSum <== liabRightSum;
+    newRoot === state.root;
+
+    // The old state: its leaf hashes open oldRoot (PositionsTree already asserted N is a power of two).
+    signal computedOldRoot <== MerkleRootOf(log2Ceil(N))(oldLeaf);
+    oldRoot === computedOldRoot;
+
+    // The action. amountIn in [1, 2^96); minAmountOut in [0, 2^96). The old amounts of the touched
+    // slots are range-checked too, so the two updates below are plain integer arithmetic.
+    RangeCheck(96)(amountIn);
+    AssertNonZero()(amountIn);
+    RangeCheck(96)(minAmountOut);
+    RangeCheck(96)(oldAmountIn);
+    RangeCheck(96)(oldAmountOut);
+    AssertNonZero()(assetIn - assetOut);
+
+    // The touched slots: both < N (OneHot) and distinct, so 1 - isIn[i] - isOut[i] is a bit.
+    signal isIn[N] <== OneHot(N)(slotIn);
+    signal isOut[N] <== OneHot(N)(slotOut);
+    AssertNonZero()(slotIn - slotOut);
+
+    // Every untouched slot keeps its leaf exactly (asset, amount and salt).
+    for (var i = 0; i < N; i++) {
+        (oldLeaf[i] - state.leaf[i]) * (1 - isIn[i] - isOut[i]) === 0;
+    }
+
+    // slotIn: the old leaf held assetIn; the new leaf holds the same asset, amountIn less. The new
+    // amount is range-checked (< 2^96) by TreasuryState, so oldAmountIn < amountIn has no witness.
+    signal oldLeafIn <== Select(N)(isIn, oldLeaf);
+    signal computedOldLeafIn <== PositionLeaf()(assetIn, oldAmountIn, oldSaltIn);
+    oldLeafIn === computedOldLeafIn;
+    signal newAssetIn <== Select(N)(isIn, assetIndex);
+    newAssetIn === assetIn;
+    signal newAmountIn <== Select(N)(isIn, amount);
+    newAmountIn === oldAmountIn - amountIn;
+
+    // slotOut: the old leaf held assetOut, or nothing (an empty slot may change asset); the new leaf
+    // holds assetOut with minAmountOut more. The new asset index is < A by TreasuryState.
+    signal oldLeafOut <== Select(N)(isOut, oldLeaf);
+    signal computedOldLeafOut <== PositionLeaf()(oldAssetOut, oldAmountOut, oldSaltOut);
+    oldLeafOut === computedOldLeafOut;
+    (oldAssetOut - assetOut) * oldAmountOut === 0;
+    signal newAssetOut <== Select(N)(isOut, assetIndex);
+    newAssetOut === assetOut;
+    signal newAmountOut <== Select(N)(isOut, amount);
+    newAmountOut === oldAmountOut + minAmountOut;
+}

@@ -1,0 +1,174 @@
+/**
+ * `homeostat prove solvency|rebalance`: evaluate, refuse with the health report if a bound fails, else
+ * prove with snarkjs and write the proof bundle atomically to --out. Progress goes to stderr; the result
+ * (a summary, or JSON with --json) to stdout. The private state (salts) is kept in
+ * `.homeostat/state.json` next to the treasury unless --state says otherwise.
+ */
+import type { Command } from "commander";
+import { writeBundle } from "../../prover/bundle.ts";
+import { formatReport, reportToJson } from "../../prover/report.ts";
+import { PolicyViolationError, proveRebalance, proveSolvency, type ProveResult, type ProveStage } from "../../prover/prove.ts";
+import { defaultStatePath, loadState } from "../../prover/state.ts";
+import { UserError } from "../../prover/errors.ts";
+import { addTreasuryOptions, loadInputs, resolveTreasuryPaths, type TreasuryFlags } from "../treasury-inputs.ts";
+import { EXIT_POLICY_FAILS } from "./check.ts";
+
+interface ProveFlags extends TreasuryFlags {
+  out: string;
+  state?: string;
+  instance?: string;
+  freshSalts?: boolean;
+  json?: boolean;
+}
+
+interface RebalanceFlags extends ProveFlags {
+  sell: string;
+  amount: string;
+  buy: string;
+  minOut: string;
+}
+
+const STAGE_LABEL: Record<ProveStage, string> = {
+  evaluate: "evaluating the policy",
+  witness: "computing the witness",
+  prove: "computing the Groth16 proof",
+  check: "checking the public signals",
+};
+
+/** Prints each stage on stderr with the time the previous one took; on a terminal a live clock too. */
+function stagePrinter(quiet: boolean): { onStage: (stage: ProveStage) => void; done: () => void } {
+  const stream = process.stderr;
+  const live = !quiet && stream.isTTY === true;
+  let current: { label: string; start: number } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const finish = () => {
+    if (!current) return;
+    if (timer) clearInterval(timer);
+    if (live) stream.write("\r\x1b[2K");
+    if (!quiet) stream.write(`homeostat prove: ${current.label}: ${((performance.now() - current.start) / 1000).toFixed(2)} s\n`);
+    current = undefined;
+  };
+  return {
+    onStage(stage) {
+      finish();
+      current = { label: STAGE_LABEL[stage], start: performance.now() };
+      if (live) {
+        const c = current;
+        const draw = () => stream.write(`\r\x1b[2Khomeostat prove: ${c.label}… ${((performance.now() - c.start) / 1000).toFixed(1)} s`);
+        draw();
+        timer = setInterval(draw, 250);
+        timer.unref();
+      }
+    },
+    done: finish,
+  };
+}
+
+/** Shared flags of both subcommands. */
+function addProveOptions(command: Command): Command {
+  return addTreasuryOptions(command)
+    .requiredOption("--out <file>", "where to write the proof bundle (JSON; written only when the proof is complete)")
+    .option("--state <file>", "private state file holding the salts (default: .homeostat/state.json next to the treasury file)")
+    .option("--instance <name|group>", "circuit instance or group (test, standard); default: the smallest that fits the policy")
+    .option("--fresh-salts", "commit with fresh salts instead of reopening the stored commitment of the same positions")
+    .option("--json", "print the result as JSON on stdout; no progress on stderr");
+}
+
+/** Runs a prove function with progress, the violation report and the bundle write. */
+async function run(flags: ProveFlags, statement: "solvency" | "rebalance", prove: (common: Parameters<typeof proveSolvency>[0]) => Promise<ProveResult>): Promise<void> {
+  const paths = resolveTreasuryPaths(flags);
+  const state = loadState(flags.state ?? defaultStatePath(paths.treasury));
+  const { treasury, liabilities } = loadInputs(paths, state);
+  const printer = stagePrinter(flags.json === true);
+  let result: ProveResult;
+  try {
+    result = await prove({
+      treasury,
+      liabilities,
+      state,
+      ...(flags.instance ? { instance: flags.instance } : {}),
+      freshSalts: flags.freshSalts === true,
+      onStage: printer.onStage,
+    });
+  } catch (e) {
+    printer.done();
+    if (e instanceof PolicyViolationError) {
+      if (flags.json) process.stdout.write(`${JSON.stringify({ ok: false, error: e.message, report: reportToJson(e.report) }, null, 2)}\n`);
+      else process.stderr.write(`${formatReport(e.report, { title: statement === "rebalance" ? "After the swap" : (treasury.name ?? "Treasury health") })}\n\n`);
+      throw new UserError(e.message, { exitCode: EXIT_POLICY_FAILS });
+    }
+    throw e;
+  }
+  printer.done();
+  writeBundle(flags.out, result.bundle);
+  const summary = {
+    ok: true,
+    out: flags.out,
+    statement,
+    instance: result.bundle.instance,
+    publicSignals: result.bundle.publicSignals,
+    reusedCommitment: result.reusedCommitment,
+    state: state.file,
+    timings: { witnessMs: Math.round(result.timings.witnessMs), proveMs: Math.round(result.timings.proveMs), totalMs: Math.round(result.timings.totalMs) },
+  };
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `${statement} proof (${result.bundle.instance}) written to ${flags.out}`,
+    statement === "rebalance"
+      ? `  old root ${result.oldRoot}\n  new root ${result.root}`
+      : `  positions root ${result.root}`,
+    `  witness ${(result.timings.witnessMs / 1000).toFixed(2)} s, proof ${(result.timings.proveMs / 1000).toFixed(2)} s`,
+  ];
+  if (!result.reusedCommitment) lines.push(`  note: committed with fresh salts (stored in ${state.file}; keep it secret and backed up)`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** Registers `prove solvency` and `prove rebalance` on the program. */
+export function register(program: Command): void {
+  const prove = program
+    .command("prove")
+    .description("prove solvency (S1) or a rebalance (S2) in zero knowledge and write a proof bundle")
+    .addHelpText("after", "\nSubcommands: `prove solvency --help`, `prove rebalance --help`.");
+
+  addProveOptions(prove.command("solvency").description("S1: the committed positions satisfy the policy at these prices and cover the liabilities"))
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Evaluates the policy first; if a bound fails, prints the health report and refuses (exit 3) without proving.",
+        "Reopens the stored commitment of the same positions (same positions root) unless --fresh-salts.",
+        "",
+        "Example:",
+        "  homeostat prove solvency --dir examples/small --out attestation.json",
+      ].join("\n"),
+    )
+    .action((flags: ProveFlags) => run(flags, "solvency", (common) => proveSolvency(common)));
+
+  addProveOptions(
+    prove
+      .command("rebalance")
+      .description("S2: swapping --amount of --sell for at least --min-out of --buy moves the committed positions to a new root that satisfies the policy")
+      .requiredOption("--sell <symbol>", "asset sold")
+      .requiredOption("--amount <decimal>", "amount sold, in token units (e.g. 12.5)")
+      .requiredOption("--buy <symbol>", "asset bought")
+      .requiredOption("--min-out <decimal>", "minimum amount received, in token units (the swap's slippage bound)"),
+  )
+    .addHelpText(
+      "after",
+      [
+        "",
+        "The treasury file describes the positions BEFORE the swap. One position of --sell gives up --amount; the",
+        "largest position of --buy (or an empty slot) receives --min-out. The positions after the swap must satisfy",
+        "every bound, or nothing is proven (exit 3). The new commitment becomes the state's current one.",
+        "",
+        "Example:",
+        "  homeostat prove rebalance --dir examples/meridian --sell WETH --amount 500 --buy USDC --min-out 1690000 --out swap.json",
+      ].join("\n"),
+    )
+    .action((flags: RebalanceFlags) =>
+      run(flags, "rebalance", (common) => proveRebalance({ ...common, request: { sell: flags.sell, amount: flags.amount, buy: flags.buy, minOut: flags.minOut } })),
+    );
+}

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+// Refusals shared by SolvencyRegistry and TreasuryVault: a proof's public signals must match the state
+// stored on chain before the proof itself is checked.
+
+/// @notice The proof was made for another policy than the current one.
+error PolicyMismatch(uint256 current, uint256 claimed);
+/// @notice The proof was made for another liabilities root than the current one.
+error LiabilitiesMismatch(uint256 current, uint256 claimed);
+/// @notice The transition starts from another positions root than the current one (e.g. a replay).
+error OldRootMismatch(uint256 current, uint256 claimed);
+/// @notice The Groth16 verifier rejected the proof.
+error InvalidProof();
+/// @notice No policy is set yet.
+error PolicyNotSet();

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {PoseidonHasher, PolicyFields} from "./PoseidonHasher.sol";
+
+/// @title RiskPolicy
+/// @notice Stores the treasury's risk policy (DESIGN section 4) and its Poseidon hash, which every proof
+/// is bound to. The hash covers the chain id and the vault address, so a proof is bound to one deployment.
+/// @dev Roles. Governance (`GOVERNANCE_ROLE`, which is `DEFAULT_ADMIN_ROLE`) is an OpenZeppelin
+/// `TimelockController` in deployments: any policy may be set, after the timelock's delay. The
+/// `RISK_GUARDIAN_ROLE` may only tighten (`tighten`), applied at once: fast in danger, slow in greed.
+/// Deployment order: the vault's address is part of the hash but the vault needs this contract, so the
+/// deployer passes the vault's precomputed CREATE address (chain/deploy.ts checks it after deploying).
+contract RiskPolicy is AccessControl {
+    /// @notice Governance: sets any policy and the sequencer feed. The timelock in deployments.
+    bytes32 public constant GOVERNANCE_ROLE = DEFAULT_ADMIN_ROLE;
+    /// @notice May apply a strictly tighter policy at once.
+    bytes32 public constant RISK_GUARDIAN_ROLE = keccak256("RISK_GUARDIAN_ROLE");
+    /// @notice 100% in basis points.
+    uint256 public constant BPS = 10_000;
+
+    /// @notice One asset: its token, its Chainlink-style feed with that feed's own freshness and answer
+    /// bounds, and its risk parameters. Packed into three storage slots.
+    struct AssetRules {
+        address token;
+        uint8 tokenDecimals;
+        uint16 capBps;
+        uint16 haircutBps;
+        bool liquid;
+        address feed;
+        uint8 feedDecimals;
+        /// Maximum age of the feed's answer in seconds (its heartbeat plus a margin).
+        uint32 maxAge;
+        /// Answers outside [minAnswer, maxAnswer] mean the feed is broken (e.g. pinned at its floor).
+        int128 minAnswer;
+        int128 maxAnswer;
+    }
+
+    /// @notice A whole policy, as governance sets it.
+    struct Policy {
+        /// Exactly `assetCount` entries; index = the asset index the circuits use.
+        AssetRules[] assets;
+        /// `scenarioCount` rows of `assetCount` price drops in bps.
+        uint16[][] shockBps;
+        uint8 liabilityAsset;
+        uint16 minCoverageBps;
+        uint16 minLiquidityBps;
+        /// Oldest snapshot (seconds) a rebalance may act on. Not hashed: enforced by the vault.
+        uint32 maxSnapshotAge;
+    }
+
+    /// @notice Number of assets and stress scenarios: the circuit instance's A and K.
+    uint256 public immutable assetCount;
+    uint256 public immutable scenarioCount;
+    /// @notice Computes the policy hash exactly as prover/hash.ts.
+    PoseidonHasher public immutable hasher;
+    /// @notice The vault whose proofs this policy binds (hashed).
+    address public immutable vault;
+
+    mapping(uint256 asset => AssetRules) private _assets;
+    mapping(uint256 scenario => mapping(uint256 asset => uint16)) private _shockBps;
+    /// @notice Index of the asset liabilities are denominated in.
+    uint8 public liabilityAsset;
+    /// @notice Haircut-adjusted assets must be at least this share of liabilities.
+    uint16 public minCoverageBps;
+    /// @notice Liquid assets must be at least this share of liabilities.
+    uint16 public minLiquidityBps;
+    /// @notice Oldest snapshot (seconds) a rebalance may act on.
+    uint32 public maxSnapshotAge;
+    /// @notice Incremented on every change; 0 while no policy is set.
+    uint64 public version;
+    /// @notice Poseidon hash of the current policy; 0 while no policy is set.
+    uint256 public policyHash;
+    /// @notice Optional L2 sequencer uptime feed (0 = none) and the grace period after it comes back up.
+    address public sequencerUptimeFeed;
+    uint32 public sequencerGracePeriod;
+
+    /// @notice The policy's shape does not match this deployment's assets and scenarios.
+    error PolicyShapeMismatch(uint256 expectedAssets, uint256 expectedScenarios);
+    /// @notice An asset's rules are unusable (`reason` says which rule).
+    error InvalidAssetRules(uint256 asset, string reason);
+    /// @notice A policy-wide value is out of range.
+    error InvalidPolicyValue(string field);
+    /// @notice A guardian's policy is looser than the current one in `field` (of asset/scenario `index`).
+    error NotTightening(string field, uint256 index);
+    /// @notice No policy has been set yet.
+    error PolicyNotSet();
+    /// @notice An asset index is not below `assetCount`.
+    error UnknownAsset(uint256 asset);
+    /// @notice A constructor argument is zero or out of range.
+    error InvalidConfiguration();
+
+    /// @notice Governance set a policy.
+    event PolicySet(uint64 indexed version, uint256 policyHash, address indexed by);
+    /// @notice A guardian applied a tighter policy.
+    event PolicyTightened(uint64 indexed version, uint256 policyHash, address indexed guardian);
+    /// @notice Governance set (or removed, feed = 0) the L2 sequencer uptime feed.
+    event SequencerUptimeFeedSet(address indexed feed, uint32 gracePeriod);
+
+    /// @param hasher_ The PoseidonHasher.
+    /// @param assetCount_ A of the circuit instance.
+    /// @param scenarioCount_ K of the circuit instance.
+    /// @param vault_ The vault's address (precomputed when the vault is deployed after this contract).
+    /// @param governance Receives GOVERNANCE_ROLE (admin of every role).
+    /// @param guardian Receives RISK_GUARDIAN_ROLE (zero for none).
+    constructor(
+        PoseidonHasher hasher_,
+        uint256 assetCount_,
+        uint256 scenarioCount_,
+        address vault_,
+        address governance,
+        address guardian
+    ) {
+        if (assetCount_ == 0 || assetCount_ > 255 || scenarioCount_ == 0 || vault_ == address(0)) {
+            revert InvalidConfiguration();
+        }
+        if (address(hasher_) == address(0) || governance == address(0)) revert InvalidConfiguration();
+        hasher = hasher_;
+        assetCount = assetCount_;
+        scenarioCount = scenarioCount_;
+        vault = vault_;
+        _grantRole(GOVERNANCE_ROLE, governance);
+        if (guardian != address(0)) _grantRole(RISK_GUARDIAN_ROLE, guardian);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Changes
+
+    /// @notice Replaces the whole policy. Governance only (the timelock in deployments).
+    /// @param p The new policy; validated in full.
+    function setPolicy(Policy calldata p) external onlyRole(GOVERNANCE_ROLE) {
+        _validate(p);
+        _store(p);
+        emit PolicySet(version, policyHash, msg.sender);
+    }
+
+    /// @notice Applies a policy that is at least as strict as the current one in every bound, at once.
+    /// Caps may only go down; haircuts, non-liability-asset shocks and minimums up; liquid may only
+    /// turn off; feed ages and snapshot age down; answer bounds narrower. Tokens, feeds, decimals, the
+    /// liability asset and the liability asset's shocks must not change (a higher shock on the liability
+    /// asset also shrinks the shocked liabilities, so it is not a tightening in general).
+    /// @param p The new policy.
+    function tighten(Policy calldata p) external onlyRole(RISK_GUARDIAN_ROLE) {
+        if (version == 0) revert PolicyNotSet();
+        _validate(p);
+        _requireTighter(p);
+        _store(p);
+        emit PolicyTightened(version, policyHash, msg.sender);
+    }
+
+    /// @notice Sets the L2 sequencer uptime feed (feed = 0 removes it). Governance only.
+    /// @param feed Chainlink L2 sequencer uptime feed: answer 0 = up, 1 = down; startedAt = last change.
+    /// @param gracePeriod Seconds after the sequencer comes back during which no snapshot is taken.
+    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external onlyRole(GOVERNANCE_ROLE) {
+        sequencerUptimeFeed = feed;
+        sequencerGracePeriod = gracePeriod;
+        emit SequencerUptimeFeedSet(feed, gracePeriod);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Reads
+
+    /// @notice The current policy.
+    function getPolicy() external view returns (Policy memory p) {
+        uint256 a = assetCount;
+        p.assets = new AssetRules[](a);
+        for (uint256 i = 0; i < a; ++i) p.assets[i] = _assets[i];
+        p.shockBps = new uint16[][](scenarioCount);
+        for (uint256 s = 0; s < scenarioCount; ++s) {
+            p.shockBps[s] = new uint16[](a);
+            for (uint256 i = 0; i < a; ++i) p.shockBps[s][i] = _shockBps[s][i];
+        }
+        p.liabilityAsset = liabilityAsset;
+        p.minCoverageBps = minCoverageBps;
+        p.minLiquidityBps = minLiquidityBps;
+        p.maxSnapshotAge = maxSnapshotAge;
+    }
+
+    /// @notice The rules of every asset, in index order (what PriceSnapshots reads).
+    function allAssetRules() external view returns (AssetRules[] memory rules) {
+        uint256 a = assetCount;
+        rules = new AssetRules[](a);
+        for (uint256 i = 0; i < a; ++i) rules[i] = _assets[i];
+    }
+
+    /// @notice The rules of one asset.
+    function assetRules(uint256 asset) external view returns (AssetRules memory) {
+        if (asset >= assetCount) revert UnknownAsset(asset);
+        return _assets[asset];
+    }
+
+    /// @notice The policy as the circuits hash it (chain id and vault included).
+    function policyFields() public view returns (PolicyFields memory f) {
+        uint256 a = assetCount;
+        f.chainId = block.chainid;
+        f.vault = uint256(uint160(vault));
+        f.liabilityAsset = liabilityAsset;
+        f.minCoverageBps = minCoverageBps;
+        f.minLiquidityBps = minLiquidityBps;
+        f.capBps = new uint256[](a);
+        f.haircutBps = new uint256[](a);
+        f.liquid = new uint256[](a);
+        for (uint256 i = 0; i < a; ++i) {
+            AssetRules storage r = _assets[i];
+            f.capBps[i] = r.capBps;
+            f.haircutBps[i] = r.haircutBps;
+            f.liquid[i] = r.liquid ? 1 : 0;
+        }
+        f.shockBps = new uint256[][](scenarioCount);
+        for (uint256 s = 0; s < scenarioCount; ++s) {
+            f.shockBps[s] = new uint256[](a);
+            for (uint256 i = 0; i < a; ++i) f.shockBps[s][i] = _shockBps[s][i];
+        }
+    }
+
+    /// @notice What a rebalance needs from the policy, in one call: the hash, the snapshot age limit and
+    /// the two tokens of the swap.
+    function swapContext(uint256 assetIn, uint256 assetOut)
+        external
+        view
+        returns (uint256 hash, uint32 snapshotMaxAge, address tokenIn, address tokenOut)
+    {
+        if (assetIn >= assetCount) revert UnknownAsset(assetIn);
+        if (assetOut >= assetCount) revert UnknownAsset(assetOut);
+        return (policyHash, maxSnapshotAge, _assets[assetIn].token, _assets[assetOut].token);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Internals
+
+    function _validate(Policy calldata p) private view {
+        uint256 a = assetCount;
+        if (p.assets.length != a || p.shockBps.length != scenarioCount) revert PolicyShapeMismatch(a, scenarioCount);
+        if (p.liabilityAsset >= a) revert InvalidPolicyValue("liabilityAsset");
+        if (p.maxSnapshotAge == 0) revert InvalidPolicyValue("maxSnapshotAge");
+        for (uint256 i = 0; i < a; ++i) {
+            AssetRules calldata r = p.assets[i];
+            if (r.token == address(0)) revert InvalidAssetRules(i, "token");
+            if (r.feed == address(0)) revert InvalidAssetRules(i, "feed");
+            if (r.capBps > BPS) revert InvalidAssetRules(i, "capBps");
+            if (r.haircutBps > BPS) revert InvalidAssetRules(i, "haircutBps");
+            if (r.maxAge == 0) revert InvalidAssetRules(i, "maxAge");
+            if (r.minAnswer <= 0 || r.minAnswer >= r.maxAnswer) revert InvalidAssetRules(i, "answer bounds");
+            if (uint256(r.tokenDecimals) + r.feedDecimals > 36) revert InvalidAssetRules(i, "decimals");
+            if (IERC20Metadata(r.token).decimals() != r.tokenDecimals) revert InvalidAssetRules(i, "tokenDecimals");
+            if (AggregatorV3Interface(r.feed).decimals() != r.feedDecimals) revert InvalidAssetRules(i, "feedDecimals");
+            for (uint256 j = 0; j < i; ++j) {
+                if (p.assets[j].token == r.token) revert InvalidAssetRules(i, "duplicate token");
+            }
+        }
+        for (uint256 s = 0; s < scenarioCount; ++s) {
+            if (p.shockBps[s].length != a) revert PolicyShapeMismatch(a, scenarioCount);
+            for (uint256 i = 0; i < a; ++i) {
+                if (p.shockBps[s][i] > BPS) revert InvalidPolicyValue("shockBps");
+            }
+        }
+    }
+
+    function _requireTighter(Policy calldata p) private view {
+        uint256 a = assetCount;
+        uint256 liab = liabilityAsset;
+        if (p.liabilityAsset != liab) revert NotTightening("liabilityAsset", 0);
+        if (p.minCoverageBps < minCoverageBps) revert NotTightening("minCoverageBps", 0);
+        if (p.minLiquidityBps < minLiquidityBps) revert NotTightening("minLiquidityBps", 0);
+        if (p.maxSnapshotAge > maxSnapshotAge) revert NotTightening("maxSnapshotAge", 0);
+        for (uint256 i = 0; i < a; ++i) {
+            AssetRules calldata r = p.assets[i];
+            AssetRules storage c = _assets[i];
+            if (r.token != c.token || r.feed != c.feed || r.tokenDecimals != c.tokenDecimals || r.feedDecimals != c.feedDecimals) {
+                revert NotTightening("asset identity", i);
+            }
+            if (r.capBps > c.capBps) revert NotTightening("capBps", i);
+            if (r.haircutBps < c.haircutBps) revert NotTightening("haircutBps", i);
+            if (r.liquid && !c.liquid) revert NotTightening("liquid", i);
+            if (r.maxAge > c.maxAge) revert NotTightening("maxAge", i);
+            if (r.minAnswer < c.minAnswer || r.maxAnswer > c.maxAnswer) revert NotTightening("answer bounds", i);
+        }
+        for (uint256 s = 0; s < scenarioCount; ++s) {
+            for (uint256 i = 0; i < a; ++i) {
+                uint16 current = _shockBps[s][i];
+                uint16 next = p.shockBps[s][i];
+                if (i == liab ? next != current : next < current) revert NotTightening("shockBps", s);
+            }
+        }
+    }
+
+    function _store(Policy calldata p) private {
+        uint256 a = assetCount;
+        for (uint256 i = 0; i < a; ++i) _assets[i] = p.assets[i];
+        for (uint256 s = 0; s < scenarioCount; ++s) {
+            for (uint256 i = 0; i < a; ++i) _shockBps[s][i] = p.shockBps[s][i];
+        }
+        liabilityAsset = p.liabilityAsset;
+        minCoverageBps = p.minCoverageBps;
+        minLiquidityBps = p.minLiquidityBps;
+        maxSnapshotAge = p.maxSnapshotAge;
+        version += 1;
+        policyHash = hasher.policyHash(policyFields());
+    }
+}

@@ -1,0 +1,116 @@
+/**
+ * Builds and writes proof bundles (`homeostat-bundle/1`, docs/ARCHITECTURE.md "Proof bundle"; schema in
+ * verifier/schema.ts): the snarkjs proof and its packed `uint256[8]` form, the named public signals, the
+ * policy and prices used (exact field lists and readable form), the action of a rebalance, the instance,
+ * the verification key's fingerprint and the time. Bundles are written atomically.
+ */
+import { policyFieldList, priceFieldList } from "./hash.ts";
+import { writeFileAtomic } from "./atomic-write.ts";
+import { UserError } from "./errors.ts";
+import { policyFields, priceFields, type PriceSnapshot, type RiskPolicy } from "./treasury.ts";
+import type { RebalanceAction } from "./types.ts";
+import { formatDecimal } from "./units.ts";
+import { vkeyHash } from "../verifier/canonical.ts";
+import { packProof } from "../verifier/packed-proof.ts";
+import { BUNDLE_FORMAT, bundleSchema, type BundleAction, type BundlePolicy, type BundlePrices, type Groth16Proof, type ProofBundle } from "../verifier/schema.ts";
+import { PUBLIC_SIGNALS, type Statement } from "../verifier/signals.ts";
+
+/** The readable and exact form of a policy, as a bundle carries it. */
+export function bundlePolicy(policy: RiskPolicy): BundlePolicy {
+  return {
+    fields: policyFieldList(policyFields(policy)).map(String),
+    chainId: policy.chainId.toString(),
+    vault: policy.vault,
+    liabilityAsset: policy.liabilityAsset,
+    minCoverageBps: policy.minCoverageBps.toString(),
+    minLiquidityBps: policy.minLiquidityBps.toString(),
+    assets: policy.assets.map((a) => ({
+      symbol: a.symbol,
+      decimals: a.decimals,
+      token: a.token,
+      feed: a.feed,
+      capBps: a.capBps.toString(),
+      haircutBps: a.haircutBps.toString(),
+      liquid: a.liquid,
+    })),
+    scenarios: policy.scenarios.map((s) => ({ name: s.name, shockBps: s.shockBps.map(String) })),
+  };
+}
+
+/** The readable and exact form of a price snapshot, as a bundle carries it. */
+export function bundlePrices(prices: PriceSnapshot, policy: RiskPolicy): BundlePrices {
+  return {
+    fields: priceFieldList(priceFields(prices)).map(String),
+    timestamp: prices.timestamp.toString(),
+    assets: prices.assets.map((p, i) => ({
+      symbol: p.symbol,
+      answer: p.answer.toString(),
+      feedDecimals: policy.assets[i]!.feedDecimals,
+      updatedAt: p.updatedAt.toString(),
+      unitPrice: p.unitPrice.toString(),
+    })),
+  };
+}
+
+/** The action of a rebalance bundle, as fields and in words. */
+export function bundleAction(action: RebalanceAction, policy: RiskPolicy): BundleAction {
+  const sold = policy.assets[Number(action.assetIn)]!;
+  const bought = policy.assets[Number(action.assetOut)]!;
+  return {
+    assetIn: action.assetIn.toString(),
+    amountIn: action.amountIn.toString(),
+    assetOut: action.assetOut.toString(),
+    minAmountOut: action.minAmountOut.toString(),
+    sell: sold.symbol,
+    amount: formatDecimal(action.amountIn, sold.decimals),
+    buy: bought.symbol,
+    minOut: formatDecimal(action.minAmountOut, bought.decimals),
+  };
+}
+
+/** Everything a bundle is made from. */
+export interface BundleParts {
+  statement: Statement;
+  instance: string;
+  vkey: unknown;
+  proof: Groth16Proof;
+  /** snarkjs's public signals: decimal strings in declaration order. */
+  publicSignals: readonly string[];
+  policy: RiskPolicy;
+  prices: PriceSnapshot;
+  action?: RebalanceAction;
+  createdAt?: Date;
+}
+
+/** Assembles a bundle and checks it against the bundle schema (a failure here is a bug, not user input). */
+export async function buildBundle(parts: BundleParts): Promise<ProofBundle> {
+  const names = PUBLIC_SIGNALS[parts.statement];
+  if (parts.publicSignals.length !== names.length) {
+    throw new Error(`buildBundle: ${parts.publicSignals.length} public signals for ${names.length} names`);
+  }
+  const bundle: ProofBundle = {
+    format: BUNDLE_FORMAT,
+    statement: parts.statement,
+    instance: parts.instance,
+    vkeyHash: await vkeyHash(parts.vkey),
+    proof: { pi_a: parts.proof.pi_a, pi_b: parts.proof.pi_b, pi_c: parts.proof.pi_c, protocol: "groth16", curve: "bn128" },
+    packedProof: packProof(parts.proof),
+    publicSignals: Object.fromEntries(names.map((n, i) => [n, parts.publicSignals[i]!])),
+    policy: bundlePolicy(parts.policy),
+    prices: bundlePrices(parts.prices, parts.policy),
+    ...(parts.action ? { action: bundleAction(parts.action, parts.policy) } : {}),
+    createdAt: (parts.createdAt ?? new Date()).toISOString(),
+  };
+  const checked = bundleSchema.safeParse(bundle);
+  if (!checked.success) throw new Error(`buildBundle: the bundle does not match its schema: ${checked.error.issues[0]?.message}`);
+  return bundle;
+}
+
+/** Writes a bundle atomically (pretty JSON); an unwritable target is a UserError naming it. */
+export function writeBundle(file: string, bundle: ProofBundle): void {
+  try {
+    writeFileAtomic(file, `${JSON.stringify(bundle, null, 2)}\n`);
+  } catch (e) {
+    throw new UserError(`cannot write the bundle (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { where: file, cause: e });
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * Proving S1 (solvency attestation) and S2 (rebalance transition). Each run: evaluate the policy on the
+ * state to be proven and refuse, with the health report, if any bound fails; open the positions commitment
+ * from the private state (reusing the salts of an already committed root); record the commitment(s) in the
+ * state file; build the witness input (prover/witness.ts); compute the witness and the Groth16 proof with
+ * snarkjs; check the proof's public signals against the ones computed in TypeScript; return the bundle.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { UserError } from "./errors.ts";
+import { AMOUNT_BITS } from "./field.ts";
+import { buildBundle } from "./bundle.ts";
+import { evaluateTreasury, type HealthReport } from "./evaluate.ts";
+import { summarizeFailures } from "./report.ts";
+import { PROJECT_ROOT, instanceDir, loadInstances } from "./setup/instances.ts";
+import { openCommitment, randomFieldElement, recordCommitment, saveState, type PrivateState } from "./state.ts";
+import { assetIndexOf, parseAssetAmount, policyFields, priceFields, type Liabilities, type Treasury } from "./treasury.ts";
+import type { InstanceSize, Position, RebalanceAction } from "./types.ts";
+import { applyAction, publicSignalList, rebalanceInput, rebalancePublicSignals, solvencyInput, solvencyPublicSignals } from "./witness.ts";
+import type { Groth16Proof, ProofBundle } from "../verifier/schema.ts";
+import type { Statement } from "../verifier/signals.ts";
+
+/** Refusal to prove a state that breaks the policy; carries the full health report. */
+export class PolicyViolationError extends UserError {
+  readonly report: HealthReport;
+
+  constructor(report: HealthReport, where: string, what: string) {
+    super(`${what} breaks the policy, nothing was proven: ${summarizeFailures(report)}`, { where });
+    this.name = "PolicyViolationError";
+    this.report = report;
+  }
+}
+
+/** Progress stages reported while proving (for a CLI's status line). */
+export type ProveStage = "evaluate" | "witness" | "prove" | "check";
+
+/** A circuit instance ready to prove with: its sizes and artifact paths. */
+export interface CircuitArtifacts {
+  instance: string;
+  size: InstanceSize;
+  wasm: string;
+  zkey: string;
+  vkeyFile: string;
+}
+
+/**
+ * Picks the instance of `statement` for this policy: the policy's asset count and scenario count must equal
+ * the instance's A and K, and its N must hold `positions`. `requested` may be an instance name or a group
+ * (`test`, `standard`). The smallest fitting N wins.
+ */
+export function resolveInstance(statement: Statement, assetCount: number, scenarioCount: number, positions: number, requested?: string): { instance: string; size: InstanceSize } {
+  const table = loadInstances();
+  const candidates = Object.entries(table)
+    .filter(([name]) => name.startsWith(`${statement}-`))
+    .filter(([name, spec]) => !requested || name === requested || spec.group === requested || name === `${statement}-${requested}`)
+    .map(([name, spec]) => ({ instance: name, size: { N: spec.params[0]!, A: spec.params[1]!, K: spec.params[2]! } }));
+  if (candidates.length === 0) {
+    throw new UserError(`no ${statement} instance named or grouped "${requested}" in circuits/circuits.json`, { where: "--instance", exitCode: 2 });
+  }
+  const fitting = candidates.filter((c) => c.size.A === assetCount && c.size.K === scenarioCount);
+  if (fitting.length === 0) {
+    const sizes = candidates.map((c) => `${c.instance} (A=${c.size.A}, K=${c.size.K})`).join(", ");
+    throw new UserError(`the policy has ${assetCount} assets and ${scenarioCount} scenarios; no ${statement} instance has that size: ${sizes}`, { where: "policy" });
+  }
+  const roomy = fitting.filter((c) => c.size.N >= positions).sort((a, b) => a.size.N - b.size.N);
+  if (roomy.length === 0) {
+    throw new UserError(`the treasury has ${positions} positions; the largest fitting instance ${fitting[0]!.instance} has ${Math.max(...fitting.map((c) => c.size.N))} slots (merge positions)`, { where: "treasury" });
+  }
+  return roomy[0]!;
+}
+
+/** The artifact paths of a set-up instance; missing artifacts are a UserError that says how to make them. */
+export function instanceArtifacts(instance: string, size: InstanceSize, buildDir?: string): CircuitArtifacts {
+  const dir = path.resolve(PROJECT_ROOT, buildDir ?? instanceDir(instance));
+  const artifacts: CircuitArtifacts = {
+    instance,
+    size,
+    wasm: path.join(dir, `${instance}.wasm`),
+    zkey: path.join(dir, `${instance}.zkey`),
+    vkeyFile: path.join(dir, `${instance}.vkey.json`),
+  };
+  for (const file of [artifacts.wasm, artifacts.zkey, artifacts.vkeyFile]) {
+    if (!existsSync(file)) {
+      throw new UserError(`instance ${instance} is not set up (${path.basename(file)} is missing): run \`homeostat setup --instance ${instance}\``, { where: instance });
+    }
+  }
+  return artifacts;
+}
+
+/** The result of one Groth16 run. */
+export interface Groth16Run {
+  proof: Groth16Proof;
+  publicSignals: string[];
+  witnessMs: number;
+  proveMs: number;
+}
+
+/** The snarkjs functions the prover calls (snarkjs ships no types); loaded lazily so the CLI starts fast. */
+interface SnarkjsProver {
+  wtns: { calculate(input: object, wasmFile: string, witness: { type: "mem" }): Promise<void> };
+  groth16: { prove(zkeyFile: string, witness: { type: "mem" }): Promise<{ proof: Groth16Proof; publicSignals: string[] }> };
+}
+
+/** Computes the witness, then the Groth16 proof (two steps, so each can be timed and reported). */
+export async function runGroth16(input: object, artifacts: CircuitArtifacts, onStage?: (stage: ProveStage) => void): Promise<Groth16Run> {
+  onStage?.("witness");
+  const t0 = performance.now();
+  const snarkjs = (await import("snarkjs")) as SnarkjsProver;
+  const witness = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+  try {
+    await snarkjs.wtns.calculate(input, artifacts.wasm, witness);
+  } catch (e) {
+    // The TS checks passed, so the circuit refusing the witness is a bug (or artifacts out of date).
+    throw new Error(`the ${artifacts.instance} circuit rejected the witness: ${(e as Error).message.split("\n")[0]}`, { cause: e });
+  }
+  const t1 = performance.now();
+  onStage?.("prove");
+  const { proof, publicSignals } = await snarkjs.groth16.prove(artifacts.zkey, witness);
+  const t2 = performance.now();
+  return { proof, publicSignals, witnessMs: t1 - t0, proveMs: t2 - t1 };
+}
+
+/** What a proof run produced. */
+export interface ProveResult {
+  bundle: ProofBundle;
+  report: HealthReport;
+  artifacts: CircuitArtifacts;
+  /** The positions root proven (S1) or the new root (S2). */
+  root: bigint;
+  /** S2: the old root. */
+  oldRoot?: bigint;
+  /** Whether the (old) commitment reused stored salts (same root as before). */
+  reusedCommitment: boolean;
+  timings: { witnessMs: number; proveMs: number; totalMs: number };
+}
+
+/** Common inputs of both statements. */
+export interface ProveOptions {
+  treasury: Treasury;
+  liabilities: Liabilities;
+  /** The private state; commitments are recorded in it and it is saved (unless `persistState` is false). */
+  state: PrivateState;
+  persistState?: boolean;
+  /** Instance name or group; default: the smallest fitting instance. */
+  instance?: string;
+  /** Salt every slot afresh instead of reopening a stored commitment. */
+  freshSalts?: boolean;
+  onStage?: (stage: ProveStage) => void;
+  now?: Date;
+}
+
+/** The swap of a rebalance, as a person writes it (decimal token amounts). */
+export interface RebalanceRequest {
+  sell: string;
+  amount: string;
+  buy: string;
+  minOut: string;
+}
+
+/** A statement ready to prove: the witness input, the expected public signals and where it came from. */
+export interface PreparedProof {
+  statement: Statement;
+  input: object;
+  expectedSignals: string[];
+  artifacts: CircuitArtifacts;
+  report: HealthReport;
+  /** The positions root proven (S1) or the new root (S2). */
+  root: bigint;
+  oldRoot?: bigint;
+  action?: RebalanceAction;
+  reusedCommitment: boolean;
+}
+
+/**
+ * S1, up to the witness input: evaluates (refusing a failing treasury), picks the instance, opens the
+ * commitment and records it in the (unsaved) state.
+ */
+export function prepareSolvency(options: ProveOptions): PreparedProof {
+  const { treasury, liabilities } = options;
+  const { policy, prices } = treasury;
+  options.onStage?.("evaluate");
+  const report = evaluateTreasury(policy, prices, treasury.holdings, liabilities.total);
+  if (!report.ok) throw new PolicyViolationError(report, treasury.files.treasury, "the treasury");
+
+  const { instance, size } = resolveInstance("solvency", policy.assets.length, policy.scenarios.length, treasury.holdings.length, options.instance);
+  const artifacts = instanceArtifacts(instance, size);
+  const commitment = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
+  const args = { size, positions: commitment.slots, policy: policyFields(policy), prices: priceFields(prices), liabilities: liabilities.opening };
+  const input = solvencyInput(args);
+  const expectedSignals = publicSignalList("solvency", solvencyPublicSignals(args));
+  recordCommitment(options.state, commitment.slots, { note: "solvency attestation", now: options.now });
+  return { statement: "solvency", input, expectedSignals, artifacts, report, root: commitment.root, reusedCommitment: commitment.reused };
+}
+
+/** Saves the state, proves a prepared statement and assembles its bundle. */
+async function proveAndBundle(prepared: PreparedProof, options: ProveOptions, start: number): Promise<ProveResult> {
+  if (options.persistState ?? true) saveState(options.state);
+  const run = await runGroth16(prepared.input, prepared.artifacts, options.onStage);
+  options.onStage?.("check");
+  assertSignals(run.publicSignals, prepared.expectedSignals, prepared.artifacts.instance);
+  const bundle = await buildBundle({
+    statement: prepared.statement,
+    instance: prepared.artifacts.instance,
+    vkey: JSON.parse(readFileSync(prepared.artifacts.vkeyFile, "utf8")),
+    proof: run.proof,
+    publicSignals: run.publicSignals,
+    policy: options.treasury.policy,
+    prices: options.treasury.prices,
+    ...(prepared.action ? { action: prepared.action } : {}),
+    ...(options.now ? { createdAt: options.now } : {}),
+  });
+  const result: ProveResult = {
+    bundle,
+    report: prepared.report,
+    artifacts: prepared.artifacts,
+    root: prepared.root,
+    reusedCommitment: prepared.reusedCommitment,
+    timings: { witnessMs: run.witnessMs, proveMs: run.proveMs, totalMs: performance.now() - start },
+  };
+  if (prepared.oldRoot !== undefined) result.oldRoot = prepared.oldRoot;
+  return result;
+}
+
+/** S1: proves that the treasury's positions satisfy the policy at these prices and cover the liabilities. */
+export async function proveSolvency(options: ProveOptions): Promise<ProveResult> {
+  const start = performance.now();
+  return proveAndBundle(prepareSolvency(options), options, start);
+}
+
+/** The action in integers, from the request (symbols and decimal amounts); refusals name the flag. */
+export function parseRebalanceRequest(treasury: Treasury, request: RebalanceRequest): RebalanceAction {
+  const policy = treasury.policy;
+  const assetIn = assetIndexOf(policy, request.sell, "--sell");
+  const assetOut = assetIndexOf(policy, request.buy, "--buy");
+  if (assetIn === assetOut) throw new UserError(`cannot swap ${request.sell} for itself`, { where: "--buy", exitCode: 2 });
+  const amountIn = parseAssetAmount(policy.assets[assetIn]!, request.amount, "--amount");
+  if (amountIn === 0n) throw new UserError("the amount sold must be positive", { where: "--amount", exitCode: 2 });
+  const minAmountOut = parseAssetAmount(policy.assets[assetOut]!, request.minOut, "--min-out");
+  return { assetIn: BigInt(assetIn), amountIn, assetOut: BigInt(assetOut), minAmountOut };
+}
+
+/**
+ * Chooses the slots an action touches: `slotIn` is the smallest position of `assetIn` that holds at least
+ * `amountIn`; `slotOut` is the largest position of `assetOut`, else an empty slot.
+ */
+export function chooseSlots(slots: readonly Position[], action: RebalanceAction, symbols: readonly string[], decimals: readonly number[]): { slotIn: number; slotOut: number } {
+  const sold = symbols[Number(action.assetIn)]!;
+  const bought = symbols[Number(action.assetOut)]!;
+  const holding = slots.map((s, i) => ({ ...s, i })).filter((s) => s.assetIndex === action.assetIn && s.amount > 0n);
+  if (holding.length === 0) throw new UserError(`the treasury holds no ${sold}`, { where: "--sell" });
+  const enough = holding.filter((s) => s.amount >= action.amountIn).sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
+  if (enough.length === 0) {
+    const largest = holding.reduce((m, s) => (s.amount > m ? s.amount : m), 0n);
+    const d = decimals[Number(action.assetIn)]!;
+    throw new UserError(
+      `no single ${sold} position holds that much (largest: ${formatUnits(largest, d)} ${sold}); a rebalance moves one position at a time, so split the sale`,
+      { where: "--amount" },
+    );
+  }
+  const slotIn = enough[0]!.i;
+  const receivers = slots
+    .map((s, i) => ({ ...s, i }))
+    .filter((s) => s.i !== slotIn && s.assetIndex === action.assetOut && s.amount > 0n)
+    .sort((a, b) => (a.amount > b.amount ? -1 : a.amount < b.amount ? 1 : 0));
+  const empty = slots.findIndex((s, i) => i !== slotIn && s.amount === 0n);
+  const slotOut = receivers[0]?.i ?? empty;
+  if (slotOut < 0) throw new UserError(`every slot is in use and none holds ${bought}; merge two positions first`, { where: "--buy" });
+  if (slots[slotOut]!.amount + action.minAmountOut >= 1n << BigInt(AMOUNT_BITS)) {
+    throw new UserError(`the receiving ${bought} position would exceed 2^96 base units`, { where: "--min-out" });
+  }
+  return { slotIn, slotOut };
+}
+
+function formatUnits(amount: bigint, decimals: number): string {
+  const s = amount.toString().padStart(decimals + 1, "0");
+  const whole = s.slice(0, s.length - decimals);
+  const frac = s.slice(s.length - decimals).replace(/0+$/, "");
+  return frac ? `${whole}.${frac}` : whole;
+}
+
+/**
+ * S2, up to the witness input: parses the action, opens the current commitment, applies the action with
+ * fresh salts on the two touched slots, evaluates the NEW positions (refusing if a bound fails) and records
+ * both commitments in the (unsaved) state, the new one as current.
+ */
+export function prepareRebalance(options: ProveOptions & { request: RebalanceRequest }): PreparedProof {
+  const { treasury, liabilities } = options;
+  const { policy, prices } = treasury;
+  const action = parseRebalanceRequest(treasury, options.request);
+  const { instance, size } = resolveInstance("rebalance", policy.assets.length, policy.scenarios.length, treasury.holdings.length, options.instance);
+  const old = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
+  const { slotIn, slotOut } = chooseSlots(
+    old.slots,
+    action,
+    policy.assets.map((a) => a.symbol),
+    policy.assets.map((a) => a.decimals),
+  );
+  const newSlots = applyAction(old.slots, action, slotIn, slotOut, { saltIn: randomFieldElement(), saltOut: randomFieldElement() });
+
+  options.onStage?.("evaluate");
+  const report = evaluateTreasury(policy, prices, newSlots, liabilities.total);
+  if (!report.ok) throw new PolicyViolationError(report, "--sell", "the treasury after this swap");
+  const artifacts = instanceArtifacts(instance, size);
+
+  const args = {
+    size,
+    oldPositions: old.slots,
+    newPositions: newSlots,
+    action,
+    slotIn,
+    slotOut,
+    policy: policyFields(policy),
+    prices: priceFields(prices),
+    liabilities: liabilities.opening,
+  };
+  const input = rebalanceInput(args);
+  const expectedSignals = publicSignalList("rebalance", rebalancePublicSignals(args));
+  recordCommitment(options.state, old.slots, { makeCurrent: false, note: "positions before a rebalance", now: options.now });
+  const r = options.request;
+  const root = recordCommitment(options.state, newSlots, { parent: old.root, note: `rebalance: ${r.amount} ${r.sell} -> at least ${r.minOut} ${r.buy}`, now: options.now });
+  return { statement: "rebalance", input, expectedSignals, artifacts, report, root, oldRoot: old.root, action, reusedCommitment: old.reused };
+}
+
+/**
+ * S2: proves that swapping `request` (sell `amount` of `sell` for at least `minOut` of `buy`) moves the
+ * committed positions from the current root to a new root whose positions satisfy the policy. The treasury
+ * file describes the positions BEFORE the swap. The new commitment becomes the state's current one.
+ */
+export async function proveRebalance(options: ProveOptions & { request: RebalanceRequest }): Promise<ProveResult> {
+  const start = performance.now();
+  return proveAndBundle(prepareRebalance(options), options, start);
+}
+
+/** The circuit's public signals must be the ones computed in TypeScript: anything else is a bug. */
+function assertSignals(actual: readonly string[], expected: readonly string[], instance: string): void {
+  if (actual.length !== expected.length || actual.some((s, i) => s !== expected[i])) {
+    throw new Error(`${instance}: the proof's public signals differ from the ones computed in TypeScript (circuit and prover disagree)`);
+  }
+}

@@ -1,0 +1,397 @@
+/**
+ * Loads the operator's files (treasury, policy, prices, liabilities) into the domain types the evaluator,
+ * the witness builder and the bundle writer share. Each file is validated by its schema (prover/schemas.ts);
+ * here go the checks that need two files at once: the policy's asset order applied to the treasury, feed
+ * answers scaled by the treasury's feed decimals, liabilities in the policy's liability asset.
+ * Every refusal is a UserError naming the file and field (or line).
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { UserError } from "./errors.ts";
+import { jsonErrorPosition } from "./json-position.ts";
+import { AMOUNT_BITS, PRICE_BITS } from "./field.ts";
+import { addressToField, liabilityLeaf, sumNode, userIdHash, type PolicyFields, type PriceFields, type SumNode } from "./hash.ts";
+import { parseFile, policyFileSchema, pricesFileSchema, treasuryFileSchema, usersFileSchema, userLiabilitySchema, formatIssuePath } from "./schemas.ts";
+import type { LiabilitiesOpening } from "./types.ts";
+import { loadLiabilitiesOpening } from "./liabilities/store.ts";
+import { parseDecimal, unitPriceFromAnswer } from "./units.ts";
+
+// ---------------------------------------------------------------------------------------------------
+// Domain types
+
+/** One asset of the policy, with what the treasury file says about its token and feed. */
+export interface PolicyAsset {
+  symbol: string;
+  decimals: number;
+  token: string;
+  feed: string;
+  feedDecimals: number;
+  capBps: bigint;
+  haircutBps: bigint;
+  liquid: boolean;
+  /** Seconds a feed answer may be old at snapshot time (heartbeat plus margin). */
+  feedMaxAge: number;
+  /** Feed answer bounds (raw, `feedDecimals` decimals); outside them the feed is broken. */
+  minAnswer: bigint;
+  maxAnswer: bigint;
+}
+
+/** A stress scenario: price drop per asset, in policy asset order. */
+export interface Scenario {
+  name: string;
+  shockBps: bigint[];
+}
+
+/** The risk policy; `assets` order is the asset index order everywhere. */
+export interface RiskPolicy {
+  chainId: bigint;
+  vault: string;
+  liabilityAsset: number;
+  minCoverageBps: bigint;
+  minLiquidityBps: bigint;
+  assets: PolicyAsset[];
+  scenarios: Scenario[];
+}
+
+/** One asset's price in the snapshot. */
+export interface AssetPrice {
+  symbol: string;
+  /** The feed answer (raw, `feedDecimals` decimals). */
+  answer: bigint;
+  /** When the feed last updated (unix seconds). */
+  updatedAt: bigint;
+  /** USD per base unit x 10^36. */
+  unitPrice: bigint;
+}
+
+/** A price snapshot; `assets` in policy order. */
+export interface PriceSnapshot {
+  timestamp: bigint;
+  assets: AssetPrice[];
+}
+
+/** One position of the treasury file. */
+export interface Holding {
+  assetIndex: number;
+  amount: bigint;
+  venue: string;
+  label?: string;
+}
+
+/** The treasury as loaded: its policy, prices and positions. */
+export interface Treasury {
+  name?: string;
+  policy: RiskPolicy;
+  prices: PriceSnapshot;
+  holdings: Holding[];
+  files: { treasury: string; policy: string; prices: string };
+}
+
+/** The liabilities input: the root, its two children (the circuits' private input) and the total. */
+export interface Liabilities {
+  root: bigint;
+  opening: LiabilitiesOpening;
+  /** Sum of all balances, in base units of the liability asset. */
+  total: bigint;
+  /** Users counted, when known. */
+  users?: number;
+  /** Where it came from. */
+  source: string;
+  kind: "commitment" | "users";
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading files
+
+/** Reads a text file or throws a UserError naming it. */
+export function readTextFile(file: string): string {
+  try {
+    if (statSync(file).isDirectory()) throw new UserError("is a folder, expected a file", { where: file });
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === "ENOENT" ? "no such file" : `cannot read (${code ?? (e as Error).message})`, { where: file, cause: e });
+  }
+}
+
+/** Parses JSON text; a syntax error names the file and line. */
+export function parseJsonText(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const at = jsonErrorPosition(text);
+    const reason = (e as Error).message.replace(/,? ".*" is not valid JSON$/s, "").replace(/ (in JSON )?at position \d+.*$/s, "");
+    throw new UserError(`invalid JSON${at ? ` at column ${at.column}` : ""}: ${reason}`, { where: at ? `${file}:${at.line}` : file });
+  }
+}
+
+/** Reads and parses a JSON file. */
+export function readJsonFile(file: string): unknown {
+  return parseJsonText(readTextFile(file), file);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Treasury, policy, prices
+
+/**
+ * Loads the treasury, policy and prices files into a `Treasury` (assets in policy order). The treasury
+ * must describe exactly the policy's assets; every policy asset must have a price.
+ */
+export function loadTreasury(files: { treasury: string; policy: string; prices: string }): Treasury {
+  const treasuryFile = parseFile(treasuryFileSchema, readJsonFile(files.treasury), files.treasury);
+  const policyFile = parseFile(policyFileSchema, readJsonFile(files.policy), files.policy);
+  const pricesFile = parseFile(pricesFileSchema, readJsonFile(files.prices), files.prices);
+
+  const index = new Map(policyFile.assets.map((a, i) => [a.symbol, i]));
+  treasuryFile.assets.forEach((asset, i) => {
+    if (!index.has(asset.symbol)) {
+      throw new UserError(`${asset.symbol} is not an asset of the policy (${files.policy}: ${[...index.keys()].join(", ")})`, { where: `${files.treasury}: assets[${i}].symbol` });
+    }
+  });
+  const treasuryAssets = new Map(treasuryFile.assets.map((a) => [a.symbol, a]));
+
+  const assets: PolicyAsset[] = policyFile.assets.map((rules, i) => {
+    const meta = treasuryAssets.get(rules.symbol);
+    if (!meta) throw new UserError(`policy asset ${rules.symbol} is missing from the treasury's assets (${files.treasury})`, { where: `${files.policy}: assets[${i}].symbol` });
+    const answerBound = (text: string, field: string): bigint => {
+      try {
+        return parseDecimal(text, meta.feedDecimals);
+      } catch (e) {
+        throw new UserError(`${(e as Error).message} (the ${rules.symbol} feed has ${meta.feedDecimals} decimals)`, { where: `${files.policy}: assets[${i}].feed.${field}` });
+      }
+    };
+    const minAnswer = answerBound(rules.feed.minAnswer, "minAnswer");
+    const maxAnswer = answerBound(rules.feed.maxAnswer, "maxAnswer");
+    if (minAnswer <= 0n || minAnswer >= maxAnswer) {
+      throw new UserError(`expected 0 < minAnswer < maxAnswer (got ${rules.feed.minAnswer} and ${rules.feed.maxAnswer})`, { where: `${files.policy}: assets[${i}].feed` });
+    }
+    return {
+      symbol: rules.symbol,
+      decimals: meta.decimals,
+      token: meta.token,
+      feed: meta.feed,
+      feedDecimals: meta.feedDecimals,
+      capBps: rules.cap,
+      haircutBps: rules.haircut,
+      liquid: rules.liquid,
+      feedMaxAge: rules.feed.maxAge,
+      minAnswer,
+      maxAnswer,
+    };
+  });
+
+  const policy: RiskPolicy = {
+    chainId: policyFile.chainId,
+    vault: policyFile.vault,
+    liabilityAsset: index.get(policyFile.liabilityAsset)!,
+    minCoverageBps: policyFile.minCoverage,
+    minLiquidityBps: policyFile.minLiquidity,
+    assets,
+    scenarios: policyFile.scenarios.map((s) => ({ name: s.name, shockBps: assets.map((a) => s.shocks[a.symbol] ?? 0n) })),
+  };
+  addressToField(policy.vault);
+
+  if (pricesFile.timestamp >= 1n << 64n) throw new UserError("timestamp is too large", { where: `${files.prices}: timestamp` });
+  for (const symbol of Object.keys(pricesFile.prices)) {
+    if (!index.has(symbol)) throw new UserError(`${symbol} is not an asset of the policy`, { where: `${files.prices}: ${formatIssuePath(["prices", symbol])}` });
+  }
+  const prices: PriceSnapshot = {
+    timestamp: pricesFile.timestamp,
+    assets: assets.map((asset) => {
+      const where = `${files.prices}: ${formatIssuePath(["prices", asset.symbol])}`;
+      const entry = pricesFile.prices[asset.symbol];
+      if (entry === undefined) throw new UserError(`missing: every policy asset needs a price`, { where });
+      const raw = typeof entry === "string" ? { usd: entry } : entry;
+      let answer: bigint;
+      try {
+        answer = raw.answer !== undefined ? BigInt(raw.answer) : parseDecimal(raw.usd!, asset.feedDecimals);
+      } catch (e) {
+        throw new UserError(`${(e as Error).message} (the ${asset.symbol} feed has ${asset.feedDecimals} decimals)`, { where });
+      }
+      const unitPrice = unitPriceFromAnswer(answer, asset.feedDecimals, asset.decimals);
+      if (unitPrice >= 1n << BigInt(PRICE_BITS)) throw new UserError(`the unit price is too large (must stay below 2^128)`, { where });
+      const updatedAt = (typeof entry === "string" ? undefined : entry.updatedAt) ?? pricesFile.timestamp;
+      if (updatedAt > pricesFile.timestamp) throw new UserError(`updatedAt ${updatedAt} is after the snapshot time ${pricesFile.timestamp}`, { where });
+      return { symbol: asset.symbol, answer, updatedAt, unitPrice };
+    }),
+  };
+
+  const holdings: Holding[] = treasuryFile.positions.map((p) => ({
+    assetIndex: index.get(p.asset)!,
+    amount: p.amount,
+    venue: p.venue,
+    ...(p.label !== undefined ? { label: p.label } : {}),
+  }));
+  return { ...(treasuryFile.name !== undefined ? { name: treasuryFile.name } : {}), policy, prices, holdings, files };
+}
+
+/** The policy as the circuits and the policy hash see it. */
+export function policyFields(policy: RiskPolicy): PolicyFields {
+  return {
+    chainId: policy.chainId,
+    vault: addressToField(policy.vault),
+    liabilityAsset: BigInt(policy.liabilityAsset),
+    minCoverageBps: policy.minCoverageBps,
+    minLiquidityBps: policy.minLiquidityBps,
+    capBps: policy.assets.map((a) => a.capBps),
+    haircutBps: policy.assets.map((a) => a.haircutBps),
+    liquid: policy.assets.map((a) => (a.liquid ? 1n : 0n)),
+    shockBps: policy.scenarios.map((s) => s.shockBps),
+  };
+}
+
+/** The price snapshot as the circuits and the prices hash see it. */
+export function priceFields(prices: PriceSnapshot): PriceFields {
+  return { timestamp: prices.timestamp, unitPrices: prices.assets.map((a) => a.unitPrice) };
+}
+
+/** Finds an asset index by symbol (case-sensitive), or throws a UserError naming `where`. */
+export function assetIndexOf(policy: RiskPolicy, symbol: string, where: string): number {
+  const i = policy.assets.findIndex((a) => a.symbol === symbol);
+  if (i < 0) throw new UserError(`${symbol} is not an asset of the policy (${policy.assets.map((a) => a.symbol).join(", ")})`, { where });
+  return i;
+}
+
+/** Parses a decimal token amount of `asset` into base units (exact; < 2^96), or throws naming `where`. */
+export function parseAssetAmount(asset: PolicyAsset, text: string, where: string): bigint {
+  let amount: bigint;
+  try {
+    amount = parseDecimal(text, asset.decimals);
+  } catch (e) {
+    throw new UserError(`${(e as Error).message} (${asset.symbol} has ${asset.decimals} decimals)`, { where });
+  }
+  if (amount >= 1n << BigInt(AMOUNT_BITS)) throw new UserError(`${text} ${asset.symbol} is too large (base units must stay below 2^96)`, { where });
+  return amount;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Liabilities
+
+/** One user's liability, in base units of the liability asset. */
+export interface UserLiability {
+  user: string;
+  balance: bigint;
+}
+
+/**
+ * Reads a users file: CSV with a `user,balance` header (balances in units of the liability asset, e.g.
+ * `1234.56` USDC), or JSON `[{user, balance}]`. Duplicate users and too-precise balances are refused
+ * naming the line or field.
+ */
+export function readUsersFile(file: string, asset: PolicyAsset): UserLiability[] {
+  const text = readTextFile(file);
+  const rows: Array<{ user: string; balance: string; where: string }> = [];
+  if (/\.json$/i.test(file) || /^\s*[[{]/.test(text)) {
+    const users = parseFile(usersFileSchema, parseJsonText(text, file), file);
+    users.forEach((u, i) => rows.push({ user: u.user, balance: u.balance, where: `${file}: [${i}]` }));
+  } else {
+    const lines = text.split(/\r?\n/);
+    const header = splitCsvLine(lines[0] ?? "").map((h) => h.trim().toLowerCase());
+    const userCol = header.indexOf("user");
+    const balanceCol = header.indexOf("balance");
+    if (userCol < 0 || balanceCol < 0) throw new UserError(`expected a CSV header with "user" and "balance" columns`, { where: `${file}:1` });
+    lines.slice(1).forEach((line, i) => {
+      if (!line.trim() || line.trimStart().startsWith("#")) return;
+      const cells = splitCsvLine(line);
+      const where = `${file}:${i + 2}`;
+      const row = userLiabilitySchema.safeParse({ user: cells[userCol] ?? "", balance: (cells[balanceCol] ?? "").trim() });
+      if (!row.success) throw new UserError(row.error.issues[0]!.message, { where });
+      rows.push({ user: row.data.user, balance: row.data.balance, where });
+    });
+  }
+  const seen = new Map<string, string>();
+  return rows.map((row) => {
+    const id = row.user.normalize("NFC").trim();
+    const first = seen.get(id);
+    if (first) throw new UserError(`user ${JSON.stringify(id)} appears twice (first at ${first})`, { where: row.where });
+    seen.set(id, row.where);
+    return { user: id, balance: parseAssetAmount(asset, row.balance, row.where) };
+  });
+}
+
+/** Splits one CSV line (commas; double-quoted cells may hold commas and doubled quotes). */
+function splitCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      cells.push(cell);
+      cell = "";
+    } else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+/**
+ * Builds a small in-memory liabilities sum tree (DESIGN section 3) over `users` in file order, with one salt
+ * per user, padded to a power of two (at least 2) with the padding leaf `(hash 0, sum 0)` as the liabilities
+ * builder does (prover/liabilities/store.ts). The same salts rebuild the same root.
+ */
+export function buildLiabilityTree(users: readonly UserLiability[], salts: readonly bigint[]): { root: bigint; opening: LiabilitiesOpening; total: bigint } {
+  if (salts.length !== users.length) throw new RangeError(`buildLiabilityTree: ${salts.length} salts for ${users.length} users`);
+  let size = 2;
+  while (size < users.length) size *= 2;
+  let level: SumNode[] = [];
+  for (let i = 0; i < size; i++) {
+    const u = users[i];
+    level.push(u ? { hash: liabilityLeaf(userIdHash(u.user), u.balance, salts[i]!), sum: u.balance } : { hash: 0n, sum: 0n });
+  }
+  while (level.length > 2) {
+    const next: SumNode[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(sumNode(level[i]!, level[i + 1]!));
+    level = next;
+  }
+  const [left, right] = level as [SumNode, SumNode];
+  const root = sumNode(left, right);
+  return { root: root.hash, total: root.sum, opening: { leftHash: left.hash, leftSum: left.sum, rightHash: right.hash, rightSum: right.sum } };
+}
+
+/** sha256 hex of a file's bytes (fingerprints a users file so its salts can be reused). */
+export function fileFingerprint(file: string): string {
+  return createHash("sha256").update(readFileSync(file)).digest("hex");
+}
+
+/** What the liabilities loader needs from the private state to reuse salts (prover/state.ts implements it). */
+export interface LiabilitySaltSource {
+  (fingerprint: string, count: number): bigint[];
+}
+
+/**
+ * Loads the liabilities input: either a liabilities tree written by `homeostat liabilities build` (its
+ * folder, or the folder's `root.json`: the root, its two children and the total), or a plain users file
+ * (CSV or JSON, balances in the liability asset), from which a small sum tree is built in memory with salts
+ * from `salts` (so the same file gives the same root).
+ */
+export function loadLiabilities(file: string, policy: RiskPolicy, salts: LiabilitySaltSource): Liabilities {
+  const asset = policy.assets[policy.liabilityAsset]!;
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(file).isDirectory();
+  } catch {
+    // readUsersFile reports the missing file below
+  }
+  if (isDirectory || path.basename(file) === "root.json") {
+    const dir = isDirectory ? file : path.dirname(file);
+    const tree = loadLiabilitiesOpening(dir);
+    if (tree.decimals !== asset.decimals) {
+      throw new UserError(`the tree's balances have ${tree.decimals} decimals but the liability asset ${asset.symbol} has ${asset.decimals}`, { where: path.join(dir, "root.json") });
+    }
+    return { root: tree.root, opening: tree.opening, total: tree.total, users: tree.userCount, source: dir, kind: "commitment" };
+  }
+  const users = readUsersFile(file, asset);
+  const tree = buildLiabilityTree(users, salts(fileFingerprint(file), users.length));
+  if (tree.total >= 1n << BigInt(AMOUNT_BITS)) throw new UserError("the liabilities total is not below 2^96", { where: file });
+  return { ...tree, users: users.length, source: file, kind: "users" };
+}

@@ -1,0 +1,228 @@
+// Pins the proven gate end to end with real Groth16 proofs (test instance): the whole path (timelock policy,
+// snapshot, liabilities root, S1 attestation, S2 swap on a real Uniswap V2 router that stores the new root
+// and moves the vault's balances as the action says), and every refusal by its custom error: replay, a
+// proof under the previous policy, old/unknown/expired snapshots, liabilities/policy/root mismatches,
+// tampered proofs, deadline, venue, pause (nothing moves), unauthorized callers.
+import { describe, it, expect, beforeAll } from "vitest";
+import type { Contract } from "ethers";
+import { policyHash } from "../../prover/hash.ts";
+import type { Position } from "../../prover/types.ts";
+import { clonePolicy, readPolicy, type OnchainPolicy } from "../../chain/policy.ts";
+import {
+  advanceTime,
+  publishAttestation,
+  publishLiabilitiesRoot,
+  rebalanceArgs,
+  submitRebalance,
+  takeSnapshot,
+  type ActionArgs,
+  type SnapshotInfo,
+  type TransitionArgs,
+} from "../../chain/gate.ts";
+import {
+  deployFixture,
+  expectRevert,
+  fieldsOf,
+  liabilities,
+  pricesOf,
+  proveRebalance,
+  proveSolvency,
+  provingKeysBuilt,
+  setPolicyThroughTimelock,
+  throughTimelock,
+  vaultPositions,
+  type Fixture,
+} from "./helpers.ts";
+
+const E18 = 10n ** 18n;
+const E6 = 10n ** 6n;
+
+describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalances", () => {
+  let f: Fixture;
+  let router: string;
+  let policy: OnchainPolicy;
+  let snapshot: SnapshotInfo;
+  let positions: Position[];
+  const liab = liabilities();
+
+  const balances = async (): Promise<bigint[]> =>
+    Promise.all(f.stack.tokens.map((t: Contract) => t.getFunction("balanceOf")(f.deployment.contracts.treasuryVault) as Promise<bigint>));
+  const deadline = async (seconds = 600): Promise<bigint> => BigInt((await f.deployer.provider!.getBlock("latest"))!.timestamp + seconds);
+  const refreshFeeds = async () => {
+    for (const [i, feed] of f.stack.feeds.entries()) await (await feed.getFunction("updateAnswer")(f.config.assets[i]!.answer)).wait();
+  };
+  const rebalanceCall = (stack: Fixture["stack"], action: ActionArgs, transition: TransitionArgs, proof: bigint[], at: bigint, venue = router) =>
+    stack.treasuryVault.getFunction("rebalance")(venue, action, transition, proof, at);
+  const proveSwap = (action: ActionArgs, slotIn: number, slotOut: number) =>
+    proveRebalance({ oldPositions: positions, action, slotIn, slotOut, policy: fieldsOf(f, policy), prices: pricesOf(snapshot), liabilities: liab.opening });
+
+  beforeAll(async () => {
+    f = await deployFixture();
+    router = f.deployment.contracts.uniswapRouter;
+  });
+
+  it("runs the whole path: timelock policy, snapshot, liabilities, S1 attestation, proven swap on Uniswap", async () => {
+    // Governance loosens the WETH cap through the timelock.
+    policy = clonePolicy(await readPolicy(f.stack.riskPolicy));
+    policy.assets[1]!.capBps = 6_000;
+    await setPolicyThroughTimelock(f, policy);
+    expect(await f.stack.riskPolicy.getFunction("policyHash")()).toBe(policyHash(fieldsOf(f, policy)));
+
+    snapshot = await takeSnapshot(f.stack);
+    await publishLiabilitiesRoot(f.stack, liab.root);
+    expect(await f.stack.solvencyRegistry.getFunction("liabilitiesRoot")()).toBe(liab.root);
+
+    positions = vaultPositions(f);
+    const s1 = await proveSolvency({ positions, policy: fieldsOf(f, policy), prices: pricesOf(snapshot), liabilities: liab.opening });
+    const attested = await publishAttestation(f.stack, s1.signals, s1.proof);
+    const published = attested.logs.map((l) => f.stack.solvencyRegistry.interface.parseLog(l)).find((e) => e?.name === "AttestationPublished");
+    expect(published?.args.positionsRoot).toBe(s1.signals[0]);
+    const attestation = await f.stack.solvencyRegistry.getFunction("latestAttestation")();
+    expect([attestation.positionsRoot, attestation.liabilitiesRoot, attestation.policyHash, attestation.pricesHash]).toEqual(s1.signals);
+    expect(attestation.snapshotId).toBe(snapshot.id);
+    expect(attestation.number).toBe(1n);
+    expect(await f.stack.solvencyRegistry.getFunction("positionsRoot")()).toBe(s1.signals[0]);
+
+    // Sell 100 WETH for at least 280,000 USDC.
+    const swap = { assetIn: 1n, amountIn: 100n * E18, assetOut: 0n, minAmountOut: 280_000n * E6 };
+    const s2 = await proveSwap(swap, 1, 0);
+    const { action, transition } = rebalanceArgs(s2.signals);
+    expect(action).toEqual(swap);
+    expect(transition.oldRoot).toBe(s1.signals[0]);
+    const quoted = ((await f.stack.router.getFunction("getAmountsOut")(swap.amountIn, [f.deployment.assets[1]!.token, f.deployment.assets[0]!.token])) as bigint[])[1]!;
+    const before = await balances();
+    const { receipt, amountOut } = await submitRebalance(f.stack, { router, action, transition, proof: s2.proof, deadline: await deadline() });
+
+    const after = await balances();
+    expect(amountOut).toBe(quoted);
+    expect(amountOut >= swap.minAmountOut).toBe(true);
+    expect(after[1]).toBe(before[1]! - swap.amountIn);
+    expect(after[0]).toBe(before[0]! + amountOut);
+    expect(after[2]).toBe(before[2]);
+    expect(after[3]).toBe(before[3]);
+    expect(await f.stack.solvencyRegistry.getFunction("positionsRoot")()).toBe(transition.newRoot);
+    const event = receipt.logs.map((l) => f.stack.treasuryVault.interface.parseLog(l)).find((e) => e?.name === "Rebalanced");
+    expect(event?.args.toObject()).toMatchObject({
+      oldRoot: transition.oldRoot,
+      newRoot: transition.newRoot,
+      venue: router,
+      assetIn: 1n,
+      amountIn: swap.amountIn,
+      assetOut: 0n,
+      minAmountOut: swap.minAmountOut,
+      amountOut,
+    });
+    const advanced = receipt.logs.map((l) => f.stack.solvencyRegistry.interface.parseLog(l)).find((e) => e?.name === "PositionsRootAdvanced");
+    expect(advanced?.args.newRoot).toBe(transition.newRoot);
+
+    // Replaying the same proof: the old root is gone.
+    await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, await deadline()), "OldRootMismatch", {
+      current: transition.newRoot.toString(),
+      claimed: transition.oldRoot.toString(),
+    });
+    positions = s2.newPositions;
+  });
+
+  it("refuses each mismatch, tampering and unauthorized call by its custom error; a paused vault moves nothing", async () => {
+    // Sell 50,000 USDC for at least 49,000 DAI.
+    const swap = { assetIn: 0n, amountIn: 50_000n * E6, assetOut: 3n, minAmountOut: 49_000n * E18 };
+    let s2 = await proveSwap(swap, 0, 3);
+    let { action, transition } = rebalanceArgs(s2.signals);
+    const at = await deadline();
+    const before = await balances();
+
+    await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, BigInt((await f.deployer.provider!.getBlock("latest"))!.timestamp)), "DeadlinePassed");
+    await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, at, f.deployment.contracts.weth), "VenueNotAllowed", { router: f.deployment.contracts.weth });
+    await expectRevert(rebalanceCall(f.outsiderStack, action, transition, s2.proof, at), "AccessControlUnauthorizedAccount");
+    await expectRevert(rebalanceCall(f.stack, { ...action, assetOut: action.assetIn }, transition, s2.proof, at), "SameAsset");
+    await expectRevert(rebalanceCall(f.stack, { ...action, assetIn: 9n }, transition, s2.proof, at), "UnknownAsset", { asset: "9" });
+    await expectRevert(rebalanceCall(f.stack, action, { ...transition, oldRoot: transition.oldRoot + 1n }, s2.proof, at), "OldRootMismatch");
+    await expectRevert(rebalanceCall(f.stack, action, { ...transition, liabilitiesRoot: 1n }, s2.proof, at), "LiabilitiesMismatch");
+    await expectRevert(rebalanceCall(f.stack, action, { ...transition, policyHash: 1n }, s2.proof, at), "PolicyMismatch");
+    await expectRevert(rebalanceCall(f.stack, action, { ...transition, pricesHash: 12345n }, s2.proof, at), "UnknownSnapshot", { pricesHash: "12345" });
+    await expectRevert(rebalanceCall(f.stack, action, { ...transition, newRoot: transition.newRoot + 1n }, s2.proof, at), "InvalidProof");
+    await expectRevert(rebalanceCall(f.stack, { ...action, minAmountOut: action.minAmountOut - 1n }, transition, s2.proof, at), "InvalidProof");
+    const tampered = [...s2.proof];
+    tampered[6] = tampered[6]! + 1n;
+    await expectRevert(rebalanceCall(f.stack, action, transition, tampered, at), "InvalidProof");
+
+    // A new liabilities root invalidates the proof; restoring the root makes it valid again.
+    await publishLiabilitiesRoot(f.stack, liab.root + 1n);
+    await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, at), "LiabilitiesMismatch", { current: (liab.root + 1n).toString() });
+    await publishLiabilitiesRoot(f.stack, liab.root);
+
+    // Paused: refused, nothing moves.
+    await (await f.guardianStack.treasuryVault.getFunction("pause")()).wait();
+    await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, at), "EnforcedPause");
+    expect(await balances()).toEqual(before);
+    // Unpausing takes the timelock's delay, by which time the snapshot is too old to act on.
+    await throughTimelock(f, f.deployment.contracts.treasuryVault, f.stack.treasuryVault.interface.encodeFunctionData("unpause"));
+    await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, await deadline()), "SnapshotExpired");
+    // A newer snapshot: the proof's snapshot is now an old one.
+    await refreshFeeds();
+    const stale = snapshot;
+    snapshot = await takeSnapshot(f.stack);
+    await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, await deadline()), "OldSnapshot", {
+      id: stale.id.toString(),
+      latestId: snapshot.id.toString(),
+    });
+    expect(await balances()).toEqual(before);
+
+    // Proven again on the latest snapshot, it goes through.
+    s2 = await proveSwap(swap, 0, 3);
+    ({ action, transition } = rebalanceArgs(s2.signals));
+    const { amountOut } = await submitRebalance(f.stack, { router, action, transition, proof: s2.proof, deadline: await deadline() });
+    const after = await balances();
+    expect(after[0]).toBe(before[0]! - swap.amountIn);
+    expect(after[3]).toBe(before[3]! + amountOut);
+    expect(amountOut >= swap.minAmountOut).toBe(true);
+    positions = s2.newPositions;
+  });
+
+  it("refuses proofs made under the previous policy once the policy changes", async () => {
+    const swap = { assetIn: 2n, amountIn: 1n * 10n ** 8n, assetOut: 0n, minAmountOut: 55_000n * E6 };
+    const s2 = await proveSwap(swap, 2, 0);
+    const s1 = await proveSolvency({ positions, policy: fieldsOf(f, policy), prices: pricesOf(snapshot), liabilities: liab.opening });
+    const { action, transition } = rebalanceArgs(s2.signals);
+
+    // The guardian lowers the WBTC cap (a tightening, applied at once).
+    const tighter = clonePolicy(policy);
+    tighter.assets[2]!.capBps = policy.assets[2]!.capBps - 500;
+    await (await f.guardianStack.riskPolicy.getFunction("tighten")(tighter)).wait();
+    const current = (await f.stack.riskPolicy.getFunction("policyHash")()) as bigint;
+    await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, await deadline()), "PolicyMismatch", {
+      current: current.toString(),
+      claimed: transition.policyHash.toString(),
+    });
+    await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")(s1.signals, s1.proof), "PolicyMismatch");
+
+    // Proven under the new policy, both pass.
+    policy = tighter;
+    const s1b = await proveSolvency({ positions, policy: fieldsOf(f, policy), prices: pricesOf(snapshot), liabilities: liab.opening });
+    await publishAttestation(f.stack, s1b.signals, s1b.proof);
+    expect((await f.stack.solvencyRegistry.getFunction("latestAttestation")()).number).toBe(2n);
+    const s2b = await proveSwap(swap, 2, 0);
+    const next = rebalanceArgs(s2b.signals);
+    await submitRebalance(f.stack, { router, action: next.action, transition: next.transition, proof: s2b.proof, deadline: await deadline() });
+    positions = s2b.newPositions;
+  });
+
+  it("refuses attestations on an old or unknown snapshot, for other liabilities, or with a bad proof", async () => {
+    const s1 = await proveSolvency({ positions, policy: fieldsOf(f, policy), prices: pricesOf(snapshot), liabilities: liab.opening });
+    const publish = (signals: bigint[], proof = s1.proof) => f.stack.solvencyRegistry.getFunction("publishAttestation")(signals, proof);
+    const [root, liabilitiesRoot, policyHashSignal, pricesHashSignal] = s1.signals as [bigint, bigint, bigint, bigint];
+
+    await expectRevert(publish([root, liabilitiesRoot + 1n, policyHashSignal, pricesHashSignal]), "LiabilitiesMismatch");
+    await expectRevert(publish([root, liabilitiesRoot, policyHashSignal, 777n]), "UnknownSnapshot");
+    await expectRevert(publish([root + 1n, liabilitiesRoot, policyHashSignal, pricesHashSignal]), "InvalidProof");
+    const bent = [...s1.proof];
+    bent[0] = bent[0]! + 1n;
+    await expectRevert(publish(s1.signals, bent), "InvalidProof");
+
+    await advanceTime(f.stack, 5);
+    await refreshFeeds();
+    const newer = await takeSnapshot(f.stack);
+    await expectRevert(publish(s1.signals), "OldSnapshot", { latestId: newer.id.toString() });
+    expect((await f.stack.solvencyRegistry.getFunction("latestAttestation")()).number).toBe(2n);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Bundles and inclusion proofs for the browser tests: one valid attestation and one valid inclusion proof,
+ * and forgeries derived from them by editing the JSON (a changed public signal, a policy that no longer
+ * matches its hash, a key that is not pinned, a changed balance, a proof for another root).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+type Json = Record<string, unknown>;
+
+/** Paths of the fixture files (inside the served bundles folder) and facts the tests check against. */
+export interface Fixtures {
+  /** Folder of the keys to pin into the page. */
+  keysDir: string;
+  valid: string;
+  changedSignal: string;
+  policyMismatch: string;
+  unpinnedKey: string;
+  inclusionValid: string;
+  inclusionChangedBalance: string;
+  inclusionOtherRoot: string;
+  bundle: Json;
+  inclusion: Json;
+}
+
+function write(dir: string, name: string, value: unknown): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  return file;
+}
+
+const clone = <T>(x: T): T => structuredClone(x);
+
+/**
+ * Writes the fixtures into `dir` from a valid bundle, a valid inclusion proof of a user under the bundle's
+ * liabilities root, a valid inclusion proof under another root (parsed JSON), and the folder of the keys
+ * they verify against.
+ */
+export function writeFixtures(dir: string, sources: { bundle: Json; inclusion: Json; otherTreeInclusion: Json; keysDir: string }): Fixtures {
+  const { bundle, inclusion, otherTreeInclusion, keysDir } = sources;
+  const changedSignal = clone(bundle);
+  const signals = changedSignal.publicSignals as Record<string, string>;
+  signals.positionsRoot = (BigInt(signals.positionsRoot!) + 1n).toString();
+
+  // A forger shows a stricter-looking policy: readable form and field list agree, the hash does not.
+  const policyMismatch = clone(bundle);
+  const policy = policyMismatch.policy as { minCoverageBps: string; fields: string[] };
+  const raised = (BigInt(policy.minCoverageBps) + 5000n).toString();
+  policy.minCoverageBps = raised;
+  policy.fields[5] = raised;
+
+  const unpinnedKey = clone(bundle);
+  unpinnedKey.vkeyHash = "ab".repeat(32);
+
+  const changedBalance = clone(inclusion);
+  changedBalance.balance = (BigInt(String(inclusion.balance)) + 1n).toString();
+
+  return {
+    keysDir,
+    valid: write(dir, "bundle-valid.json", bundle),
+    changedSignal: write(dir, "bundle-changed-signal.json", changedSignal),
+    policyMismatch: write(dir, "bundle-policy-mismatch.json", policyMismatch),
+    unpinnedKey: write(dir, "bundle-unpinned-key.json", unpinnedKey),
+    inclusionValid: write(dir, "inclusion-valid.json", inclusion),
+    inclusionChangedBalance: write(dir, "inclusion-changed-balance.json", changedBalance),
+    inclusionOtherRoot: write(dir, "inclusion-other-tree.json", otherTreeInclusion),
+    bundle,
+    inclusion,
+  };
+}
+
+/** Reads a JSON file. */
+export function readJson(file: string): Json {
+  return JSON.parse(readFileSync(file, "utf8")) as Json;
+}

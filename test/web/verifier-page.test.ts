@@ -1,0 +1,177 @@
+/**
+ * Pins the browser verifier page end to end in a real Chromium (Debian's, through playwright-core): the
+ * page is built with Vite, served by `homeostat serve`'s server with a folder of fixture bundles, and
+ * driven like a user would. A valid bundle shows verified with its statement in words; a changed public
+ * signal, a policy that does not match its hash and an unpinned key show invalid with the reason; a valid
+ * inclusion proof shows the balance counted under the attestation's root, a changed balance and a proof
+ * for another root are refused with the reason. A screenshot is kept in test-output/ as an artifact.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type RunningServer } from "../../cli/commands/serve.ts";
+import { formatBps } from "../../prover/units.ts";
+import { DIST_DIR, PROJECT_ROOT, ensureWebBuild } from "../../verifier/web/build.ts";
+import { launchChromium, waitForVerdict, type Browser } from "./browser.ts";
+import { makeFixtureSources } from "./fixture-sources.ts";
+import { writeFixtures, type Fixtures } from "./fixtures.ts";
+
+const OUTPUT_DIR = path.join(PROJECT_ROOT, "test-output");
+
+let bundlesDir: string;
+let fixtures: Fixtures;
+let server: RunningServer;
+let browser: Browser;
+
+/** URL of the page opening `file` (a fixture in the bundles folder) via `?bundle=`. */
+function pageFor(file: string): string {
+  return `${server.baseUrl}?bundle=${encodeURIComponent(`bundles/${path.basename(file)}`)}`;
+}
+
+/** Opens the page on a bundle and waits for the verdict. */
+async function open(file: string): Promise<string> {
+  await browser.page.goto(pageFor(file));
+  return waitForVerdict(browser.page, "bundle-verdict");
+}
+
+/** Loads an inclusion proof through the file picker and waits for the verdict. */
+async function checkInclusion(file: string): Promise<string> {
+  await browser.page.setInputFiles("#inclusion-file", file);
+  return waitForVerdict(browser.page, "inclusion-verdict");
+}
+
+const text = (selector: string): Promise<string> => browser.page.locator(selector).innerText();
+
+beforeAll(async () => {
+  bundlesDir = mkdtempSync(path.join(os.tmpdir(), "homeostat-web-bundles-"));
+  fixtures = writeFixtures(bundlesDir, await makeFixtureSources(bundlesDir));
+  await ensureWebBuild({ keysDir: fixtures.keysDir });
+  server = await startServer({ bundlesDir, port: 0 });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (bundlesDir) rmSync(bundlesDir, { recursive: true, force: true });
+});
+
+describe("attestation", () => {
+  it("a valid bundle shows verified, the statement in words and the pinned key", async () => {
+    expect(await open(fixtures.valid)).toBe("verified");
+    expect(await text("#verdict-title")).toMatch(/^Verified: a valid solvency attestation/);
+    const policy = fixtures.bundle.policy as { minCoverageBps: string; minLiquidityBps: string; assets: Array<{ symbol: string; capBps: string }>; scenarios: Array<{ name: string }> };
+    const statement = await text("#statement");
+    expect(statement).toContain(`Coverage of at least ${formatBps(BigInt(policy.minCoverageBps))} after haircuts`);
+    expect(statement).toContain(`A liquidity buffer of at least ${formatBps(BigInt(policy.minLiquidityBps))}`);
+    for (const asset of policy.assets) {
+      expect(await text(`tr[data-asset="${asset.symbol}"]`)).toContain(formatBps(BigInt(asset.capBps)));
+    }
+    for (const scenario of policy.scenarios) expect(statement).toContain(scenario.name);
+    const signals = fixtures.bundle.publicSignals as Record<string, string>;
+    for (const value of Object.values(signals)) expect(statement).toContain(value);
+    expect(statement).toContain(String(fixtures.bundle.vkeyHash));
+    expect(statement.match(/matches the data above/g)).toHaveLength(2);
+    expect(await text("#keys-list")).toContain(String(fixtures.bundle.instance));
+    expect(browser.errors).toEqual([]);
+
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await checkInclusion(fixtures.inclusionValid);
+    await browser.page.screenshot({ path: path.join(OUTPUT_DIR, "verifier-page.png"), fullPage: true });
+  });
+
+  it("a bundle with one public signal changed shows invalid, with the reason", async () => {
+    expect(await open(fixtures.changedSignal)).toBe("invalid");
+    expect(await text("#verdict-title")).toMatch(/^Not valid/);
+    expect(await text("#verdict-reasons")).toMatch(/Groth16 proof does not verify/);
+    expect(await text("#statement")).toContain("nothing below is proven");
+  });
+
+  it("a policy that does not match its hash shows the mismatch", async () => {
+    expect(await open(fixtures.policyMismatch)).toBe("invalid");
+    expect(await text("#verdict-reasons")).toMatch(/policy in the bundle does not hash to the proven policyHash/);
+    const mismatch = browser.page.getByTestId("hash-mismatch");
+    expect(await mismatch.innerText()).toMatch(/policy shown below does not hash to the policyHash/);
+    const statement = await text("#statement");
+    expect(statement).toContain("does NOT match the data above");
+    expect(statement).toContain("the policy shown hashes to");
+    await browser.page.screenshot({ path: path.join(OUTPUT_DIR, "verifier-page-policy-mismatch.png"), fullPage: true });
+  });
+
+  it("a bundle naming a key that is not pinned is refused", async () => {
+    expect(await open(fixtures.unpinnedKey)).toBe("invalid");
+    expect(await text("#verdict-reasons")).toMatch(/is not one of the verification keys pinned in this page/);
+  });
+
+  it("a bundle chosen with the file picker is verified too", async () => {
+    await browser.page.goto(server.baseUrl);
+    await waitForVerdict(browser.page, "verifier-ready");
+    await browser.page.setInputFiles("#bundle-file", fixtures.valid);
+    expect(await waitForVerdict(browser.page, "bundle-verdict")).toBe("verified");
+  });
+
+  it("a bundle URL that does not exist says so", async () => {
+    await browser.page.goto(`${server.baseUrl}?bundle=bundles/missing.json`);
+    expect(await waitForVerdict(browser.page, "bundle-verdict")).toBe("error");
+    expect(await text("#verdict")).toMatch(/HTTP 404/);
+  });
+});
+
+describe("inclusion", () => {
+  it("a valid inclusion proof shows the balance counted in the attestation's root", async () => {
+    await open(fixtures.valid);
+    expect(await checkInclusion(fixtures.inclusionValid)).toBe("counted");
+    const root = (fixtures.bundle.publicSignals as Record<string, string>).liabilitiesRoot!;
+    const title = await text("#inclusion-title");
+    expect(title).toMatch(/^Your balance .+ is counted in liabilities root/);
+    expect(title).toContain(root);
+    expect(title).toContain("the same root this attestation covers");
+  });
+
+  it("a changed balance is refused: the leaf hash no longer matches", async () => {
+    await open(fixtures.valid);
+    expect(await checkInclusion(fixtures.inclusionChangedBalance)).toBe("not-counted");
+    expect(await text("#inclusion-reasons")).toMatch(/leaf hash .* not the hash of this user id, balance and salt/);
+  });
+
+  it("a valid proof under another root is refused: the roots differ", async () => {
+    await open(fixtures.valid);
+    expect(await checkInclusion(fixtures.inclusionOtherRoot)).toBe("not-counted");
+    expect(await text("#inclusion-reasons")).toMatch(/is not the root this attestation covers/);
+  });
+
+  it("pasted text is checked the same way", async () => {
+    await open(fixtures.valid);
+    await browser.page.fill("#inclusion-text", JSON.stringify(fixtures.inclusion));
+    await browser.page.click("#inclusion-check");
+    expect(await waitForVerdict(browser.page, "inclusion-verdict")).toBe("counted");
+  });
+});
+
+describe("homeostat serve", () => {
+  it("prints {url} with --json, serves the newest bundle, and stops on Ctrl-C", async () => {
+    const child = spawn(process.execPath, ["bin/homeostat.mjs", "serve", "--bundles", bundlesDir, "--port", "0", "--json"], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, HOMEOSTAT_WEB_KEYS_DIR: fixtures.keysDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const deadline = Date.now() + 120_000;
+    while (!stdout.includes("\n") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    const { url } = JSON.parse(stdout.trim()) as { url: string };
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?bundle=bundles%2F.+\.json$/);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(stderr).toBe("");
+    expect(DIST_DIR).toBeTruthy();
+  });
+});

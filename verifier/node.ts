@@ -1,0 +1,57 @@
+/**
+ * Node conveniences around the browser-safe verifier: load the trusted verification keys that the setup
+ * pipeline wrote under build/circuits, and read a bundle file. Not part of the browser path.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { UserError } from "../prover/errors.ts";
+import { BUILD_DIR, PROJECT_ROOT } from "../prover/setup/instances.ts";
+import type { VerificationKey, VerificationKeys } from "./verify.ts";
+
+/** Default folder of the setup pipeline's artifacts (build/circuits, or $HOMEOSTAT_BUILD_DIR). */
+export const DEFAULT_CIRCUITS_DIR = path.join(PROJECT_ROOT, BUILD_DIR);
+
+/** Reads one verification key file, or throws a UserError naming it. */
+export function readVkeyFile(file: string): VerificationKey {
+  let vkey: unknown;
+  try {
+    vkey = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === "ENOENT" ? "no such file" : `not a JSON verification key (${(e as Error).message})`, { where: file });
+  }
+  const key = vkey as Partial<VerificationKey> | null;
+  if (!key || typeof key !== "object" || key.protocol !== "groth16" || typeof key.nPublic !== "number") {
+    throw new UserError("not a snarkjs Groth16 verification key", { where: file });
+  }
+  return key as VerificationKey;
+}
+
+/** Every `NAME/NAME.vkey.json` under `circuitsDir`, by instance name (a missing folder gives none). */
+export function loadVerificationKeys(circuitsDir: string = DEFAULT_CIRCUITS_DIR): Record<string, VerificationKey> {
+  const keys: Record<string, VerificationKey> = {};
+  if (!existsSync(circuitsDir)) return keys;
+  for (const instance of readdirSync(circuitsDir).sort()) {
+    const file = path.join(circuitsDir, instance, `${instance}.vkey.json`);
+    if (existsSync(file)) keys[instance] = readVkeyFile(file);
+  }
+  return keys;
+}
+
+/** Reads a bundle file as JSON (its content is checked by `verifyBundle`); unreadable or non-JSON: UserError. */
+export function readBundleFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === "ENOENT" ? "no such file" : `cannot read (${(e as Error).message})`, { where: file });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`not JSON (${(e as Error).message})`, { where: file });
+  }
+}
+
+export type { VerificationKeys };

@@ -1,0 +1,427 @@
+/**
+ * The verifier page: loads an attestation bundle (file, drop, or `?bundle=URL`), has the worker verify it
+ * against the pinned keys, and says in plain words what was proven; checks a user's inclusion proof
+ * against the attestation's liabilities root; optionally compares the bundle with the on-chain registry.
+ *
+ * Everything shown comes from the worker's reports (protocol.ts). Bundle content is untrusted input: it is
+ * only ever inserted as text, never as HTML.
+ *
+ * For tests and the benchmark the page exposes `window.homeostat` (see `PageHook`) and mirrors each
+ * verdict in `data-*` attributes on <body>.
+ */
+import type { BundleReport, InclusionReport, PinnedKeyInfo, StatementView, WorkerRequest, WorkerResponse } from "./protocol.ts";
+import { hex32, ms, pct, short, tokenPrice, utcTime } from "./format.ts";
+
+// ---------------------------------------------------------------------------------------------------
+// DOM helpers
+
+type Child = Node | string | null | undefined | false;
+
+/** Creates an element with attributes and text/element children (text is never parsed as HTML). */
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs ?? {})) el.setAttribute(name, value);
+  for (const child of children) if (child !== null && child !== undefined && child !== false) el.append(child);
+  return el;
+}
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page is missing #${id}`);
+  return el as T;
+}
+
+/** A long hash shown in full (monospace, wrapping), with its hex form in the tooltip. */
+function hashEl(decimal: string): HTMLElement {
+  return h("span", { class: "hash", title: hex32(decimal) }, decimal);
+}
+
+function tag(kind: "ok" | "bad" | "warn", text: string): HTMLElement {
+  return h("span", { class: `tag ${kind}` }, text);
+}
+
+function setVerdict(boxId: string, titleId: string, listId: string, kind: "ok" | "bad" | "warn" | "pending", title: string | Child[], reasons: string[]): void {
+  const box = byId(boxId);
+  box.hidden = false;
+  box.className = `verdict ${kind}`;
+  byId(titleId).replaceChildren(...(typeof title === "string" ? [title] : title).filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
+  byId(listId).replaceChildren(...reasons.map((r) => h("li", null, r)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Worker client
+
+const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+let nextRequestId = 1;
+const pending = new Map<number, (response: WorkerResponse) => void>();
+
+let resolveReady: (value: { keys: PinnedKeyInfo[]; initMs: number }) => void = () => {};
+let rejectReady: (error: Error) => void = () => {};
+const ready = new Promise<{ keys: PinnedKeyInfo[]; initMs: number }>((resolve, reject) => {
+  resolveReady = resolve;
+  rejectReady = reject;
+});
+
+worker.addEventListener("message", (event: MessageEvent<WorkerResponse>) => {
+  const message = event.data;
+  if (message.type === "ready") resolveReady({ keys: message.keys, initMs: message.initMs });
+  else if (message.type === "init-failed") rejectReady(new Error(message.error));
+  else pending.get(message.id)?.(message);
+});
+worker.addEventListener("error", (event) => rejectReady(new Error(event.message || "the verification worker failed to start")));
+
+/** Sends a request to the worker and waits for its answer. */
+function ask<T extends WorkerResponse["type"]>(request: WorkerRequest, expect: T): Promise<Extract<WorkerResponse, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    pending.set(request.id, (response) => {
+      pending.delete(request.id);
+      if (response.type === expect) resolve(response as Extract<WorkerResponse, { type: T }>);
+      else reject(new Error(response.type === "error" ? response.error : `unexpected answer ${response.type}`));
+    });
+    worker.postMessage(request);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Page state and test hook
+
+/** Timings of the last bundle verification, in milliseconds. */
+interface Timings {
+  /** From navigation start to the verdict on screen. */
+  loadToVerdictMs?: number;
+  /** Building the curve in the worker (once per page). */
+  initMs?: number;
+  /** The Groth16 pairing check alone. */
+  verifyMs?: number;
+  /** Worker time for the whole bundle check (parse, pairing, hash recomputation). */
+  totalMs?: number;
+}
+
+/** What `window.homeostat` offers tests and the benchmark. */
+interface PageHook {
+  ready: Promise<{ keys: PinnedKeyInfo[]; initMs: number }>;
+  timings: Timings;
+  bundle?: BundleReport;
+  inclusion?: InclusionReport;
+  /** Verifies bundle JSON text through the worker without touching the page (for warm timings). */
+  verifyBundleText(text: string): Promise<BundleReport>;
+}
+
+const timings: Timings = {};
+let currentBundle: BundleReport | undefined;
+
+const hook: PageHook = {
+  ready,
+  timings,
+  verifyBundleText: async (text) => (await ask({ type: "verify-bundle", id: nextRequestId++, text }, "bundle-result")).report,
+};
+(window as unknown as { homeostat: PageHook }).homeostat = hook;
+
+// ---------------------------------------------------------------------------------------------------
+// Attestation
+
+async function loadBundle(text: string, source: string): Promise<void> {
+  const sourceEl = byId("bundle-source");
+  sourceEl.hidden = false;
+  sourceEl.textContent = `Loaded from ${source}`;
+  setVerdict("verdict", "verdict-title", "verdict-reasons", "pending", "Verifying…", []);
+  document.body.dataset.bundleVerdict = "pending";
+  byId("statement").hidden = true;
+  let report: BundleReport;
+  try {
+    await ready;
+    report = (await ask({ type: "verify-bundle", id: nextRequestId++, text }, "bundle-result")).report;
+  } catch (e) {
+    setVerdict("verdict", "verdict-title", "verdict-reasons", "bad", "Could not verify", [(e as Error).message]);
+    document.body.dataset.bundleVerdict = "error";
+    return;
+  }
+  currentBundle = report;
+  hook.bundle = report;
+  renderBundle(report);
+  timings.verifyMs = report.timings.verifyMs;
+  timings.totalMs = report.timings.totalMs;
+  timings.loadToVerdictMs ??= performance.now();
+  document.body.dataset.bundleVerdict = report.verdict;
+  (byId<HTMLButtonElement>("chain-check")).disabled = false;
+}
+
+function verdictTitle(report: BundleReport): string {
+  const what = report.statement === "rebalance" ? "rebalance proof" : "solvency attestation";
+  if (report.verdict === "verified") return `Verified: a valid ${what} under the pinned key of ${report.instance ?? "?"}`;
+  return `Not valid: this ${what} does not verify`;
+}
+
+function renderBundle(report: BundleReport): void {
+  const kind = report.verdict === "verified" ? "ok" : "bad";
+  setVerdict("verdict", "verdict-title", "verdict-reasons", kind, verdictTitle(report), report.reasons);
+  byId("statement-title").textContent = report.verdict === "verified" ? "2. What was proven" : "2. What this bundle claims (not proven)";
+  const body = byId("statement-body");
+  body.replaceChildren(...statementNodes(report));
+  byId("statement").hidden = false;
+}
+
+const signal = (report: BundleReport, name: string): string | undefined => report.publicSignals.find(([n]) => n === name)?.[1];
+
+function symbolOf(view: StatementView | undefined, index: string | number | undefined): string {
+  if (index === undefined) return "?";
+  return view?.assets[Number(index)]?.symbol ?? `asset ${String(index)}`;
+}
+
+/** Shocks of one scenario in words: `WETH −40%, WBTC −35%` (assets left unshocked are not listed). */
+function shockWords(view: StatementView, shocks: string[]): string {
+  const parts = shocks.flatMap((s, a) => (BigInt(s) === 0n ? [] : [`${symbolOf(view, a)} −${pct(s)}`]));
+  return parts.length ? parts.join(", ") : "no price moves";
+}
+
+function statementNodes(report: BundleReport): Node[] {
+  const view = report.view;
+  const trusted = report.verdict === "verified" && report.policy.status === "match" && report.prices.status === "match";
+  const nodes: Node[] = [];
+
+  const mismatched = (["policy", "prices"] as const).filter((what) => report[what].status === "mismatch");
+  if (mismatched.length) {
+    const both = mismatched.length === 2;
+    nodes.push(
+      h("p", { class: "verdict bad", "data-testid": "hash-mismatch" },
+        `The ${mismatched.join(" and ")} shown below ${both ? "do" : "does"} not hash to the ${mismatched.map((w) => `${w === "policy" ? "policyHash" : "pricesHash"}`).join(" and ")} the proof commits to: ${both ? "they are" : "it is"} NOT what was proven.`),
+    );
+  }
+  if (!trusted) {
+    nodes.push(h("p", { class: "verdict warn" }, "This bundle did not verify, so nothing below is proven: it is only what the bundle claims."));
+  }
+
+  const claims = h("ul", { class: "claims" });
+  const container = h("div", { class: trusted ? "trusted" : "untrusted" }, claims);
+  if (view) {
+    const liab = symbolOf(view, view.liabilityAsset);
+    const when = view.priceTimestamp ? utcTime(view.priceTimestamp) : "the snapshot time";
+    const positions = report.statement === "rebalance" ? signal(report, "newRoot") : signal(report, "positionsRoot");
+    const intro = report.statement === "rebalance" && report.action
+      ? `After selling ${report.action.amount} ${report.action.sell} for at least ${report.action.minOut} ${report.action.buy}, the treasury ${trusted ? "still meets" : "would still meet"} every bound of its risk policy at the prices of ${when}:`
+      : `At the prices of ${when}, the treasury ${trusted ? "meets" : "would meet"} every bound of its risk policy:`;
+    container.prepend(h("p", null, intro));
+    const liquidSymbols = view.assets.filter((a) => a.liquid).map((a) => a.symbol);
+
+    if (view.minCoverageBps !== undefined) {
+      claims.append(h("li", { "data-claim": "coverage" },
+        h("span", { class: "claim-lead" }, `Coverage of at least ${pct(view.minCoverageBps)} after haircuts.`),
+        ` The assets, each marked down by its haircut, are worth at least ${pct(view.minCoverageBps)} of the liabilities (valued in ${liab}).`));
+    }
+    if (view.minLiquidityBps !== undefined) {
+      claims.append(h("li", { "data-claim": "liquidity" },
+        h("span", { class: "claim-lead" }, `A liquidity buffer of at least ${pct(view.minLiquidityBps)}.`),
+        ` The liquid assets (${liquidSymbols.join(", ") || "none"}) are worth at least ${pct(view.minLiquidityBps)} of the liabilities.`));
+    }
+    const table = h("table", null,
+      h("thead", null, h("tr", null, h("th", null, "Asset"), h("th", { class: "num" }, "Cap (share of total)"), h("th", { class: "num" }, "Haircut"), h("th", null, "Liquid"), h("th", { class: "num" }, "Price"))),
+      h("tbody", null, ...view.assets.map((a) => h("tr", { "data-asset": a.symbol },
+        h("td", null, a.symbol),
+        h("td", { class: "num" }, pct(a.capBps)),
+        h("td", { class: "num" }, pct(a.haircutBps)),
+        h("td", null, a.liquid ? "yes" : "no"),
+        h("td", { class: "num", title: a.unitPrice ? `unit price ${a.unitPrice} (USD per base unit x 10^36)` : "" },
+          a.unitPrice === undefined ? "?" : a.decimals !== undefined ? tokenPrice(a.unitPrice, a.decimals) : `${a.unitPrice} ×10⁻³⁶ $/unit`),
+      ))));
+    claims.append(h("li", { "data-claim": "caps" },
+      h("span", { class: "claim-lead" }, "Every asset within its cap."), " No asset is worth more than its cap's share of the total value:", table));
+    claims.append(h("li", { "data-claim": "scenarios" },
+      h("span", { class: "claim-lead" }, `Survives ${view.scenarios.length} stress scenario${view.scenarios.length === 1 ? "" : "s"}.`),
+      ` Under each price shock the shocked assets still cover the liabilities (${liab} shocked too):`,
+      h("ul", null, ...view.scenarios.map((s) => h("li", { class: "scenario" }, h("span", { class: "scenario-name" }, s.name), `: ${shockWords(view, s.shockBps)}`)))));
+    claims.append(h("li", { "data-claim": "prices" },
+      h("span", { class: "claim-lead" }, `Valued at the price snapshot of ${when}`), view.priceTimestamp ? ` (unix time ${view.priceTimestamp}).` : "."));
+    if (positions) {
+      claims.append(h("li", { "data-claim": "positions" },
+        h("span", { class: "claim-lead" }, "Positions stay private."), " They are committed to as ", hashEl(positions), ", which an auditor can open."));
+    }
+  } else {
+    claims.append(h("li", null, "The policy and prices in this bundle could not be read, so the statement cannot be put in words."));
+  }
+  nodes.push(container);
+
+  const hashTag = (status: string): HTMLElement =>
+    status === "match" ? tag("ok", "matches the data above") : status === "mismatch" ? tag("bad", "does NOT match the data above") : tag("warn", "cannot be checked");
+  const facts = h("dl", { class: "facts" });
+  const fact = (label: string, ...value: Child[]): void => {
+    facts.append(h("dt", null, label), h("dd", null, ...value));
+  };
+  for (const [name, value] of report.publicSignals) {
+    if (name === "policyHash") {
+      fact("Policy hash", hashEl(value), hashTag(report.policy.status));
+      if (report.policy.status === "mismatch" && report.policy.recomputed) fact("…the policy shown hashes to", hashEl(report.policy.recomputed));
+    } else if (name === "pricesHash") {
+      fact("Prices hash", hashEl(value), hashTag(report.prices.status));
+      if (report.prices.status === "mismatch" && report.prices.recomputed) fact("…the prices shown hash to", hashEl(report.prices.recomputed));
+    } else {
+      const label = { positionsRoot: "Positions commitment", liabilitiesRoot: "Liabilities root", oldRoot: "Positions before", newRoot: "Positions after" }[name] ?? name;
+      fact(label, hashEl(value));
+    }
+  }
+  if (view?.chainId) fact("Deployment", `chain ${view.chainId}, vault `, h("span", { class: "hash" }, view.vault ?? "?"));
+  fact("Verification key", `${report.instance ?? "?"} `, h("span", { class: "hash" }, report.vkeyHash ?? "none"), report.vkeyPinned ? tag("ok", "pinned") : tag("bad", "not pinned"));
+  if (report.createdAt) fact("Bundle created", report.createdAt);
+  fact("Checked in", `${ms(report.timings.verifyMs)} in this browser`);
+  nodes.push(h("h3", null, "Commitments"), facts);
+  return nodes;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Inclusion
+
+/** A balance (in the liability unit) in words: `1,500.25 USDC` when the loaded attestation names the unit. */
+function balanceWords(balance: string | undefined): string {
+  if (balance === undefined) return "?";
+  const view = currentBundle?.view;
+  const symbol = view?.liabilityAsset !== undefined ? view.assets[view.liabilityAsset]?.symbol : undefined;
+  const [whole = "", fraction] = balance.split(".");
+  const grouped = `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${fraction ? `.${fraction}` : ""}`;
+  return symbol ? `${grouped} ${symbol}` : grouped;
+}
+
+async function checkInclusion(text: string): Promise<void> {
+  setVerdict("inclusion-result", "inclusion-title", "inclusion-reasons", "pending", "Checking…", []);
+  document.body.dataset.inclusionVerdict = "pending";
+  const attestationRoot = currentBundle ? signal(currentBundle, "liabilitiesRoot") : undefined;
+  let report: InclusionReport;
+  try {
+    await ready;
+    report = (await ask({ type: "verify-inclusion", id: nextRequestId++, text, ...(attestationRoot ? { attestationRoot } : {}) }, "inclusion-result")).report;
+  } catch (e) {
+    setVerdict("inclusion-result", "inclusion-title", "inclusion-reasons", "bad", "Could not check", [(e as Error).message]);
+    document.body.dataset.inclusionVerdict = "error";
+    return;
+  }
+  hook.inclusion = report;
+  const balance = balanceWords(report.balance);
+  const root: Child = report.root ? hashEl(report.root) : "?";
+  const reasons = [...report.reasons];
+  let title: string | Child[];
+  let kind: "ok" | "bad" | "warn";
+  if (report.verdict === "counted" && report.rootComparison === "same") {
+    title = [`Your balance ${balance} is counted in liabilities root `, root, ", the same root this attestation covers."];
+    kind = currentBundle?.verdict === "verified" ? "ok" : "warn";
+    if (currentBundle && currentBundle.verdict !== "verified") reasons.push("but the attestation itself did not verify (see above)");
+  } else if (report.verdict === "counted") {
+    title = [`Your balance ${balance} is counted in liabilities root `, root, "."];
+    kind = "warn";
+    reasons.push("Load the attestation above to check that it covers this root.");
+  } else {
+    title = `Your balance is not shown to be counted in this attestation.`;
+    kind = "bad";
+  }
+  setVerdict("inclusion-result", "inclusion-title", "inclusion-reasons", kind, title, reasons);
+  document.body.dataset.inclusionVerdict = report.verdict;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// On-chain check (ethers is loaded only when asked for)
+
+async function checkChain(): Promise<void> {
+  const rpc = byId<HTMLInputElement>("chain-rpc").value.trim();
+  const registry = byId<HTMLInputElement>("chain-registry").value.trim();
+  if (!currentBundle) return;
+  setVerdict("chain-result", "chain-title", "chain-reasons", "pending", "Asking the registry…", []);
+  document.body.dataset.chainVerdict = "pending";
+  try {
+    const { compareWithRegistry } = await import("./chain.ts");
+    const chainId = currentBundle.view?.chainId;
+    if (!chainId) throw new Error("the bundle's policy does not say which chain it is for");
+    const result = await compareWithRegistry(rpc, registry, chainId, Object.fromEntries(currentBundle.publicSignals));
+    setVerdict("chain-result", "chain-title", "chain-reasons", result.latest ? "ok" : "bad", result.title, result.details);
+    document.body.dataset.chainVerdict = result.latest ? "latest" : "not-latest";
+  } catch (e) {
+    setVerdict("chain-result", "chain-title", "chain-reasons", "bad", "Could not read the registry", [(e as Error).message]);
+    document.body.dataset.chainVerdict = "error";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Wiring
+
+function readFile(file: File): Promise<string> {
+  return file.text();
+}
+
+function wireDrop(zone: HTMLElement, onText: (text: string, name: string) => void): void {
+  zone.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    e.stopPropagation();
+    zone.classList.remove("over");
+    const file = e.dataTransfer?.files[0];
+    if (file) void readFile(file).then((text) => onText(text, file.name));
+  });
+}
+
+function wire(): void {
+  // A file dropped anywhere else on the page is taken as an attestation (and never opened by the browser).
+  window.addEventListener("dragover", (e) => e.preventDefault());
+  window.addEventListener("drop", (e) => {
+    e.preventDefault();
+    const file = e.dataTransfer?.files[0];
+    if (file) void readFile(file).then((text) => loadBundle(text, `dropped file ${file.name}`));
+  });
+  wireDrop(byId("bundle-drop"), (text, name) => void loadBundle(text, `dropped file ${name}`));
+  byId<HTMLInputElement>("bundle-file").addEventListener("change", (e) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (file) void readFile(file).then((text) => loadBundle(text, `file ${file.name}`));
+  });
+
+  wireDrop(byId("inclusion-drop"), (text) => {
+    byId<HTMLTextAreaElement>("inclusion-text").value = text;
+    void checkInclusion(text);
+  });
+  byId<HTMLInputElement>("inclusion-file").addEventListener("change", (e) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (file) {
+      void readFile(file).then((text) => {
+        byId<HTMLTextAreaElement>("inclusion-text").value = text;
+        return checkInclusion(text);
+      });
+    }
+  });
+  byId("inclusion-check").addEventListener("click", () => {
+    const text = byId<HTMLTextAreaElement>("inclusion-text").value.trim();
+    if (text) void checkInclusion(text);
+  });
+  byId("chain-check").addEventListener("click", () => void checkChain());
+
+  ready.then(
+    ({ keys, initMs }) => {
+      timings.initMs = initMs;
+      document.body.dataset.verifierReady = "1";
+      byId("keys-list").replaceChildren(
+        ...(keys.length
+          ? keys.map((k) => h("li", { "data-instance": k.instance }, h("strong", null, k.instance), " ", h("span", { class: "hash", title: k.vkeyHash }, short(k.vkeyHash, 18))))
+          : [h("li", null, "None: this page was built without verification keys and refuses every bundle.")]),
+      );
+    },
+    (e: Error) => {
+      document.body.dataset.verifierReady = "failed";
+      byId("keys-list").replaceChildren(h("li", null, `The verifier could not start: ${e.message}`));
+      setVerdict("verdict", "verdict-title", "verdict-reasons", "bad", "The verifier could not start", [e.message]);
+    },
+  );
+
+  const param = new URLSearchParams(location.search).get("bundle");
+  if (param) {
+    const url = new URL(param, location.href);
+    setVerdict("verdict", "verdict-title", "verdict-reasons", "pending", "Loading the attestation…", []);
+    fetch(url, { cache: "no-store" })
+      .then(async (response) => {
+        if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);
+        return loadBundle(await response.text(), url.href);
+      })
+      .catch((e: Error) => {
+        setVerdict("verdict", "verdict-title", "verdict-reasons", "bad", "Could not load the attestation", [e.message]);
+        document.body.dataset.bundleVerdict = "error";
+      });
+  }
+}
+
+wire();

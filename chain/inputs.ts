@@ -1,8 +1,8 @@
 /**
  * The operator's input files (prover/schemas.ts formats) for a local deployment: `treasury.json` (the
  * deployed tokens and feeds, and the vault's holdings as positions), `policy.json` (the deployed policy,
- * with this chain id and vault) and `prices.json` (a stored snapshot's answers). With them `homeostat
- * prove` makes proofs that the deployed contracts accept.
+ * with this chain id and vault), `users.csv` (demo liabilities) and `prices.json` (a stored snapshot's
+ * answers). With them `homeostat prove --dir DIR` makes proofs that the deployed contracts accept.
  */
 import path from "node:path";
 import { writeFileAtomic } from "../prover/atomic-write.ts";
@@ -67,11 +67,18 @@ export function pricesFileOf(deployment: Deployment, snapshot: SnapshotInfo): un
   };
 }
 
-/** Writes treasury.json and policy.json into `dir`; returns their paths. */
-export function writeInputFiles(dir: string, deployment: Deployment, config: DeployConfig): { treasury: string; policy: string } {
+/** Demo liabilities (users.csv): three users owing 1,500,000 units of the liability asset in total. */
+export function usersCsvOf(): string {
+  return ["user,balance", "alice@example.org,700000", "bob@example.org,500000.50", "carol@example.org,299999.50", ""].join("\n");
+}
+
+/** Writes treasury.json, policy.json and users.csv into `dir`; returns their paths. */
+export function writeInputFiles(dir: string, deployment: Deployment, config: DeployConfig): { treasury: string; policy: string; users: string } {
   const treasury = path.join(dir, "treasury.json");
   const policy = path.join(dir, "policy.json");
+  const users = path.join(dir, "users.csv");
   writeFileAtomic(treasury, `${JSON.stringify(treasuryFileOf(deployment, config), null, 2)}\n`);
   writeFileAtomic(policy, `${JSON.stringify(policyFileOf(deployment, config), null, 2)}\n`);
-  return { treasury, policy };
+  writeFileAtomic(users, usersCsvOf());
+  return { treasury, policy, users };
 }

@@ -18,10 +18,7 @@ export interface LocalChain {
 
 /** Starts Hardhat's simulated network with a JSON-RPC server on `host:port` (port 0 = any free port). */
 export async function startLocalChain(options: { host?: string; port?: number } = {}): Promise<LocalChain> {
-  const { createHardhatRuntimeEnvironment, importUserConfig } = await import("hardhat/hre");
-  const configPath = path.join(PROJECT_ROOT, "hardhat.config.ts");
-  const config = await importUserConfig(configPath);
-  const hre = await createHardhatRuntimeEnvironment(config, { config: configPath }, PROJECT_ROOT);
+  const hre = await projectHre();
   const server = await hre.network.createServer("default", options.host ?? "127.0.0.1", options.port ?? 8545);
   let listening: { address: string; port: number };
   try {
@@ -63,4 +60,15 @@ export async function signerFor(url: string, account = 0): Promise<Signer> {
 export function releaseSigner(signer: Signer): void {
   const provider = signer.provider as { destroy?(): void } | null;
   provider?.destroy?.();
+}
+
+/**
+ * A Hardhat runtime environment for this project, independent of the current directory (the CLI and the
+ * benchmark may run from anywhere): `(await projectHre()).network.create()` gives an in-process chain.
+ */
+export async function projectHre() {
+  const { createHardhatRuntimeEnvironment, importUserConfig } = await import("hardhat/hre");
+  const configPath = path.join(PROJECT_ROOT, "hardhat.config.ts");
+  const config = await importUserConfig(configPath);
+  return createHardhatRuntimeEnvironment(config, { config: configPath }, PROJECT_ROOT);
 }

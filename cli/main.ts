@@ -14,6 +14,8 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import("./commands/check.ts"),
   () => import("./commands/prove.ts"),
   () => import("./commands/verify.ts"),
+  () => import("./commands/liabilities.ts"),
+  () => import("./commands/inclusion.ts"),
   () => import("./commands/deploy.ts"),
   () => import("./commands/snapshot.ts"),
   () => import("./commands/publish.ts"),

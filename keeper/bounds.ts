@@ -2,14 +2,16 @@
  * The policy's bounds as the keeper sees them: every rule of docs/ARCHITECTURE.md ("Policy rules") in the
  * form `have >= need`, optionally tightened by a safety margin, so the planner can ask "how far from
  * breaking is each bound" rather than just "does it hold". The rule math is the prover's (prover/rules.ts,
- * the circuit's rules); this module only shifts each rule by its margin, which is exact because every rule
- * is linear in the asset values.
+ * the circuit's rules); this module only tightens each rule by a margin, exactly (integers throughout).
  *
- * Margins are in basis points and tighten each bound in its own unit:
- *  - cap a:      share of total value <= capBps[a] - margin
- *  - coverage:   haircut-adjusted assets >= liabilities * (minCoverageBps + margin) / 10^4
- *  - liquidity:  liquid assets >= liabilities * (minLiquidityBps + margin) / 10^4
- *  - scenario s: shocked assets >= shocked liabilities + liabilities * margin / 10^4
+ * A margin is a fraction of the bound's own limit, in basis points (200 = 2% of the limit), so it means the
+ * same for a 5% cap as for a 45% one:
+ *  - cap a:      share <= capBps[a] * (1 - margin)             (cap 30%, margin 2%: at most 29.4%)
+ *  - coverage:   coverage ratio >= minCoverageBps * (1 + margin) (min 150%, margin 2%: at least 153%)
+ *  - liquidity:  liquidity ratio >= minLiquidityBps * (1 + margin)
+ *  - scenario s: shocked assets >= shocked liabilities * (1 + margin)
+ * To stay exact, a margined bound compares the rule's sides scaled by 10^4: `have`/`need` are in
+ * value x bps^2 units.
  */
 import { BPS } from "../prover/field.ts";
 import type { PolicyFields } from "../prover/hash.ts";
@@ -28,7 +30,7 @@ export interface BoundStatus {
   asset?: number;
   /** The scenario index (scenario bounds). */
   scenario?: number;
-  /** Left side in value x bps units (USD x 10^36 x 10^4), margin included. */
+  /** Left side in value x bps^2 units (USD x 10^36 x 10^8): the rule's side scaled by 10^4, margin included. */
   have: bigint;
   /** Right side, same units, margin included. */
   need: bigint;
@@ -36,13 +38,17 @@ export interface BoundStatus {
   scale: bigint;
   /** The measured quantity in bps (floored): the asset's share, the coverage or liquidity ratio, shocked assets over shocked liabilities. */
   measuredBps: bigint;
-  /** The limit it is compared with in bps, margin included: `capBps - margin`, `minCoverageBps + margin`, ... */
+  /** The limit it is compared with in bps (floored), margin included: `capBps * (1 - margin)`, `minCoverageBps * (1 + margin)`, ... */
   limitBps: bigint;
   /** `have >= need`. */
   ok: boolean;
-  /** `(have - need) / scale` in units of 10^-4 bps (negative when broken): comparable across bounds. */
+  /**
+   * How far inside (positive) or outside (negative) its margined limit the bound is, as a fraction of the
+   * bound's exact limit, in units of 10^-8 (10^-4 bps): a cap of 30% with the share at 27% has +10% slack, a
+   * coverage of 144% against a 150% minimum has -4%. Comparable across bounds, like the margins.
+   */
   slackE8: bigint;
-  /** The margin this status was evaluated with (bps). */
+  /** The margin this status was evaluated with (bps of the limit). */
   marginBps: bigint;
 }
 
@@ -57,25 +63,30 @@ export function assetValues(amounts: readonly bigint[], unitPrices: readonly big
   return valuesByAsset(amounts, unitPrices);
 }
 
-/** How much a margin moves a rule's `have - need`: caps lose `min(margin, cap) * total`, the rest `margin * liabilities`. */
-function marginShift(rule: RuleCheck, policy: PolicyFields, marginBps: bigint, total: bigint, liabValue: bigint): bigint {
-  if (rule.kind === "cap") {
-    const cap = policy.capBps[rule.asset!]!;
-    return (marginBps < cap ? marginBps : cap) * total;
-  }
-  return marginBps * liabValue;
-}
-
 /**
- * How `have - need` of a bound (margin included) changes per unit of value added to asset `x`, in value x
- * bps per value: the prover's `ruleGain`, with a cap's margin taken off its share of the new total.
- * Exact, because the rules are linear in the values.
+ * How `have - need` of a bound (margin included, value x bps^2 units) changes per unit of value added to
+ * asset `x`: the prover's `ruleGain`, scaled like the bound. Exact, because the rules are linear in the
+ * values (and a cap's side `capBps * total` is the only one that moves with every asset).
  */
 export function boundGain(bound: BoundStatus, x: number, policy: PolicyFields): bigint {
-  const gain = ruleGain({ id: bound.id, kind: bound.kind, ...(bound.asset !== undefined ? { asset: bound.asset } : {}), ...(bound.scenario !== undefined ? { scenario: bound.scenario } : {}), have: 0n, need: 0n, ok: true }, x, policy);
-  if (bound.kind !== "cap") return gain;
-  const cap = policy.capBps[bound.asset!]!;
-  return gain - (bound.marginBps < cap ? bound.marginBps : cap);
+  const rule: RuleCheck = {
+    id: bound.id,
+    kind: bound.kind,
+    ...(bound.asset !== undefined ? { asset: bound.asset } : {}),
+    ...(bound.scenario !== undefined ? { scenario: bound.scenario } : {}),
+    have: 0n,
+    need: 0n,
+    ok: true,
+  };
+  const gain = ruleGain(rule, x, policy);
+  if (bound.kind !== "cap") return gain * BPS; // the liabilities side does not move with the assets
+  // cap: have = capBps * total * (1 - margin), need = value[a] * 10^4, both scaled by 10^4
+  const own = x === bound.asset ? BPS : 0n;
+  return (gain + own) * (BPS - clampMargin(bound.marginBps)) - own * BPS;
+}
+
+function clampMargin(marginBps: bigint): bigint {
+  return marginBps < 0n ? 0n : marginBps > BPS ? BPS : marginBps;
 }
 
 function ratioBps(numerator: bigint, scale: bigint): bigint {
@@ -83,8 +94,8 @@ function ratioBps(numerator: bigint, scale: bigint): bigint {
 }
 
 /**
- * Every bound of `policy` on a state given by its per-asset values, tightened by `marginBps` (0 = the
- * exact rules). `liabilitiesTotal` is in base units of the liability asset.
+ * Every bound of `policy` on a state given by its per-asset values, tightened by `marginBps` (a fraction of
+ * each limit; 0 = the exact rules). `liabilitiesTotal` is in base units of the liability asset.
  */
 export function evaluateBounds(
   values: readonly bigint[],
@@ -95,40 +106,38 @@ export function evaluateBounds(
 ): BoundStatus[] {
   const assetCount = policy.capBps.length;
   if (values.length !== assetCount) throw new RangeError(`evaluateBounds: ${values.length} values for ${assetCount} assets`);
+  const margin = clampMargin(marginBps);
   const liabValue = liabilitiesValue(policy, unitPrices, liabilitiesTotal);
   const total = values.reduce((s, v) => s + v, 0n);
-  const liabilityAsset = Number(policy.liabilityAsset);
   return evaluateRules(values, policy, liabValue).map((rule): BoundStatus => {
-    const shift = marginShift(rule, policy, marginBps, total, liabValue);
     const isCap = rule.kind === "cap";
     const scale = isCap ? total : liabValue;
-    const have = isCap ? rule.have - shift : rule.have;
-    const need = isCap ? rule.need : rule.need + shift;
+    // the limit side moves by the margin: a cap's allowance shrinks, a minimum's requirement grows
+    const have = isCap ? rule.have * (BPS - margin) : rule.have * BPS;
+    const need = isCap ? rule.need * BPS : rule.need * (BPS + margin);
     let measuredBps: bigint;
     let limitBps: bigint;
     switch (rule.kind) {
-      case "cap": {
-        const cap = policy.capBps[rule.asset!]!;
+      case "cap":
         measuredBps = ratioBps(rule.need, total);
-        limitBps = marginBps < cap ? cap - marginBps : 0n;
+        limitBps = (policy.capBps[rule.asset!]! * (BPS - margin)) / BPS;
         break;
-      }
       case "coverage":
         measuredBps = ratioBps(rule.have, liabValue);
-        limitBps = policy.minCoverageBps + marginBps;
+        limitBps = (policy.minCoverageBps * (BPS + margin)) / BPS;
         break;
       case "liquidity":
         measuredBps = ratioBps(rule.have, liabValue);
-        limitBps = policy.minLiquidityBps + marginBps;
+        limitBps = (policy.minLiquidityBps * (BPS + margin)) / BPS;
         break;
-      case "scenario": {
+      case "scenario":
         // shocked assets over shocked liabilities, so 100% means exactly covered
-        const shockedLiabilities = BPS - policy.shockBps[rule.scenario!]![liabilityAsset]!;
         measuredBps = rule.need === 0n ? 0n : (rule.have * BPS) / rule.need;
-        limitBps = shockedLiabilities === 0n ? 0n : BPS + (marginBps * BPS) / shockedLiabilities;
+        limitBps = BPS + margin;
         break;
-      }
     }
+    // the exact limit's side: capBps * total for a cap, the minimum's requirement otherwise
+    const reference = isCap ? rule.have : rule.need;
     return {
       id: rule.id,
       kind: rule.kind,
@@ -140,8 +149,8 @@ export function evaluateBounds(
       measuredBps,
       limitBps,
       ok: have >= need,
-      slackE8: scale === 0n ? (have >= need ? 0n : -1n) : ((have - need) * BPS) / scale,
-      marginBps,
+      slackE8: reference === 0n ? (have >= need ? 0n : -BPS * BPS) : ((have - need) * BPS) / reference,
+      marginBps: margin,
     };
   });
 }

@@ -215,12 +215,30 @@ function validate(req: PlanRequest): void {
   }
 }
 
+/** Extra aims (bps beyond the target margin) tried when a plan at the exact target falls short. */
+const AIMS = [0n, 2n, 8n, 32n];
+
 /**
  * Plans the swaps that keep the treasury inside its policy (see the module header). Pure: the inputs are
  * not modified.
+ *
+ * Each step restores its bound exactly to the target margin. With several bounds at stake, a later step's
+ * fees can push an earlier bound a hair back over its target (selling MRD lowers the total, so WETH's share
+ * creeps up); the plan is then redone aiming a few bps beyond the target (2, 8, 32) and the first complete
+ * plan is returned, else the one at the exact target.
  */
 export function planRebalance(req: PlanRequest): Plan {
   validate(req);
+  const exact = planAiming(req, 0n);
+  if (!exact.act || exact.complete) return exact;
+  for (const aim of AIMS.slice(1)) {
+    const plan = planAiming(req, aim);
+    if (plan.complete) return plan;
+  }
+  return exact;
+}
+
+function planAiming(req: PlanRequest, aimBps: bigint): Plan {
   const { policy, unitPrices, liabilitiesTotal } = req;
   const assetCount = policy.capBps.length;
   const exactCheck = req.exactCheck ?? boundsExactCheck;
@@ -258,6 +276,8 @@ export function planRebalance(req: PlanRequest): Plan {
   };
 
   if (triggered.length === 0) return finish([], false);
+  // each step restores its bound to this margin; the plan is judged complete at the target margin
+  const aimMargin = req.targetMarginBps + aimBps;
 
   const sinkRank = (a: number): bigint =>
     policy.haircutBps[a]! * 4n * BPS + (a === Number(policy.liabilityAsset) ? 0n : 2n * BPS) + BigInt(a);
@@ -278,7 +298,7 @@ export function planRebalance(req: PlanRequest): Plan {
   const provableOnly = req.provableOnly ?? true;
   const bestFor = (bound: BoundStatus): Candidate | undefined => {
     const baseDiff = bound.have - bound.need;
-    const triggeredNow = new Set(boundsOf(state.amounts, req.triggerMarginBps).filter((b) => !b.ok).map((b) => b.id));
+    const now = boundsOf(state.amounts, aimMargin);
     let best: Candidate | undefined;
     for (const [poolIndex, pool] of state.pools.entries()) {
       for (const assetIn of [pool.asset0, pool.asset1]) {
@@ -342,10 +362,15 @@ export function planRebalance(req: PlanRequest): Plan {
         if (newOutAmount >= AMOUNT_LIMIT || t.minOut === 0n) continue;
         const provable = boundsOf(t.amounts, 0n).every((b) => b.ok);
         if (!provable && provableOnly) continue;
-        // no ping-pong: a step may not push another bound, fine before, into its trigger margin
-        const triggeredAfter = boundsOf(t.amounts, req.triggerMarginBps);
-        if (triggeredAfter.some((b) => !b.ok && b.id !== bound.id && !triggeredNow.has(b.id))) continue;
-        const after = boundsOf(t.amounts, req.targetMarginBps);
+        // maximin: a step may cost another bound slack, but never push it out of its target margin when it
+        // was inside, nor below where this step leaves its own bound (relative slacks, comparable across bounds)
+        const after = boundsOf(t.amounts, aimMargin);
+        const own = after.find((b) => b.id === bound.id)!.slackE8;
+        const harms = after.some((b, i) => {
+          if (b.id === bound.id || b.slackE8 >= now[i]!.slackE8) return false;
+          return now[i]!.ok ? !b.ok : b.slackE8 < own;
+        });
+        if (harms) continue;
         const candidate: Candidate = {
           poolIndex, assetIn, assetOut, slotIn, slotOut, amountIn,
           limit: amountIn === slotAmount ? "slot" : amountIn === maxIn ? "impact" : "peak",
@@ -365,12 +390,14 @@ export function planRebalance(req: PlanRequest): Plan {
   const swaps: PlannedSwap[] = [];
   const maxSwaps = req.maxSwaps ?? 8;
   while (swaps.length < maxSwaps) {
+    // done when every bound holds with the target margin; each step is sized to the aim beyond it
     const failing = boundsOf(state.amounts, req.targetMarginBps)
       .filter((b) => !b.ok)
       .sort((x, y) => (x.slackE8 < y.slackE8 ? -1 : x.slackE8 > y.slackE8 ? 1 : 0));
     if (failing.length === 0) break;
+    const atAim = new Map(boundsOf(state.amounts, aimMargin).map((b) => [b.id, b]));
     let chosen: { bound: BoundStatus; candidate: Candidate } | undefined;
-    for (const bound of failing) {
+    for (const bound of failing.map((b) => atAim.get(b.id)!)) {
       const candidate = bestFor(bound);
       if (candidate) {
         chosen = { bound, candidate };
@@ -420,7 +447,7 @@ function better(a: Candidate, b: Candidate): boolean {
   return a.improvement > b.improvement;
 }
 
-/** The bound's situation in words, margin included. */
+/** The bound's situation in words, its limit and margin included. */
 export function describeBound(
   bound: BoundStatus,
   policy: PolicyFields,
@@ -429,17 +456,18 @@ export function describeBound(
   scenarioNames?: readonly string[],
 ): string {
   const margin = formatBps(marginBps);
+  const limit = formatBps(bound.limitBps);
   const cmp = bound.ok ? "≥" : "<";
   switch (bound.kind) {
     case "cap":
-      return `${symbol(bound.asset!)} share ${formatBps(bound.measuredBps)} ${bound.ok ? "≤" : ">"} cap ${formatBps(policy.capBps[bound.asset!]!)} − margin ${margin}`;
+      return `${symbol(bound.asset!)} share ${formatBps(bound.measuredBps)} ${bound.ok ? "≤" : ">"} ${limit} (cap ${formatBps(policy.capBps[bound.asset!]!)} less a ${margin} margin)`;
     case "coverage":
-      return `coverage ${formatBps(bound.measuredBps)} ${cmp} min ${formatBps(policy.minCoverageBps)} + margin ${margin}`;
+      return `coverage ${formatBps(bound.measuredBps)} ${cmp} ${limit} (min ${formatBps(policy.minCoverageBps)} plus a ${margin} margin)`;
     case "liquidity":
-      return `liquid assets ${formatBps(bound.measuredBps)} of liabilities ${cmp} min ${formatBps(policy.minLiquidityBps)} + margin ${margin}`;
+      return `liquid assets ${formatBps(bound.measuredBps)} of liabilities ${cmp} ${limit} (min ${formatBps(policy.minLiquidityBps)} plus a ${margin} margin)`;
     case "scenario": {
       const name = scenarioNames?.[bound.scenario!] ?? `#${bound.scenario}`;
-      return `scenario ${name}: shocked assets ${formatBps(bound.measuredBps)} of shocked liabilities ${cmp} ${formatBps(bound.limitBps)} (100% + margin ${margin})`;
+      return `scenario "${name}": shocked assets ${formatBps(bound.measuredBps)} of shocked liabilities ${cmp} ${limit} (100% plus a ${margin} margin)`;
     }
   }
 }

@@ -24,6 +24,8 @@ const BUILD = `${WORK}/build`;
 const GENERATED = `${WORK}/generated`;
 const CIRCUITS = `${WORK}/circuits.json`;
 const LOCK = `${WORK}/circuits.lock.json`;
+/** Compiling and phase 2 share two cores with everything else running; budgets are not asserted here. */
+const HEAVY = 900_000;
 const abs = (rel: string) => path.join(PROJECT_ROOT, rel);
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
@@ -199,7 +201,7 @@ describe("setup: build, idempotence, compile-only dev instances", () => {
     expect(lock.instances["pipe-small"]!.r1cs).toMatch(/^[0-9a-f]{64}$/);
     expect(lock.instances["pipe-small"]!.sources).toHaveProperty(["circuits/test/hash_vectors.circom"]);
     expect(snapshot()).toEqual({}); // the lock compiles in scratch space only
-  });
+  }, HEAVY);
 
   it("builds every artifact and a manifest for a Groth16 instance", async () => {
     const run = await cli(["setup", "--instance", "test"]);
@@ -232,7 +234,7 @@ describe("setup: build, idempotence, compile-only dev instances", () => {
     expect(sol).not.toMatch(/contract Groth16Verifier/);
     expectNoLeftovers();
     built = snapshot();
-  });
+  }, HEAVY);
 
   it("a second run says up to date, rebuilds nothing and takes seconds", async () => {
     const run = await cli(["setup", "--instance", "test", "--json"]);
@@ -264,7 +266,7 @@ describe("setup: build, idempotence, compile-only dev instances", () => {
     // Same circuit, so the same r1cs as the Groth16 instance: compilation is deterministic.
     expect(devManifest.artifacts.r1cs!.sha256).toBe(manifest.artifacts.r1cs!.sha256);
     built = snapshot();
-  });
+  }, HEAVY);
 
   it("refuses a ptau too small for the circuit (a 2^8 one made here), keeping the previous build", async () => {
     const tiny = await tinyPtau();
@@ -284,7 +286,7 @@ describe("setup: build, idempotence, compile-only dev instances", () => {
     expect(requiredPtauPower(info)).toBe(need);
     expect(() => assertPtauFits({ power: 8, name: "tiny_08.ptau", shownPath: tiny }, "pipe-small", info)).toThrow(/ptau too small/);
     expect(() => assertPtauFits({ power: need, name: "x.ptau", shownPath: "x" }, "pipe-small", info)).not.toThrow();
-  });
+  }, HEAVY);
 
   it("refuses a compiled circuit that differs from the lock, naming the instance and the refresh command", async () => {
     const lockText = readFileSync(abs(LOCK), "utf8");
@@ -302,7 +304,7 @@ describe("setup: build, idempotence, compile-only dev instances", () => {
     } finally {
       writeFileSync(abs(LOCK), lockText);
     }
-  });
+  }, HEAVY);
 });
 
 describe("powers of tau resolution and provenance", () => {
@@ -353,5 +355,5 @@ describe("powers of tau resolution and provenance", () => {
     expect(warnings.join("\n")).toMatch(/could not download powersOfTau28_hez_final_12\.ptau from https:\/\/storage\.googleapis\.com\/zkevm\/ptau\/.*ENOTFOUND.*trying the next source/);
     expect(readdirSync(path.join(cache, "ptau"))).toEqual([devPtauName(8)]); // no partial download left
     expect(statSync(path.join(cache, "ptau-hashes.json")).isFile()).toBe(true);
-  });
+  }, HEAVY);
 });

@@ -30,7 +30,7 @@ function parseInteger(text: string, flag: string, min: number, max: number): num
   return n;
 }
 
-function summary(deployment: Deployment, out: string, inputs?: { treasury: string; policy: string }): string {
+function summary(deployment: Deployment, out: string, inputs?: { treasury: string; policy: string; users: string }): string {
   const c = deployment.contracts;
   return [
     `deployed Homeostat (${deployment.instance} instance, A=${deployment.sizes.A}, K=${deployment.sizes.K}) on chain ${deployment.chainId}`,
@@ -39,7 +39,7 @@ function summary(deployment: Deployment, out: string, inputs?: { treasury: strin
     `  snapshots ${c.priceSnapshots}   timelock ${c.timelock} (delay ${deployment.timelockDelay} s)`,
     `  Uniswap V2 router ${c.uniswapRouter}; assets ${deployment.assets.map((a) => a.symbol).join(", ")}`,
     `deployment written to ${out}`,
-    ...(inputs ? [`operator inputs written to ${inputs.treasury} and ${inputs.policy}`] : []),
+    ...(inputs ? [`operator inputs written to ${inputs.treasury}, ${inputs.policy} and ${inputs.users}`] : []),
   ].join("\n");
 }
 
@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .option("--rpc <url>", "JSON-RPC node to deploy onto (default: start a local chain and keep serving it)")
     .option("--out <file>", "deployment file to write", ".homeostat/deployment.json")
     .option("--instance <name>", `circuit instance group: ${INSTANCES.join(" or ")}`, "test")
-    .option("--inputs <dir>", "also write the operator's treasury.json and policy.json for this deployment into DIR")
+    .option("--inputs <dir>", "also write the operator's treasury.json, policy.json and users.csv for this deployment into DIR")
     .option("--port <n>", "port of the local chain's JSON-RPC server (without --rpc)", "8545")
     .option("--timelock-delay <seconds>", "governance timelock delay", "3600")
     .option("--exit", "without --rpc: exit after deploying (the local chain and its state end with the process)")

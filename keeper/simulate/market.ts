@@ -1,5 +1,5 @@
 /**
- * The simulated venue: one Uniswap V2 constant-product pool per asset against the quote asset, an
+ * The simulated venue: Uniswap V2 constant-product pools of each asset against the quote assets, an
  * arbitrageur that trades each pool back to the oracle price every step (inside the 0.3% fee band, as real
  * arbitrage leaves it), and swaps that pay exactly what the V2 router would. Each strategy gets its own
  * market on the same price path, so one treasury's trades never move another's pools.
@@ -14,15 +14,23 @@ export function unitPricesAt(treasury: SimTreasury, answers: readonly bigint[]):
   return treasury.assets.map((asset, a) => unitPriceFromAnswer(answers[a]!, asset.feedDecimals, asset.decimals));
 }
 
-/** Pools as the simulation starts: each asset with a depth gets a pool against the quote asset at the oracle price. */
+/**
+ * Pools as the simulation starts, at the oracle price: each asset with a depth gets a pool against the main
+ * quote asset and against each extra quote asset (each pool `poolDepthUsd` a side); the extra quotes also
+ * trade against the main one (their own depth).
+ */
 export function initialPools(treasury: SimTreasury, unitPrices: readonly bigint[]): Pool[] {
-  const quote = treasury.quoteAsset;
-  const quotePrice = unitPrices[quote]!;
+  const quotes = [treasury.quoteAsset, ...treasury.extraQuoteAssets];
   const pools: Pool[] = [];
+  const paired = new Set<string>();
   treasury.assets.forEach((asset, a) => {
-    if (a === quote || asset.poolDepthUsd <= 0n) return;
-    const quoteReserve = (asset.poolDepthUsd * 10n ** 36n) / quotePrice;
-    pools.push(poolAtPrice(a, quote, quoteReserve, unitPrices[a]!, quotePrice));
+    if (a === treasury.quoteAsset || asset.poolDepthUsd <= 0n) return;
+    for (const quote of quotes) {
+      if (quote === a || paired.has(`${quote}/${a}`)) continue;
+      const quoteReserve = (asset.poolDepthUsd * 10n ** 36n) / unitPrices[quote]!;
+      pools.push(poolAtPrice(a, quote, quoteReserve, unitPrices[a]!, unitPrices[quote]!));
+      paired.add(`${a}/${quote}`);
+    }
   });
   return pools;
 }

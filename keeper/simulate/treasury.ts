@@ -1,7 +1,7 @@
 /**
  * The simulation's starting treasury from the operator's files (prover/treasury.ts `loadTreasury` and a
  * liabilities total): assets in policy order with their feeds' current answers, holdings as position slots,
- * and a pool per asset against the liability asset. Pool depths are market data, not treasury data: they
+ * and pools of each asset against the liability asset and the other liquid stablecoins (haircut <= 3%). Pool depths are market data, not treasury data: they
  * come from the scenario (`pools`), else a default of five times the treasury's holding, at least $2M a side.
  */
 import { parseDecimal } from "../../prover/units.ts";
@@ -11,6 +11,9 @@ import { UserError } from "../../prover/errors.ts";
 import { VALUE_SCALE } from "../format.ts";
 import type { Scenario } from "./scenario.ts";
 import type { SimTreasury } from "./types.ts";
+
+/** Liquid assets with at most this haircut count as stablecoins that risk assets also trade against. */
+export const STABLE_HAIRCUT_BPS = 300n;
 
 /** Default pool depth: this many times the treasury's holding of the asset... */
 export const DEFAULT_POOL_DEPTH_MULTIPLE = 5n;
@@ -52,6 +55,9 @@ export function simTreasuryFrom(treasury: Treasury, liabilitiesTotal: bigint, op
     scenarioNames: policy.scenarios.map((s) => s.name),
     liabilitiesTotal,
     quoteAsset: policy.liabilityAsset,
+    extraQuoteAssets: policy.assets.flatMap((asset, a) =>
+      a !== policy.liabilityAsset && asset.liquid && asset.haircutBps <= STABLE_HAIRCUT_BPS ? [a] : [],
+    ),
   };
 }
 

@@ -29,8 +29,13 @@ export interface SimTreasury {
   scenarioNames: string[];
   /** Liabilities total in base units of the liability asset. */
   liabilitiesTotal: bigint;
-  /** The asset every pool is paired with (usually the liability asset, a USD stablecoin). */
+  /** The main quote asset: every asset has a pool against it (usually the liability asset, a USD stablecoin). */
   quoteAsset: number;
+  /**
+   * Further quote assets (other liquid stablecoins): every asset also has a pool against each of them, as
+   * WETH/USDT and WETH/DAI pools exist beside WETH/USDC. Empty for a single-quote market.
+   */
+  extraQuoteAssets: number[];
 }
 
 /** A labelled moment of a price path, drawn on the charts. */

@@ -44,7 +44,7 @@ export interface FinalizeOptions {
   beacon: string;
   /** log2 of the number of hash iterations applied to the beacon (10..63). */
   iterationsExp?: number | string;
-  /** Powers-of-tau file (default: `$HOMEOSTAT_PTAU`, then the recorded name inside the folder). */
+  /** Powers-of-tau file (default: `$HOMEOSTAT_PTAU`, then the recorded name in the ptau caches or the folder). */
   ptau?: string;
   /** Install everything into this folder instead of build/circuits/NAME/ and contracts/generated/. */
   out?: string;

@@ -1,14 +1,16 @@
 /**
  * `ceremony init`: starts a phase-2 ceremony for one circuit instance. Compiles the instance if it has
- * not been built, makes the initial zkey from the r1cs and the powers of tau (`snarkjs zkey new`) and
- * writes the transcript. The folder gets a copy of the r1cs so contributors and auditors on other
- * machines need nothing but the folder (and, to verify, the public ptau).
+ * not been built, or if its build is not the circuit the lock pins; makes the initial zkey from the r1cs
+ * and the powers of tau (`snarkjs zkey new`, deterministic) and writes the transcript. The folder gets a
+ * copy of the r1cs, so contributors and auditors on other machines need nothing but the folder (and, to
+ * verify, the public ptau).
  */
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.ts";
 import { compileInstance, compiledPaths } from "../setup/compile.ts";
 import { loadInstances, PROJECT_ROOT } from "../setup/instances.ts";
+import { lockFileFor, readLock } from "../setup/lock.ts";
 import { createReporter, type Reporter } from "../setup/progress.ts";
 import { toolVersions } from "../setup/tools.ts";
 import { loadSnarkjs } from "../setup/snarkjs.ts";
@@ -58,11 +60,17 @@ export async function initCeremony(options: InitOptions): Promise<InitResult> {
   const reporter = options.reporter ?? createReporter({ quiet: true });
   const spec = loadInstances()[instance]!;
 
+  // Compile when there is no build, or when the build is not the circuit the lock pins (stale sources).
   const r1csBuilt = path.join(PROJECT_ROOT, compiledPaths(instance).r1cs);
+  const pinned = readLock()?.instances[instance]?.r1cs;
   let compiled = false;
-  if (!existsSync(r1csBuilt)) {
+  if (!existsSync(r1csBuilt) || (pinned !== undefined && sha256File(r1csBuilt) !== pinned)) {
     await reporter.step(`${instance}: compiling`, () => compileInstance(instance, spec));
     compiled = true;
+  }
+  if (pinned === undefined) reporter.warn(`${instance} is not pinned in ${lockFileFor()}: the ceremony cannot be tied to reviewed sources`);
+  else if (sha256File(r1csBuilt) !== pinned) {
+    reporter.warn(`${instance}: the compiled r1cs is not the one ${lockFileFor()} pins; \`ceremony verify\` will report r1cs-lock failing`);
   }
   const ptau = await ptauForInit(options.ptau, instance, r1csBuilt, reporter);
   if (ptau.development) reporter.warn(`${ptau.name} is not a public powers of tau: this ceremony is for development only (see docs/CEREMONY.md)`);

@@ -63,7 +63,7 @@ export interface CeremonyVerification {
 
 /** Options of `verifyTranscript`. */
 export interface VerifyTranscriptOptions {
-  /** The powers of tau (default: `$HOMEOSTAT_PTAU`, then the recorded file name inside the folder). */
+  /** The powers of tau (default: `$HOMEOSTAT_PTAU`, then the recorded file name in the ptau caches or the folder). */
   ptau?: string;
   /** Project root holding circuits/circuits.json and circuits/circuits.lock.json. */
   root?: string;
@@ -110,6 +110,7 @@ export async function verifyTranscript(dir: string, options: VerifyTranscriptOpt
   try {
     transcript = readTranscript(dir);
   } catch (e) {
+    // Exit code 2 = nothing to verify (no folder, no transcript); anything else is a transcript that fails.
     if (e instanceof UserError && e.exitCode !== 2) {
       const failed = check("transcript", "transcript", { file: transcriptPath(dir) }, [e.message.replace(`${transcriptPath(dir)}: `, "")]);
       return { ok: false, dir, instance: null, contributions: 0, finalized: false, checks: [failed] };

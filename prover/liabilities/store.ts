@@ -241,6 +241,19 @@ export class LiabilitiesTree {
     return { index, id: this.id(index), userIdHash: readField(rec, 0), salt: readField(rec, 32), balance: node.sum, leafHash: node.hash };
   }
 
+  /** User id hashes and leaf hashes of leaves `from .. from + count - 1` (two block reads). */
+  leafHashes(from: number, count: number): { idHashes: bigint[]; leafHashes: bigint[] } {
+    const leaves = this.read("leaves.bin", from * LEAF_RECORD_BYTES, count * LEAF_RECORD_BYTES);
+    const nodes = this.read(levelFile(0), from * NODE_BYTES, count * NODE_BYTES);
+    const idHashes: bigint[] = [];
+    const leafHashes: bigint[] = [];
+    for (let i = 0; i < count; i++) {
+      idHashes.push(readField(leaves, i * LEAF_RECORD_BYTES));
+      leafHashes.push(readField(nodes, i * NODE_BYTES));
+    }
+    return { idHashes, leafHashes };
+  }
+
   /** The siblings from the leaf up to (not including) the root. */
   path(index: number): SumPath {
     const p: SumPath = { pathIndices: [], siblingHash: [], siblingSum: [] };

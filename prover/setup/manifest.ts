@@ -3,7 +3,7 @@
  * wasm, zkey, verification key, verifier), from what (spec, sources, tool versions, powers of tau) and how
  * (contribution and beacon). Its `inputs` fingerprint decides whether a later `setup` has anything to do.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { canonicalJson, sha256, sha256File } from "./files.ts";
 import { BUILD_DIR, PROJECT_ROOT, instanceDir } from "./instances.ts";
@@ -83,7 +83,7 @@ export function inputsFingerprint(inputs: Record<string, unknown>): string {
 
 /** Records an artifact (path relative to the project root, hashed where it lies now). */
 export function artifactRecord(finalPath: string, currentAbsPath: string = path.join(PROJECT_ROOT, finalPath)): ArtifactRecord {
-  return { path: finalPath, sha256: sha256File(currentAbsPath), size: readFileSync(currentAbsPath).length };
+  return { path: finalPath, sha256: sha256File(currentAbsPath), size: statSync(currentAbsPath).size };
 }
 
 /**

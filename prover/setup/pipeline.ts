@@ -8,11 +8,11 @@
  * tools, lock entry, ptau hash, beacon) are unchanged, and whose artifacts are intact, is left alone.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.ts";
 import { compileInstance, compiledPaths, mainSource } from "./compile.ts";
-import { moveIntoPlace, sha256File, writeFileAtomic } from "./files.ts";
+import { moveIntoPlace, sha256File, withFileLock, writeFileAtomic } from "./files.ts";
 import { BUILD_DIR, CIRCUITS_JSON, DEV_GROUP, PROJECT_ROOT, instanceDir, loadInstances, selectInstances, type InstanceSpec } from "./instances.ts";
 import { LOCK_REFRESH_COMMAND, assertCompiledMatchesLock, compareSources, lockFileFor, readLock, type CircuitsLock } from "./lock.ts";
 import { inputsFingerprint, manifestPath, readManifest, staleArtifact, MANIFEST_FORMAT, type ArtifactRecord, type BuildMode, type SetupManifest } from "./manifest.ts";
@@ -147,6 +147,22 @@ function buildInputs(
   });
 }
 
+/** A readable reason for a changed inputs fingerprint (the first input that differs). */
+function whatChanged(previous: SetupManifest, spec: InstanceSpec, sources: ReturnType<typeof collectSources>, context: Context, ptau: PtauFile | undefined): string {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (!same(previous.spec, { file: spec.file, template: spec.template, params: spec.params, pubs: spec.pubs })) return "instance spec changed";
+  const changedFile = [...new Set([...Object.keys(previous.sources.files), ...Object.keys(sources.files)])].find(
+    (f) => previous.sources.files[f] !== sources.files[f],
+  );
+  if (changedFile) return `${changedFile} changed`;
+  if (!same(previous.sources.libraries, sources.libraries)) return "circuit library version changed";
+  for (const tool of ["circom", "circom2", "snarkjs"] as const) {
+    if (previous.tools[tool] !== context.tools[tool]) return `${tool} ${previous.tools[tool]} -> ${context.tools[tool]}`;
+  }
+  if (previous.ptau?.blake2b !== ptau?.blake2b) return `different ptau (${ptau?.name ?? "none"})`;
+  return "lock entry, output folder or pipeline version changed";
+}
+
 function expectedArtifacts(name: string, mode: BuildMode): Partial<Record<keyof SetupManifest["artifacts"], string>> {
   const c = compiledPaths(name);
   const dir = instanceDir(name);
@@ -174,7 +190,17 @@ function resultFrom(manifest: SetupManifest, status: InstanceStatus, reason: str
   };
 }
 
-async function setupInstance(name: string, spec: InstanceSpec, context: Context): Promise<InstanceResult> {
+/** One instance at a time per build folder: a second `setup` of it waits, then usually finds it up to date. */
+function setupInstance(name: string, spec: InstanceSpec, context: Context): Promise<InstanceResult> {
+  const lockFile = path.join(PROJECT_ROOT, instanceDir(name), ".setup.lock");
+  return withFileLock(
+    lockFile,
+    (holder) => context.reporter.info(`${name}: waiting for another setup of it (process ${holder})`),
+    () => setupInstanceLocked(name, spec, context),
+  );
+}
+
+async function setupInstanceLocked(name: string, spec: InstanceSpec, context: Context): Promise<InstanceResult> {
   const start = Date.now();
   const { reporter } = context;
   const mode: BuildMode = spec.group === DEV_GROUP ? "compile-only" : "groth16";
@@ -196,7 +222,12 @@ async function setupInstance(name: string, spec: InstanceSpec, context: Context)
   if (previous && !context.force) {
     const ptau = mode === "groth16" ? await ptauFor(previous.circuit.ptauPowerNeeded, context) : undefined;
     const inputs = buildInputs(name, spec, mode, sources, context, ptau);
-    const stale = previous.mode !== mode ? `mode changed to ${mode}` : previous.inputs !== inputs ? "inputs changed" : staleArtifact(previous, expectedArtifacts(name, mode));
+    const stale =
+      previous.mode !== mode
+        ? `mode changed to ${mode}`
+        : previous.inputs !== inputs
+          ? whatChanged(previous, spec, sources, context, ptau)
+          : staleArtifact(previous, expectedArtifacts(name, mode));
     if (!stale) {
       const result = resultFrom(previous, "up-to-date", "inputs and artifacts unchanged", Date.now() - start);
       reporter.info(`${name}: up to date`);
@@ -213,6 +244,9 @@ async function setupInstance(name: string, spec: InstanceSpec, context: Context)
 
   const buildRoot = path.join(PROJECT_ROOT, BUILD_DIR);
   mkdirSync(buildRoot, { recursive: true });
+  // Staging folders of this instance left by an interrupted run (we hold its lock, so none is live).
+  const leftover = new RegExp(`^\\.setup-${name}-[A-Za-z0-9]{6}$`);
+  for (const entry of readdirSync(buildRoot)) if (leftover.test(entry)) rmSync(path.join(buildRoot, entry), { recursive: true, force: true });
   const stagingAbs = mkdtempSync(path.join(buildRoot, `.setup-${name}-`));
   const staging = path.relative(PROJECT_ROOT, stagingAbs).split(path.sep).join("/");
   try {

@@ -243,7 +243,8 @@ export async function inspectPtau(
   if (candidates.length > 0) {
     // A known name or size: the hash decides, before anything reads the file as a ptau.
     hashes = await ptauHashes(abs, options.cacheDir, options.reporter);
-    if (!candidates.some((k) => matchesHashes(k, hashes!))) {
+    // A renamed copy of another known file is fine; only a file that is none of them is corrupt.
+    if (!KNOWN_PTAU.some((k) => matchesHashes(k, hashes!))) {
       const expected = candidates[0]!;
       const sizeNote = expected.size !== undefined && expected.size !== st.size ? `, size ${st.size} instead of ${expected.size}` : "";
       throw new UserError(

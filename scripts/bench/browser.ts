@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { startServer } from "../../cli/commands/serve.ts";
 import { DIST_DIR, ensureWebBuild } from "../../verifier/web/build.ts";
 import { launchChromium, waitForVerdict } from "../../test/web/browser.ts";
-import { makeSolvencyBundle } from "../../test/web/fixture-sources.ts";
+import { makeSolvencyBundle } from "../../test/web/solvency-bundle.ts";
 
 /** Page loads measured (fresh navigation each). */
 const LOADS = 5;

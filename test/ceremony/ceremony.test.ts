@@ -199,7 +199,9 @@ describe("ceremony: three contributors, verified, finalized, then proving", () =
     const result = await ceremony.verifyTranscript(dir(), { quick: true });
     expect(ceremony.firstFailure(result)).toBeUndefined();
     expect(result.finalized).toBe(true);
-    expect(result.checks.map((c) => [c.id, c.status])).toEqual([
+    // The ptau is only compared when one is found (a cached copy in build/ptau/ would be): never a failure here.
+    const statuses = result.checks.map((c) => [c.id, c.id === "ptau" && c.status === "pass" ? "skip" : c.status]);
+    expect(statuses).toEqual([
       ["transcript", "pass"],
       ["instance", "pass"],
       ["r1cs", "pass"],

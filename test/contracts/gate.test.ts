@@ -28,6 +28,7 @@ import {
   proveRebalance,
   proveSolvency,
   provingKeysBuilt,
+  refreshFeeds,
   setPolicyThroughTimelock,
   throughTimelock,
   vaultPositions,
@@ -48,9 +49,6 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
   const balances = async (): Promise<bigint[]> =>
     Promise.all(f.stack.tokens.map((t: Contract) => t.getFunction("balanceOf")(f.deployment.contracts.treasuryVault) as Promise<bigint>));
   const deadline = async (seconds = 600): Promise<bigint> => BigInt((await f.deployer.provider!.getBlock("latest"))!.timestamp + seconds);
-  const refreshFeeds = async () => {
-    for (const [i, feed] of f.stack.feeds.entries()) await (await feed.getFunction("updateAnswer")(f.config.assets[i]!.answer)).wait();
-  };
   const rebalanceCall = (stack: Fixture["stack"], action: ActionArgs, transition: TransitionArgs, proof: bigint[], at: bigint, venue = router) =>
     stack.treasuryVault.getFunction("rebalance")(venue, action, transition, proof, at);
   const proveSwap = (action: ActionArgs, slotIn: number, slotOut: number) =>
@@ -68,6 +66,7 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     await setPolicyThroughTimelock(f, policy);
     expect(await f.stack.riskPolicy.getFunction("policyHash")()).toBe(policyHash(fieldsOf(f, policy)));
 
+    await refreshFeeds(f);
     snapshot = await takeSnapshot(f.stack);
     await publishLiabilitiesRoot(f.stack, liab.root);
     expect(await f.stack.solvencyRegistry.getFunction("liabilitiesRoot")()).toBe(liab.root);
@@ -159,7 +158,7 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     await throughTimelock(f, f.deployment.contracts.treasuryVault, f.stack.treasuryVault.interface.encodeFunctionData("unpause"));
     await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, await deadline()), "SnapshotExpired");
     // A newer snapshot: the proof's snapshot is now an old one.
-    await refreshFeeds();
+    await refreshFeeds(f);
     const stale = snapshot;
     snapshot = await takeSnapshot(f.stack);
     await expectRevert(rebalanceCall(f.stack, action, transition, s2.proof, await deadline()), "OldSnapshot", {
@@ -220,7 +219,7 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     await expectRevert(publish(s1.signals, bent), "InvalidProof");
 
     await advanceTime(f.stack, 5);
-    await refreshFeeds();
+    await refreshFeeds(f);
     const newer = await takeSnapshot(f.stack);
     await expectRevert(publish(s1.signals), "OldSnapshot", { latestId: newer.id.toString() });
     expect((await f.stack.solvencyRegistry.getFunction("latestAttestation")()).number).toBe(2n);

@@ -73,6 +73,11 @@ export async function expectRevert(promise: Promise<unknown>, name: string, args
   if (args) expect(decoded!.args).toMatchObject(args);
 }
 
+/** Sets every feed's answer again (at the current time), back to the deployment's price. */
+export async function refreshFeeds(f: Fixture): Promise<void> {
+  for (const [i, feed] of f.stack.feeds.entries()) await (await feed.getFunction("updateAnswer")(f.config.assets[i]!.answer)).wait();
+}
+
 /** Runs `setPolicy(policy)` on RiskPolicy through the timelock (schedule, advance time, execute). */
 export async function setPolicyThroughTimelock(f: Fixture, policy: OnchainPolicy): Promise<void> {
   const data = f.stack.riskPolicy.interface.encodeFunctionData("setPolicy", [policy]);

@@ -10,7 +10,7 @@ import { readPolicy, clonePolicy } from "../../chain/policy.ts";
 import { factoryOf, loadArtifact } from "../../chain/artifacts.ts";
 import { policyOfConfig } from "../../chain/deploy.ts";
 import { advanceTime, latestSnapshot, takeSnapshot } from "../../chain/gate.ts";
-import { deployFixture, expectRevert, fieldsOf, setPolicyThroughTimelock, throughTimelock, type Fixture } from "./helpers.ts";
+import { deployFixture, expectRevert, fieldsOf, refreshFeeds, throughTimelock, type Fixture } from "./helpers.ts";
 
 const GOVERNANCE = `0x${"00".repeat(32)}`;
 
@@ -135,6 +135,7 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
   });
 
   it("snapshots the feeds as unit prices and hashes them like prover/hash.ts", async () => {
+    await refreshFeeds(f);
     const snapshot = await takeSnapshot(f.stack);
     const block = await f.deployer.provider!.getBlock("latest");
     expect(snapshot.timestamp).toBe(BigInt(block!.timestamp));
@@ -153,9 +154,7 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     await advanceTime(f.stack, wethRules.maxAge + 1);
     await expectRevert(take(), "StalePrice", { asset: "1", maxAge: String(wethRules.maxAge) });
     // Refresh every feed so only the one under test is wrong below.
-    const refresh = async () => {
-      for (const [i, feed] of f.stack.feeds.entries()) await (await feed.getFunction("updateAnswer")(f.config.assets[i]!.answer)).wait();
-    };
+    const refresh = () => refreshFeeds(f);
     await refresh();
     await (await take()).wait();
 
@@ -180,7 +179,7 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     const grace = 3600;
     await throughTimelock(f, f.deployment.contracts.riskPolicy, f.stack.riskPolicy.interface.encodeFunctionData("setSequencerUptimeFeed", [await sequencer.getAddress(), grace]));
     expect(await f.stack.riskPolicy.getFunction("sequencerUptimeFeed")()).toBe(await sequencer.getAddress());
-    for (const [i, feed] of f.stack.feeds.entries()) await (await feed.getFunction("updateAnswer")(f.config.assets[i]!.answer)).wait();
+    await refreshFeeds(f);
     const take = () => f.stack.priceSnapshots.getFunction("takeSnapshot")();
 
     await (await sequencer.getFunction("updateAnswer")(1n)).wait(); // 1 = down
@@ -188,7 +187,7 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     await (await sequencer.getFunction("updateAnswer")(0n)).wait(); // back up just now
     await expectRevert(take(), "SequencerGracePeriod", { gracePeriod: String(grace) });
     await advanceTime(f.stack, grace + 1);
-    for (const [i, feed] of f.stack.feeds.entries()) await (await feed.getFunction("updateAnswer")(f.config.assets[i]!.answer)).wait();
+    await refreshFeeds(f);
     await (await take()).wait();
     await throughTimelock(f, f.deployment.contracts.riskPolicy, f.stack.riskPolicy.interface.encodeFunctionData("setSequencerUptimeFeed", ["0x0000000000000000000000000000000000000000", 0]));
   });

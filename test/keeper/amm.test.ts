@@ -53,7 +53,7 @@ describe("getAmountIn", () => {
   it("round-trips: paying getAmountIn yields at least the amount asked for, one wei less does not", () => {
     for (const [want, rIn, rOut] of [
       [E18, 100n * E18, 100n * E18],
-      [123_456_789n, 5_000_000_000_000n, 2_000n * E18],
+      [1_234_567_890n, 2_000n * E18, 5_000_000_000_000n], // 1,234.56789 USDC out of a WETH/USDC pool
       [7n * E18, 9n * E18, 30n * E18],
     ] as const) {
       const amountIn = getAmountIn(want, rIn, rOut);

@@ -82,6 +82,7 @@ export function fixtureTreasury(): SimTreasury {
     scenarioNames: SCENARIO_NAMES,
     liabilitiesTotal: parseDecimal("55000000", 6),
     quoteAsset: USDC,
+    extraQuoteAssets: [USDT, DAI],
   };
 }
 

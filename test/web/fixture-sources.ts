@@ -1,54 +1,74 @@
 /**
  * Real proofs for the browser tests and the benchmark, made with the prover library from the example
- * treasuries: a solvency bundle (prover/prove.ts) and users' inclusion proofs.
+ * treasuries: a solvency bundle (prover/prove.ts) over a liabilities tree (prover/liabilities/), and
+ * users' inclusion proofs in that tree and in another one.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { proveSolvency } from "../../prover/prove.ts";
-import { loadState, randomFieldElement } from "../../prover/state.ts";
-import { loadLiabilities, loadTreasury } from "../../prover/treasury.ts";
-import { PROJECT_ROOT } from "../../verifier/web/build.ts";
-import { readJson } from "./fixtures.ts";
+import { createTreeHasher } from "../../prover/liabilities/hasher.ts";
+import { InclusionProver, findUser, inclusionArtifacts } from "../../prover/liabilities/inclusion.ts";
+import { readLiabilities } from "../../prover/liabilities/reader.ts";
+import { LiabilitiesTree } from "../../prover/liabilities/store.ts";
+import { buildTree } from "../../prover/liabilities/tree.ts";
+import { loadInstances } from "../../prover/setup/instances.ts";
+import { loadTreasury } from "../../prover/treasury.ts";
+import { DEFAULT_KEYS_DIR, PROJECT_ROOT } from "../../verifier/web/build.ts";
+import { EXAMPLES, makeSolvencyBundle } from "./solvency-bundle.ts";
 
 type Json = Record<string, unknown>;
 
-/** The example treasury proven for each instance group (its policy has that group's A and K). */
-const EXAMPLES = { test: "examples/small", standard: "examples/meridian" } as const;
+/** The inclusion instance the tests prove with. */
+const INCLUSION_INSTANCE = "inclusion-test";
 
-/** A solvency bundle and what it was made from. */
-export interface SampleBundle {
-  bundle: Json;
-  instance: string;
-  /** The example folder it was proven from. */
-  source: string;
+/** Builds a liabilities tree of `usersFile` at the inclusion-test depth into `outDir`. */
+async function buildUsersTree(usersFile: string, decimals: number, depth: number, outDir: string): Promise<void> {
+  const table = await readLiabilities(usersFile, { decimals, maxUsers: 2 ** depth });
+  await buildTree(table, { depth, decimals, outDir, hasher: createTreeHasher({ engine: "js" }) });
+}
+
+/** Proves that `userId` is in the tree at `treeDir` with the `inclusion-test` instance. */
+async function proveInclusion(treeDir: string, userId: string): Promise<Json> {
+  const prover = await InclusionProver.load(inclusionArtifacts(INCLUSION_INSTANCE));
+  const tree = LiabilitiesTree.open(treeDir);
+  try {
+    return (await prover.prove(tree, findUser(tree, userId))) as unknown as Json;
+  } finally {
+    tree.close();
+  }
 }
 
 /**
- * Proves the example treasury of `group` (fresh salts; the private state goes to `dir` and is not kept).
- * `liabilities` defaults to the example's users file. Needs the group's solvency instance set up.
+ * The browser tests' sources, all real proofs from the `test` instances and the small example treasury:
+ * a solvency bundle whose liabilities root is a users tree; a user's inclusion proof in that tree; the same
+ * user's valid proof in another tree (their balance changed since: another root). Work files go to `workDir`.
  */
-export async function makeSolvencyBundle(dir: string, group: keyof typeof EXAMPLES, liabilities?: string): Promise<SampleBundle> {
-  const example = path.join(PROJECT_ROOT, EXAMPLES[group]);
-  const treasury = loadTreasury({
+export async function makeFixtureSources(workDir: string): Promise<{ bundle: Json; inclusion: Json; otherTreeInclusion: Json; keysDir: string; userId: string }> {
+  const example = path.join(PROJECT_ROOT, EXAMPLES.test);
+  const policy = loadTreasury({
     treasury: path.join(example, "treasury.json"),
     policy: path.join(example, "policy.json"),
     prices: path.join(example, "prices.json"),
-  });
-  const state = loadState(path.join(dir, "state.json"));
-  const liabilitiesInput = loadLiabilities(liabilities ?? path.join(example, "users.csv"), treasury.policy, (_fingerprint, count) =>
-    Array.from({ length: count }, randomFieldElement),
-  );
-  const result = await proveSolvency({ treasury, liabilities: liabilitiesInput, state, persistState: false, instance: group, freshSalts: true });
-  return { bundle: result.bundle as unknown as Json, instance: result.artifacts.instance, source: EXAMPLES[group] };
-}
+  }).policy;
+  const decimals = policy.assets[policy.liabilityAsset]!.decimals;
+  const depth = loadInstances()[INCLUSION_INSTANCE]!.params[0]!;
 
-/** A valid bundle, an inclusion proof under its liabilities root, one under another root, and the keys folder. */
-export async function makeFixtureSources(_dir: string): Promise<{ bundle: Json; inclusion: Json; otherTreeInclusion: Json; keysDir: string }> {
-  // TEMPORARY (development): hand-made proofs of dev circuits, until the inclusion prover lands.
-  const dev = path.join(PROJECT_ROOT, ".homeostat/webdev");
+  const usersFile = path.join(example, "users.csv");
+  const rows = readFileSync(usersFile, "utf8").trim().split("\n");
+  const userId = rows[1]!.split(",")[0]!;
+  const treeDir = path.join(workDir, "tree");
+  await buildUsersTree(usersFile, decimals, depth, treeDir);
+  // Last month's tree: the same users, the first one with a different balance.
+  const otherUsers = path.join(workDir, "users-last-month.csv");
+  writeFileSync(otherUsers, [rows[0], `${userId},1.5`, ...rows.slice(2)].join("\n") + "\n");
+  const otherTreeDir = path.join(workDir, "tree-last-month");
+  await buildUsersTree(otherUsers, decimals, depth, otherTreeDir);
+
+  const { bundle } = await makeSolvencyBundle(workDir, "test", treeDir);
   return {
-    bundle: readJson(path.join(dev, "bundle.json")),
-    inclusion: readJson(path.join(dev, "inclusion-alice.json")),
-    otherTreeInclusion: readJson(path.join(dev, "inclusion-carol-other-tree.json")),
-    keysDir: path.join(dev, "circuits"),
+    bundle,
+    inclusion: await proveInclusion(treeDir, userId),
+    otherTreeInclusion: await proveInclusion(otherTreeDir, userId),
+    keysDir: DEFAULT_KEYS_DIR,
+    userId,
   };
 }

@@ -52,8 +52,13 @@ export function writeFixtures(dir: string, sources: { bundle: Json; inclusion: J
   const unpinnedKey = clone(bundle);
   unpinnedKey.vkeyHash = "ab".repeat(32);
 
+  // The user claims one more base unit than was proven (balance and base units kept consistent).
   const changedBalance = clone(inclusion);
-  changedBalance.balance = (BigInt(String(inclusion.balance)) + 1n).toString();
+  const user = changedBalance.user as { balance: string; balanceBaseUnits: string; decimals: number };
+  user.balanceBaseUnits = (BigInt(user.balanceBaseUnits) + 1n).toString();
+  const scale = 10n ** BigInt(user.decimals);
+  const units = BigInt(user.balanceBaseUnits);
+  user.balance = user.decimals ? `${units / scale}.${(units % scale).toString().padStart(user.decimals, "0")}` : units.toString();
 
   return {
     keysDir,

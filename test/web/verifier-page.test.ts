@@ -4,12 +4,16 @@
  * driven like a user would. A valid bundle shows verified with its statement in words; a changed public
  * signal, a policy that does not match its hash and an unpinned key show invalid with the reason; a valid
  * inclusion proof shows the balance counted under the attestation's root, a changed balance and a proof
- * for another root are refused with the reason. A screenshot is kept in test-output/ as an artifact.
+ * for another root are refused with the reason; the optional on-chain check reads a (stand-in) registry
+ * through the compiled contract's ABI. A screenshot is kept in test-output/ as an artifact.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { Interface, type InterfaceAbi } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../cli/commands/serve.ts";
 import { formatBps } from "../../prover/units.ts";
@@ -20,6 +24,7 @@ import { writeFixtures, type Fixtures } from "./fixtures.ts";
 
 const OUTPUT_DIR = path.join(PROJECT_ROOT, "test-output");
 
+let workDir: string;
 let bundlesDir: string;
 let fixtures: Fixtures;
 let server: RunningServer;
@@ -45,8 +50,9 @@ async function checkInclusion(file: string): Promise<string> {
 const text = (selector: string): Promise<string> => browser.page.locator(selector).innerText();
 
 beforeAll(async () => {
+  workDir = mkdtempSync(path.join(os.tmpdir(), "homeostat-web-work-"));
   bundlesDir = mkdtempSync(path.join(os.tmpdir(), "homeostat-web-bundles-"));
-  fixtures = writeFixtures(bundlesDir, await makeFixtureSources(bundlesDir));
+  fixtures = writeFixtures(bundlesDir, await makeFixtureSources(workDir));
   await ensureWebBuild({ keysDir: fixtures.keysDir });
   server = await startServer({ bundlesDir, port: 0 });
   browser = await launchChromium();
@@ -55,7 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  if (bundlesDir) rmSync(bundlesDir, { recursive: true, force: true });
+  for (const dir of [bundlesDir, workDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("attestation", () => {
@@ -133,7 +139,7 @@ describe("inclusion", () => {
   it("a changed balance is refused: the leaf hash no longer matches", async () => {
     await open(fixtures.valid);
     expect(await checkInclusion(fixtures.inclusionChangedBalance)).toBe("not-counted");
-    expect(await text("#inclusion-reasons")).toMatch(/leaf hash .* not the hash of this user id, balance and salt/);
+    expect(await text("#inclusion-reasons")).toMatch(/leafHash is not Poseidon\(userIdHash\(user.id\), balance, salt\): the id, balance or salt was changed/);
   });
 
   it("a valid proof under another root is refused: the roots differ", async () => {
@@ -147,6 +153,88 @@ describe("inclusion", () => {
     await browser.page.fill("#inclusion-text", JSON.stringify(fixtures.inclusion));
     await browser.page.click("#inclusion-check");
     expect(await waitForVerdict(browser.page, "inclusion-verdict")).toBe("counted");
+  });
+});
+
+describe("on-chain check", () => {
+  /**
+   * A JSON-RPC endpoint standing in for a chain: it answers with the compiled SolvencyRegistry ABI
+   * (Hardhat's artifact), so a drift between the page's ABI and the contract shows here.
+   */
+  async function fakeChain(chainId: bigint, attestation: Record<string, bigint>, currentRoot: bigint): Promise<{ url: string; close(): Promise<void> }> {
+    const artifact = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "artifacts/contracts/SolvencyRegistry.sol/SolvencyRegistry.json"), "utf8")) as { abi: InterfaceAbi };
+    const registry = new Interface(artifact.abi);
+    const answer = (method: string, params: unknown[]): unknown => {
+      if (method === "eth_chainId") return `0x${chainId.toString(16)}`;
+      if (method === "eth_getCode") return "0x6080";
+      if (method === "eth_call") {
+        const data = (params[0] as { data: string }).data;
+        const fn = registry.getFunction(data.slice(0, 10))!;
+        if (fn.name === "latestAttestation") return registry.encodeFunctionResult(fn, [attestation]);
+        if (fn.name === "positionsRoot") return registry.encodeFunctionResult(fn, [currentRoot]);
+      }
+      throw new Error(`unexpected call ${method}`);
+    };
+    const rpc = createServer((req, res) => {
+      res.setHeader("Access-Control-Allow-Origin", "*");
+      res.setHeader("Access-Control-Allow-Headers", "content-type");
+      if (req.method === "OPTIONS") return void res.end();
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        const call = JSON.parse(body) as { id: number; method: string; params: unknown[] };
+        res.setHeader("Content-Type", "application/json");
+        try {
+          res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result: answer(call.method, call.params) }));
+        } catch (e) {
+          res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, error: { code: -32601, message: (e as Error).message } }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => rpc.listen(0, "127.0.0.1", resolve));
+    return {
+      url: `http://127.0.0.1:${(rpc.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((resolve) => rpc.close(() => resolve())),
+    };
+  }
+
+  async function compare(rpcUrl: string): Promise<string> {
+    await open(fixtures.valid);
+    await browser.page.fill("#chain-rpc", rpcUrl);
+    await browser.page.fill("#chain-registry", "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    await browser.page.click("#chain-check");
+    return waitForVerdict(browser.page, "chain-verdict");
+  }
+
+  const signals = (): Record<string, bigint> =>
+    Object.fromEntries(Object.entries(fixtures.bundle.publicSignals as Record<string, string>).map(([k, v]) => [k, BigInt(v)]));
+  const chainId = (): bigint => BigInt((fixtures.bundle.policy as { chainId: string }).chainId);
+
+  it("confirms a bundle that is the registry's latest attestation", async () => {
+    const s = signals();
+    const chain = await fakeChain(chainId(), { ...s, snapshotId: 3n, publishedAt: 1_767_225_700n, number: 2n } as Record<string, bigint>, s.positionsRoot!);
+    try {
+      expect(await compare(chain.url)).toBe("latest");
+      expect(await text("#chain-result")).toContain("This bundle is the registry's latest attestation.");
+    } finally {
+      await chain.close();
+    }
+  });
+
+  it("says which signal differs when the registry holds another attestation", async () => {
+    const s = signals();
+    const chain = await fakeChain(chainId(), { ...s, pricesHash: s.pricesHash! + 1n, snapshotId: 4n, publishedAt: 1_767_225_800n, number: 3n } as Record<string, bigint>, s.positionsRoot!);
+    try {
+      expect(await compare(chain.url)).toBe("not-latest");
+      expect(await text("#chain-reasons")).toContain("pricesHash differs");
+    } finally {
+      await chain.close();
+    }
+  });
+
+  it("reports an unreachable RPC in one line", async () => {
+    expect(await compare("http://127.0.0.1:9")).toBe("error");
+    expect(await text("#chain-result")).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9/);
   });
 });
 

@@ -21,6 +21,7 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import("./commands/publish.ts"),
   () => import("./commands/rebalance.ts"),
   () => import("./commands/ceremony.ts"),
+  () => import("./commands/audit.ts"),
   () => import("./commands/serve.ts"),
 ];
 

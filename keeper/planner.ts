@@ -2,16 +2,21 @@
  * The keeper's planner: decides whether the treasury must act and, if so, plans the fewest, smallest
  * Uniswap V2 swaps that bring every policy bound back inside with a target margin.
  *
- * - Act when any bound fails with the trigger margin (it is about to break, or broken).
+ * - Act when any bound fails with the trigger margin (it is about to break, or broken). Margins are
+ *   fractions of each bound's limit (keeper/bounds.ts).
  * - Greedy over bounds, worst first: for the most violated bound, try every pool direction that sells
  *   an asset the treasury holds into a liquid "sink" asset; for each, find the least `amountIn` that
  *   restores that bound with the target margin, against the exact integer rules and the pool's exact
  *   V2 output less the slippage tolerance (the state is credited `minAmountOut`, as S2 commits it).
  *   The bound's slack is concave in the amount sold (a linear gain against a concave pool output), so a
- *   ternary search finds the best achievable slack and a bisection below it the least amount.
- * - Rank candidates: the step's new state passes every bound exactly (so S2 can prove it), it fixes the
- *   bound, fewest bounds left failing, the safest sink (lowest haircut, the liability asset first), the
- *   least value sold. Apply, update the pool, repeat until every bound holds with the target margin.
+ *   ternary search finds the best achievable slack and a bisection below it the least amount. A sale may
+ *   be capped by a price-impact limit; the rest waits for arbitrage to refill the pool.
+ * - Keep only steps that S2 can prove (the new state passes every bound exactly), that push no healthy
+ *   bound out of its target margin, and that raise the worst relative slack of the bounds still out
+ *   (maximin): a plan never trades in circles, and never buys one bound's margin with a worse breach of
+ *   another. Rank them: fixes the bound, fewest bounds left failing, the safest sink (lowest haircut, the
+ *   liability asset first), the least value sold (or, for a partial step, the most improvement).
+ * - Apply, update the pool, repeat until every bound holds with the target margin.
  *
  * Every step carries an S2 action, slot hints (`slotIn`: the largest slot of `assetIn`; `slotOut`: the
  * largest slot of `assetOut`, else an empty slot) and a human reason.
@@ -52,9 +57,9 @@ export interface PlanRequest {
   liabilitiesTotal: bigint;
   /** Pools the vault may swap through (direct pairs only: one S2 action is one swap). */
   pools: readonly Pool[];
-  /** Act when a bound fails with this margin (bps). */
+  /** Act when a bound fails with this margin (bps of the bound's own limit, see keeper/bounds.ts). */
   triggerMarginBps: bigint;
-  /** Restore every bound with this margin (bps); at least the trigger margin. */
+  /** Restore every bound with this margin (bps of its limit); at least the trigger margin. */
   targetMarginBps: bigint;
   /** Slippage tolerance for `minAmountOut` (bps). */
   slippageBps: bigint;
@@ -342,7 +347,8 @@ function planAiming(req: PlanRequest, aimBps: bigint): Plan {
         }
         if (peakDiff <= baseDiff) continue; // this direction does not help the bound
         const fixesAtPeak = peakDiff >= 0n;
-        if (!fixesAtPeak && bound.scale > 0n && ((peakDiff - baseDiff) * BPS) / bound.scale < minImprovement * BPS) continue;
+        // (have - need is in value x bps^2: minImprovement bps of the scale is minImprovement * scale * 10^4)
+        if (!fixesAtPeak && peakDiff - baseDiff < minImprovement * bound.scale * BPS) continue;
         // a peak within 0.1% of the limit is the limit (the slack is a staircase at the scale of one base unit)
         let amountIn = !fixesAtPeak && peak * 1000n >= maxIn * 999n ? maxIn : peak;
         const fixes = fixesAtPeak;
@@ -362,15 +368,11 @@ function planAiming(req: PlanRequest, aimBps: bigint): Plan {
         if (newOutAmount >= AMOUNT_LIMIT || t.minOut === 0n) continue;
         const provable = boundsOf(t.amounts, 0n).every((b) => b.ok);
         if (!provable && provableOnly) continue;
-        // maximin: a step may cost another bound slack, but never push it out of its target margin when it
-        // was inside, nor below where this step leaves its own bound (relative slacks, comparable across bounds)
+        // do no harm: a step may not push another bound out of its target margin, and must raise the
+        // worst relative slack of the bounds that are out (maximin), so a plan never trades in circles
         const after = boundsOf(t.amounts, aimMargin);
-        const own = after.find((b) => b.id === bound.id)!.slackE8;
-        const harms = after.some((b, i) => {
-          if (b.id === bound.id || b.slackE8 >= now[i]!.slackE8) return false;
-          return now[i]!.ok ? !b.ok : b.slackE8 < own;
-        });
-        if (harms) continue;
+        if (after.some((b, i) => now[i]!.ok && !b.ok)) continue;
+        if (worstSlack(after) <= worstSlack(now)) continue;
         const candidate: Candidate = {
           poolIndex, assetIn, assetOut, slotIn, slotOut, amountIn,
           limit: amountIn === slotAmount ? "slot" : amountIn === maxIn ? "impact" : "peak",
@@ -435,6 +437,11 @@ function planAiming(req: PlanRequest, aimBps: bigint): Plan {
     state.amounts = aggregateAmounts(state.positions, assetCount);
   }
   return finish(swaps, true);
+}
+
+/** The lowest relative slack among the bounds that are out (0 when none is). */
+function worstSlack(bounds: readonly BoundStatus[]): bigint {
+  return bounds.reduce((worst, b) => (!b.ok && b.slackE8 < worst ? b.slackE8 : worst), 0n);
 }
 
 /** Candidate order: provable, fixes the bound, fewest bounds left failing, safest sink, least value sold / most improvement. */

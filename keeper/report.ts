@@ -24,6 +24,7 @@ export function stepTime(result: SimulationResult, step: number): string {
 }
 
 function duration(seconds: number): string {
+  if (seconds > 0 && seconds % 3600 === 0 && seconds < 86_400 * 2) return `${seconds / 3600} h`;
   if (seconds < 120) return `${seconds.toFixed(0)} s`;
   if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
@@ -61,15 +62,17 @@ function metricsRow(result: SimulationResult, m: StrategyMetrics): string {
 export function renderReport(result: SimulationResult, options: { maxTrades?: number } = {}): string {
   const { treasury, path: pricePath, settings } = result;
   const steps = pricePath.answers.length - 1;
+  const quotes = [treasury.quoteAsset, ...treasury.extraQuoteAssets].map((a) => treasury.assets[a]!.symbol).join(", ");
   const lines: string[] = [];
   lines.push(`# Simulation: ${pricePath.name} — ${treasury.name}`, "");
   if (pricePath.description) lines.push(`> ${pricePath.description}`, "");
   lines.push(
     `${steps} steps of ${duration(pricePath.stepSeconds)} (${(steps * pricePath.stepSeconds / 86_400).toFixed(1)} days). ` +
-      `Three copies of the treasury on the same price path, each with its own Uniswap V2 pools (one per asset against ${treasury.assets[treasury.quoteAsset]!.symbol}, ` +
+      `Three copies of the treasury on the same price path, each with its own Uniswap V2 pools (every asset against ${quotes}, ` +
       `arbitraged back to the oracle every step, 0.3% fee):`,
     "",
-    `- **keeper**: acts when a bound is within ${formatBps(settings.triggerMarginBps)} of breaking, restores every bound with ${formatBps(settings.targetMarginBps)} to spare; ` +
+    `- **keeper**: acts when a bound comes within ${formatBps(settings.triggerMarginBps)} of its limit (margins are fractions of each limit: a 30% cap triggers at ${formatBps((3000n * (10_000n - settings.triggerMarginBps)) / 10_000n)}), ` +
+      `then restores every bound to ${formatBps(settings.targetMarginBps)} inside its limit; ` +
       `swaps with ${formatBps(settings.slippageBps)} slippage tolerance and at most ${formatBps(settings.maxPriceImpactBps)} price impact each, ` +
       `at most ${settings.maxSwapsPerStep} per step${settings.requireProvableSwaps ? ", only swaps a rebalance proof (S2) can prove" : ""}; re-attests (S1) after trading.`,
     `- **static**: no automation.`,
@@ -107,8 +110,11 @@ export function renderReport(result: SimulationResult, options: { maxTrades?: nu
       if (keeper.trades.length > max) lines.push(`| … | ${keeper.trades.length - max} more | |`);
       lines.push("");
     }
-    if (keeper.metrics.stuckSteps > 0) {
-      lines.push(`At ${keeper.metrics.stuckSteps} step(s) the keeper had to act but found no swap a rebalance proof could carry (every helpful swap would itself leave a bound broken).`, "");
+    if (keeper.metrics.waitingSteps > 0) {
+      lines.push(
+        `At ${keeper.metrics.waitingSteps} step(s) a bound was within its trigger margin but no swap a rebalance proof could carry helped without costing another bound more, so the keeper waited.`,
+        "",
+      );
     }
   }
 

@@ -12,6 +12,7 @@ import { AMOUNT_BITS } from "./field.ts";
 import { buildBundle } from "./bundle.ts";
 import { evaluateTreasury, type HealthReport } from "./evaluate.ts";
 import { summarizeFailures } from "./report.ts";
+import { formatDecimal } from "./units.ts";
 import { PROJECT_ROOT, instanceDir, loadInstances } from "./setup/instances.ts";
 import { openCommitment, randomFieldElement, recordCommitment, saveState, type PrivateState } from "./state.ts";
 import { assetIndexOf, parseAssetAmount, policyFields, priceFields, type Liabilities, type Treasury } from "./treasury.ts";
@@ -253,7 +254,7 @@ export function chooseSlots(slots: readonly Position[], action: RebalanceAction,
     const largest = holding.reduce((m, s) => (s.amount > m ? s.amount : m), 0n);
     const d = decimals[Number(action.assetIn)]!;
     throw new UserError(
-      `no single ${sold} position holds that much (largest: ${formatUnits(largest, d)} ${sold}); a rebalance moves one position at a time, so split the sale`,
+      `no single ${sold} position holds that much (largest: ${formatDecimal(largest, d, { group: true })} ${sold}); a rebalance moves one position at a time, so split the sale`,
       { where: "--amount" },
     );
   }
@@ -271,12 +272,6 @@ export function chooseSlots(slots: readonly Position[], action: RebalanceAction,
   return { slotIn, slotOut };
 }
 
-function formatUnits(amount: bigint, decimals: number): string {
-  const s = amount.toString().padStart(decimals + 1, "0");
-  const whole = s.slice(0, s.length - decimals);
-  const frac = s.slice(s.length - decimals).replace(/0+$/, "");
-  return frac ? `${whole}.${frac}` : whole;
-}
 
 /**
  * S2, up to the witness input: parses the action, opens the current commitment, applies the action with

@@ -10,7 +10,7 @@ import { formatDecimal } from "../../prover/units.ts";
 import { createTreeHasher } from "../../prover/liabilities/hasher.ts";
 import { formatDuration, progressLine } from "../../prover/liabilities/progress.ts";
 import { readLiabilities, type LiabilitiesFormat } from "../../prover/liabilities/reader.ts";
-import { buildTree, checkDepth } from "../../prover/liabilities/tree.ts";
+import { buildTree, checkDepth, checkOutDir } from "../../prover/liabilities/tree.ts";
 
 interface BuildFlags {
   in: string;
@@ -67,6 +67,7 @@ export function register(program: Command): void {
       if (flags.engine !== undefined && flags.engine !== "native" && flags.engine !== "js") {
         throw new UserError(`expected native or js, got ${JSON.stringify(flags.engine)}`, { where: "--engine", exitCode: 2 });
       }
+      checkOutDir(flags.out, flags.force === true);
       const quiet = flags.json === true;
       const started = performance.now();
 

@@ -95,7 +95,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     const trades: TradeRecord[] = [];
     const proofs = { s1: 0, s2: 0 };
     let provingSeconds = 0;
-    let stuck = 0;
+    let waiting = 0;
 
     unitPrices.forEach((prices, step) => {
       market.arbitrage(prices);
@@ -107,7 +107,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
       proofs.s2 += outcome.proofs.s2;
       for (let i = 0; i < outcome.proofs.s2; i++) provingSeconds += clock("s2", step);
       for (let i = 0; i < outcome.proofs.s1; i++) provingSeconds += clock("s1", step);
-      stuck += outcome.stuck;
+      waiting += outcome.waiting;
       const after = exactCheck(positions, prices, treasury.policy, treasury.liabilitiesTotal);
       const values = assetValues(aggregateAmounts(positions, prices.length), prices);
       samples.push({
@@ -121,7 +121,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
         trades: outcome.trades.length,
       });
     });
-    return { strategy: name, samples, trades, metrics: metricsOf(name, samples, trades, proofs, provingSeconds, stuck), finalPositions: positions };
+    return { strategy: name, samples, trades, metrics: metricsOf(name, samples, trades, proofs, provingSeconds, waiting), finalPositions: positions };
   });
 
   return {
@@ -140,7 +140,7 @@ function metricsOf(
   trades: readonly TradeRecord[],
   proofs: { s1: number; s2: number },
   provingSeconds: number,
-  stuckSteps: number,
+  waitingSteps: number,
 ): StrategyMetrics {
   const compliantSteps = samples.filter((s) => s.compliant).length;
   let worst = samples[0]!;
@@ -168,7 +168,7 @@ function metricsOf(
     tradingCost,
     proofs,
     provingSeconds,
-    stuckSteps,
+    waitingSteps,
     finalValue: samples[samples.length - 1]!.totalValue,
   };
 }

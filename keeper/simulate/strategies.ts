@@ -33,8 +33,8 @@ export interface StrategyContext {
 export interface StepOutcome {
   trades: TradeRecord[];
   proofs: { s1: number; s2: number };
-  /** 1 when the keeper had to act but found no swap it could prove that helps. */
-  stuck: number;
+  /** 1 when a bound was within its trigger margin but no provable swap helped without costing another bound more: the keeper waited. */
+  waiting: number;
 }
 
 /** A treasury management strategy. */
@@ -43,7 +43,7 @@ export interface Strategy {
   act(ctx: StrategyContext): StepOutcome;
 }
 
-const NOTHING: StepOutcome = { trades: [], proofs: { s1: 0, s2: 0 }, stuck: 0 };
+const NOTHING: StepOutcome = { trades: [], proofs: { s1: 0, s2: 0 }, waiting: 0 };
 
 /** Removes `amount` of `asset` from its slots, largest first. */
 export function debitSlots(positions: Position[], asset: number, amount: bigint): void {
@@ -87,8 +87,8 @@ export function keeperStrategy(): Strategy {
         provableOnly: settings.requireProvableSwaps,
       });
       if (!plan.act) return NOTHING;
-      // acting but nothing provable helps: the keeper is stuck until prices move (or governance steps in)
-      if (plan.swaps.length === 0) return { ...NOTHING, stuck: plan.complete ? 0 : 1 };
+      // within a trigger margin, but no provable swap helps without costing another bound more: wait
+      if (plan.swaps.length === 0) return { ...NOTHING, waiting: plan.complete ? 0 : 1 };
       const trades: TradeRecord[] = [];
       for (const swap of plan.swaps) {
         if (settings.requireProvableSwaps && !swap.provable) break;
@@ -112,7 +112,7 @@ export function keeperStrategy(): Strategy {
           bound: swap.bound,
         });
       }
-      return { trades, proofs: { s1: trades.length > 0 ? 1 : 0, s2: trades.length }, stuck: 0 };
+      return { trades, proofs: { s1: trades.length > 0 ? 1 : 0, s2: trades.length }, waiting: 0 };
     },
   };
 }
@@ -169,7 +169,7 @@ export function committeeStrategy(initialPositions: readonly Position[], initial
         if (spend > spare) spend = spare;
         trade(quote, a, spend, `${symbol(a)} weight ${weight(now[a]!)} < target ${weight(target[a]!)}`);
       }
-      return { trades, proofs: { s1: 0, s2: 0 }, stuck: 0 };
+      return { trades, proofs: { s1: 0, s2: 0 }, waiting: 0 };
     },
   };
 }

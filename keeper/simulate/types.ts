@@ -116,8 +116,11 @@ export interface StrategyMetrics {
   proofs: { s1: number; s2: number };
   /** Seconds spent proving (estimated by the pure simulation; measured by the chain-backed run). */
   provingSeconds: number;
-  /** Steps at which the keeper had to act but found no swap S2 could prove that helps (stuck until prices move). */
-  stuckSteps: number;
+  /**
+   * Steps at which a bound was within its trigger margin but no swap S2 could prove helped without costing
+   * another bound more, so the keeper waited (the state may still be inside the policy).
+   */
+  waitingSteps: number;
   finalValue: bigint;
 }
 

@@ -59,6 +59,13 @@ export function randomSalts(count: number): Uint8Array {
   return out;
 }
 
+/** Refuses an existing output folder unless it is to be replaced (checked again when writing). */
+export function checkOutDir(outDir: string, replace: boolean): void {
+  if (existsSync(path.resolve(outDir)) && !replace) {
+    throw new UserError("already exists: choose a new folder, or replace it with --force (proofs made from the old tree will no longer match its root)", { where: outDir });
+  }
+}
+
 /** Validates a depth option. */
 export function checkDepth(depth: number): void {
   if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
@@ -108,9 +115,7 @@ export async function buildTree(table: LiabilitiesTable, options: BuildOptions):
   const n = table.count;
   if (n > 2 ** depth) throw new UserError(`${n} users do not fit a depth-${depth} tree (at most ${2 ** depth})`, { where: "--depth", exitCode: 2 });
   const target = path.resolve(outDir);
-  if (existsSync(target) && !options.replace) {
-    throw new UserError("already exists: choose a new folder, or replace it with --force (proofs made from the old tree will no longer match its root)", { where: outDir });
-  }
+  checkOutDir(outDir, options.replace === true);
   const hasher = options.hasher ?? createTreeHasher();
   // Hash-call units: a Poseidon8 id hash costs about two leaf hashes.
   let treeWork = 0;

@@ -19,10 +19,13 @@ function projectPathFromEnv(variable: string, fallback: string): string {
   if (!value) return fallback;
   const rel = path.relative(PROJECT_ROOT, path.resolve(value)).split(path.sep).join("/");
   if (rel === "" || rel.startsWith("../") || rel === ".." || path.isAbsolute(rel)) {
-    throw new UserError(`must name a path inside the project (${PROJECT_ROOT}), got "${value}"`, { where: variable });
+    // Reported by loadInstances (every pipeline starts there), not at import, so the CLI prints one line.
+    envPathError ??= new UserError(`must name a path inside the project (${PROJECT_ROOT}), got "${value}"`, { where: variable });
+    return fallback;
   }
   return rel;
 }
+let envPathError: UserError | undefined;
 
 /** The instances file, relative to the project root (`HOMEOSTAT_CIRCUITS` overrides it, e.g. in tests). */
 export const CIRCUITS_JSON = projectPathFromEnv("HOMEOSTAT_CIRCUITS", "circuits/circuits.json");
@@ -49,6 +52,7 @@ const INSTANCE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** Reads and checks circuits/circuits.json (or `file`, relative to `root`); a malformed entry names its field. */
 export function loadInstances(root = PROJECT_ROOT, file: string = CIRCUITS_JSON): InstanceTable {
+  if (envPathError) throw envPathError;
   let table: unknown;
   try {
     table = JSON.parse(readFileSync(path.join(root, file), "utf8"));

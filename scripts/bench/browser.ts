@@ -73,6 +73,7 @@ interface PageTimings {
 
 /** Runs the measurements and returns the markdown section. */
 export async function run(): Promise<string> {
+  const loadAtStart = os.loadavg()[0]!;
   const work = mkdtempSync(path.join(os.tmpdir(), "homeostat-bench-web-"));
   const build = await ensureWebBuild();
   const sample = await makeSolvencyBundle(work, "standard").catch(() => makeSolvencyBundle(work, "test"));
@@ -112,20 +113,23 @@ export async function run(): Promise<string> {
     const init = loads.map((l) => l.initMs ?? NaN);
     const cold = loads.map((l) => l.verifyMs ?? NaN);
     const verifyMedian = median(verify);
+    const row = (label: string, values: number[], budget = ""): string =>
+      `| ${label} | ${msText(median(values))} | ${msText(Math.min(...values))} | ${msText(Math.max(...values))} | ${budget} |`;
     const lines = [
       "## Browser verifier page (Chromium)",
       "",
       `Chromium ${version} (headless, /usr/bin/chromium via playwright-core), page from \`homeostat serve\` on localhost; ` +
         `bundle: ${sample.instance} (${sample.source}). ${LOADS} page loads, ${VERIFICATIONS} verifications after 2 warm-up runs.` +
-        (build.built ? ` The page was (re)built first (${((build.ms ?? 0) / 1000).toFixed(1)} s).` : ""),
+        (build.built ? ` The page was (re)built first (${((build.ms ?? 0) / 1000).toFixed(1)} s).` : "") +
+        ` Machine: ${os.cpus().length} cores, load average ${loadAtStart.toFixed(1)} when the section started.`,
       "",
-      "| what | median | worst | budget |",
-      "|---|---|---|---|",
-      `| load to verdict (navigation start to the verdict on screen) | ${msText(median(loadToVerdict))} | ${msText(Math.max(...loadToVerdict))} | |`,
-      `| worker start-up (BN254 curve, single-threaded WASM) | ${msText(median(init))} | ${msText(Math.max(...init))} | |`,
-      `| first verification after start-up | ${msText(median(cold))} | ${msText(Math.max(...cold))} | |`,
-      `| **verification after initialisation** (verifyBundle in the worker: schema, hashes, key fingerprint, pairing) | **${msText(verifyMedian)}** (p95 ${msText(percentile(verify, 95))}) | ${msText(Math.max(...verify))} | ${BUDGET_MS} ms ${verifyMedian <= BUDGET_MS ? "✓" : "✗ over"} |`,
-      `| same, worker round trip incl. recomputing policy and prices for display | ${msText(median(roundTrip))} | ${msText(Math.max(...roundTrip))} | |`,
+      "| what | median | best | worst | budget |",
+      "|---|---|---|---|---|",
+      row("load to verdict (navigation start to the verdict on screen)", loadToVerdict),
+      row("worker start-up (BN254 curve, single-threaded WASM, warm-up pairing)", init),
+      row("first verification of the page", cold),
+      row(`**verification after initialisation** (verifyBundle in the worker: schema, hashes, key fingerprint, pairing; p95 ${msText(percentile(verify, 95))})`, verify, `${BUDGET_MS} ms ${verifyMedian <= BUDGET_MS ? "✓" : "✗ over"}`),
+      row("same, worker round trip incl. recomputing policy and prices for display", roundTrip),
       "",
       "| page weight | bytes | gzip |",
       "|---|---|---|",

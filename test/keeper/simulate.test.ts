@@ -72,7 +72,7 @@ describe("simulate: the bundled ETH crash", () => {
     expect(m.proofs.s2).toBe(m.trades);
     expect(m.proofs.s1).toBeGreaterThan(0);
     expect(m.provingSeconds).toBe(m.proofs.s2 * 8 + m.proofs.s1 * 4);
-    expect(m.stuckSteps).toBe(0);
+    expect(m.waitingSteps).toBe(0);
     // it acts only once the crash is under way (step 48 on), never in the calm before
     const keeper = result.runs.find((r) => r.strategy === "keeper")!;
     expect(Math.min(...keeper.trades.map((t) => t.step))).toBeGreaterThan(48);

@@ -4,7 +4,7 @@
  * so a failed build never leaves a half-written page. `ensureWebBuild` rebuilds only when the page's
  * sources, the pinned keys or the lock file changed (build-stamp.ts). Node-side only.
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../prover/errors.ts";
@@ -60,6 +60,7 @@ export async function buildWeb(options: WebBuildOptions = {}): Promise<void> {
       logLevel: "error",
       build: { outDir: temp, emptyOutDir: true },
     });
+    chmodSync(temp, 0o755); // mkdtemp makes it private; the page is meant to be read
     const old = `${temp}-old`;
     if (existsSync(DIST_DIR)) renameSync(DIST_DIR, old);
     renameSync(temp, DIST_DIR);

@@ -68,7 +68,12 @@ worker.addEventListener("message", (event: MessageEvent<WorkerResponse>) => {
   else if (message.type === "init-failed") rejectReady(new Error(message.error));
   else pending.get(message.id)?.(message);
 });
-worker.addEventListener("error", (event) => rejectReady(new Error(event.message || "the verification worker failed to start")));
+worker.addEventListener("error", (event) => {
+  // A worker that fails (to load, or later) answers nothing more: fail whatever is waiting for it.
+  const error = new Error(event.message || "the verification worker stopped");
+  rejectReady(error);
+  for (const answer of pending.values()) answer({ type: "error", id: -1, error: error.message });
+});
 
 /** Sends a request to the worker and waits for its answer. */
 function ask<T extends WorkerResponse["type"]>(request: WorkerRequest, expect: T): Promise<Extract<WorkerResponse, { type: T }>> {
@@ -89,11 +94,11 @@ function ask<T extends WorkerResponse["type"]>(request: WorkerRequest, expect: T
 interface Timings {
   /** From navigation start to the verdict on screen. */
   loadToVerdictMs?: number;
-  /** Building the curve in the worker (once per page). */
+  /** Building the curve in the worker and warming it up (once per page). */
   initMs?: number;
-  /** The Groth16 pairing check alone. */
+  /** The verifier library's check of the bundle (schema, hashes, key fingerprint, pairing). */
   verifyMs?: number;
-  /** Worker time for the whole bundle check (parse, pairing, hash recomputation). */
+  /** Worker time for the whole request (parsing, the check, recomputing what is shown). */
   totalMs?: number;
 }
 
@@ -224,7 +229,7 @@ function statementNodes(report: BundleReport): Node[] {
           a.unitPrice === undefined ? "?" : a.decimals !== undefined ? tokenPrice(a.unitPrice, a.decimals) : `${a.unitPrice} ×10⁻³⁶ $/unit`),
       ))));
     claims.append(h("li", { "data-claim": "caps" },
-      h("span", { class: "claim-lead" }, "Every asset within its cap."), " No asset is worth more than its cap's share of the total value:", table));
+      h("span", { class: "claim-lead" }, "Every asset within its cap."), " No asset is worth more than its cap's share of the total value:", h("div", { class: "table-wrap" }, table)));
     claims.append(h("li", { "data-claim": "scenarios" },
       h("span", { class: "claim-lead" }, `Survives ${view.scenarios.length} stress scenario${view.scenarios.length === 1 ? "" : "s"}.`),
       ` Under each price shock the shocked assets still cover the liabilities (${liab} shocked too):`,
@@ -339,10 +344,6 @@ async function checkChain(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // Wiring
 
-function readFile(file: File): Promise<string> {
-  return file.text();
-}
-
 function wireDrop(zone: HTMLElement, onText: (text: string, name: string) => void): void {
   zone.addEventListener("dragover", (e) => {
     e.preventDefault();
@@ -354,7 +355,7 @@ function wireDrop(zone: HTMLElement, onText: (text: string, name: string) => voi
     e.stopPropagation();
     zone.classList.remove("over");
     const file = e.dataTransfer?.files[0];
-    if (file) void readFile(file).then((text) => onText(text, file.name));
+    if (file) void file.text().then((text) => onText(text, file.name));
   });
 }
 
@@ -364,12 +365,12 @@ function wire(): void {
   window.addEventListener("drop", (e) => {
     e.preventDefault();
     const file = e.dataTransfer?.files[0];
-    if (file) void readFile(file).then((text) => loadBundle(text, `dropped file ${file.name}`));
+    if (file) void file.text().then((text) => loadBundle(text, `dropped file ${file.name}`));
   });
   wireDrop(byId("bundle-drop"), (text, name) => void loadBundle(text, `dropped file ${name}`));
   byId<HTMLInputElement>("bundle-file").addEventListener("change", (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
-    if (file) void readFile(file).then((text) => loadBundle(text, `file ${file.name}`));
+    if (file) void file.text().then((text) => loadBundle(text, `file ${file.name}`));
   });
 
   wireDrop(byId("inclusion-drop"), (text) => {
@@ -379,7 +380,7 @@ function wire(): void {
   byId<HTMLInputElement>("inclusion-file").addEventListener("change", (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file) {
-      void readFile(file).then((text) => {
+      void file.text().then((text) => {
         byId<HTMLTextAreaElement>("inclusion-text").value = text;
         return checkInclusion(text);
       });

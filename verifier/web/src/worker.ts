@@ -6,7 +6,8 @@
  * The curve is built single-threaded and installed as snarkjs' cached curve (`globalThis.curve_bn128`):
  * verifying one proof needs no thread pool, and ffjavascript's pool would start one nested worker per core.
  */
-import { buildBn128 } from "ffjavascript";
+import { buildBn128, type Bn128 } from "ffjavascript";
+import { listHash } from "../../../prover/hash.ts";
 import pinnedKeys from "virtual:homeostat-pinned-keys";
 import { checkStatement } from "./statement.ts";
 import { verifyAttestation, verifyInclusionFile } from "./verify-adapter.ts";
@@ -18,10 +19,22 @@ interface WorkerScope {
 }
 const scope = globalThis as unknown as WorkerScope;
 
+/**
+ * Runs each engine once on throw-away data (a pairing check, a Poseidon list hash) so the first real
+ * verification does not pay for WebAssembly tier-up and JIT compilation: this happens while the page is
+ * still fetching the bundle.
+ */
+async function warmUp(curve: Bn128): Promise<void> {
+  const { G1, G2 } = curve;
+  if (!(await curve.pairingEq(G1.neg(G1.g), G2.g, G1.g, G2.g))) throw new Error("the BN254 engine failed its self-check");
+  listHash(Array.from({ length: 40 }, (_, i) => BigInt(i)));
+}
+
 const curveReady: Promise<void> = (async () => {
   const start = performance.now();
-  const g = globalThis as { curve_bn128?: unknown };
+  const g = globalThis as { curve_bn128?: Bn128 };
   g.curve_bn128 ??= await buildBn128(true);
+  await warmUp(g.curve_bn128);
   scope.postMessage({
     type: "ready",
     keys: pinnedKeys.map((k) => ({ instance: k.instance, vkeyHash: k.vkeyHash })),

@@ -23,6 +23,9 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import("./commands/ceremony.ts"),
   () => import("./commands/audit.ts"),
   () => import("./commands/serve.ts"),
+  () => import("./commands/keeper.ts"),
+  () => import("./commands/simulate.ts"),
+  () => import("./commands/demo.ts"),
 ];
 
 async function stopCurves(): Promise<void> {

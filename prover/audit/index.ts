@@ -35,6 +35,8 @@ import {
   skipped,
   treeDirOf,
 } from "./checks.ts";
+import { inclusionInstanceForDepth } from "../liabilities/inclusion.ts";
+import { loadLiabilitiesOpening } from "../liabilities/store.ts";
 import { readRawState, type RawState } from "./private-state.ts";
 import { buildReport } from "./report.ts";
 import type { AuditCheck, AuditOptions, AuditReport } from "./types.ts";
@@ -68,6 +70,18 @@ function resolvePtauPath(flag: string | undefined, instance: string): string | u
   if (!recorded) return undefined;
   const abs = path.resolve(PROJECT_ROOT, recorded);
   return existsSync(abs) ? abs : undefined;
+}
+
+/** The inclusion instance a liabilities tree folder is proven with (undefined for a users file or no fitting instance). */
+function inclusionInstanceOf(file: string): string | undefined {
+  const dir = treeDirOf(file);
+  if (!dir) return undefined;
+  try {
+    return inclusionInstanceForDepth(loadLiabilitiesOpening(dir).depth);
+  } catch (e) {
+    if (e instanceof UserError) return undefined;
+    throw e;
+  }
 }
 
 /** Runs the audit and returns its report (it never throws on a finding, only on bad input). */
@@ -164,13 +178,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     return checkRegeneratedProof(s1, treasury, liabilities, s1Slots, artifactsDir);
   });
 
-  // Inclusion sample (decides whether an inclusion instance is involved).
-  let inclusionInstance: string | undefined;
+  // Inclusion sample: S3 proofs when the liabilities are a tree whose depth has an inclusion instance.
   await add("inclusion-sample", `inclusion proofs of ${sample} sampled user(s) verify against the published liabilities root`, async () => {
     const r = await checkInclusionSample(BigInt(s1.publicSignals.liabilitiesRoot!), options.liabilities, sample, artifactsDir, vkeys, users);
-    inclusionInstance = r.instance;
     return r.check;
   });
+  const inclusionInstance = inclusionInstanceOf(options.liabilities);
 
   // Circuits, keys, verifiers: every instance the audit relied on.
   const table = loadInstances();

@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { startServer } from "../../cli/commands/serve.ts";
 import { DIST_DIR, ensureWebBuild } from "../../verifier/web/build.ts";
 import { launchChromium, waitForVerdict } from "../../test/web/browser.ts";
-import { makeSolvencyBundle } from "../../test/web/solvency-bundle.ts";
+import { makeSolvencyBundle } from "../../test/web/sample-bundles.ts";
 
 /** Page loads measured (fresh navigation each). */
 const LOADS = 5;
@@ -76,7 +76,12 @@ export async function run(): Promise<string> {
   const loadAtStart = os.loadavg()[0]!;
   const work = mkdtempSync(path.join(os.tmpdir(), "homeostat-bench-web-"));
   const build = await ensureWebBuild();
-  const sample = await makeSolvencyBundle(work, "standard").catch(() => makeSolvencyBundle(work, "test"));
+  // The standard instance is what a deployment uses; the test instance stands in when it is not set up.
+  let fallbackNote = "";
+  const sample = await makeSolvencyBundle(work, "standard").catch((e: Error) => {
+    fallbackNote = ` (the standard instance could not be used: ${e.message.split("\n")[0]})`;
+    return makeSolvencyBundle(work, "test");
+  });
   const bundleFile = path.join(work, "bundle.json");
   writeFileSync(bundleFile, JSON.stringify(sample.bundle));
   const server = await startServer({ bundlesDir: work, port: 0 });
@@ -119,7 +124,7 @@ export async function run(): Promise<string> {
       "## Browser verifier page (Chromium)",
       "",
       `Chromium ${version} (headless, /usr/bin/chromium via playwright-core), page from \`homeostat serve\` on localhost; ` +
-        `bundle: ${sample.instance} (${sample.source}). ${LOADS} page loads, ${VERIFICATIONS} verifications after 2 warm-up runs.` +
+        `bundle: ${sample.instance} (${sample.source})${fallbackNote}. ${LOADS} page loads, ${VERIFICATIONS} verifications after 2 warm-up runs.` +
         (build.built ? ` The page was (re)built first (${((build.ms ?? 0) / 1000).toFixed(1)} s).` : "") +
         ` Machine: ${os.cpus().length} cores, load average ${loadAtStart.toFixed(1)} when the section started.`,
       "",

@@ -12,11 +12,27 @@ import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
 import { liabilitySalts, loadState } from "../../prover/state.ts";
 import { loadLiabilities, loadTreasury } from "../../prover/treasury.ts";
 import { SMALL, isSetUp } from "../prover/small-example.ts";
+import { readLiabilities } from "../../prover/liabilities/reader.ts";
+import { buildTree } from "../../prover/liabilities/tree.ts";
+import { createTreeHasher } from "../../prover/liabilities/hasher.ts";
+import { generateDevPtau } from "../../prover/setup/ptau.ts";
+import { createReporter } from "../../prover/setup/progress.ts";
+import { loadSnarkjs } from "../../prover/setup/snarkjs.ts";
+import { spawnSync } from "node:child_process";
 
 const ready = isSetUp("solvency-test");
+const treeReady = ready && isSetUp("inclusion-test");
+/** The development powers of tau the keys were made from (DESIGN section 8). */
+const PTAU = process.env.HOMEOSTAT_PTAU ?? path.resolve(PROJECT_ROOT, "../shared/ptau/pot16_final.ptau");
 const CHEAP = ["positions-root", "liabilities-root", "policy-hash", "prices-hash", "published-proof", "inclusion-sample", "circuit-sources", "verifier-contract"];
 
 let dir: string;
+
+async function terminateCurve(): Promise<void> {
+  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
+  await g.curve_bn128?.terminate();
+  delete g.curve_bn128;
+}
 let base: AuditOptions;
 
 const status = (r: AuditReport, id: string) => r.checks.find((c) => c.id === id)?.status;
@@ -35,10 +51,7 @@ describe.skipIf(!ready)("homeostat audit", () => {
     base = { ...files, liabilities: `${dir}/users.csv`, state: state.file, bundles: [`${dir}/s1.json`], sample: 3 };
   }, 240_000);
 
-  afterAll(async () => {
-    const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
-    await g.curve_bn128?.terminate();
-  });
+  afterAll(terminateCurve);
 
   it("passes a clean audit (commitments, policy, prices, published and regenerated proof, inclusion, sources, verifier)", async () => {
     const report = await runAudit({ ...base, only: [...CHEAP, "regenerated-proof"] });
@@ -96,4 +109,74 @@ describe.skipIf(!ready)("homeostat audit", () => {
     expect(failed(report)).toEqual(["circuit-sources:solvency-test"]);
     expect(report.checks.find((c) => c.id === "circuit-sources:solvency-test")!.problems.join()).toMatch(/solvency\.circom/);
   });
+});
+
+describe.skipIf(!ready)("homeostat audit: command line", () => {
+  it("refuses a missing bundle with one line and a non-zero exit", () => {
+    const r = spawnSync(process.execPath, ["bin/homeostat.mjs", "audit", "--dir", SMALL, "--bundle", "/nonexistent/s1.json"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split("\n")).toEqual(["homeostat: /nonexistent/s1.json: no such file"]);
+  }, 60_000);
+
+  it("prints the JSON report and exits 1 when a check fails, writing both report files", () => {
+    const out = path.join(dir, "report");
+    const r = spawnSync(
+      process.execPath,
+      ["bin/homeostat.mjs", "audit", "--treasury", base.treasury, "--policy", `${dir}/policy-changed.json`, "--prices", base.prices, "--liabilities", base.liabilities,
+        "--state", base.state, "--bundle", base.bundles[0]!, "--checks", "policy-hash,positions-root", "--json", "--out", out],
+      { cwd: PROJECT_ROOT, encoding: "utf8" },
+    );
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout) as AuditReport;
+    expect(failed(report)).toEqual(["policy-hash"]);
+    expect(status(report, "positions-root")).toBe("pass");
+    expect(JSON.parse(readFileSync(path.join(out, "audit-report.json"), "utf8"))).toEqual(report);
+    expect(readFileSync(path.join(out, "audit-report.md"), "utf8")).toMatch(/FAIL \| `policy-hash`/);
+  }, 60_000);
+});
+
+describe.skipIf(!treeReady)("homeostat audit: liabilities tree, S3 inclusion proofs and keys", () => {
+  let tdir: string;
+  let opts: AuditOptions;
+
+  beforeAll(async () => {
+    tdir = mkdtempSync(path.join(tmpdir(), "homeostat-audit-tree-"));
+    cpSync(SMALL, tdir, { recursive: true });
+    const table = await readLiabilities(`${tdir}/users.csv`, { decimals: 6 });
+    await buildTree(table, { depth: 4, decimals: 6, outDir: `${tdir}/tree`, hasher: createTreeHasher({ engine: "js" }) });
+    const state = loadState(path.join(tdir, "state.json"));
+    const files = { treasury: `${tdir}/treasury.json`, policy: `${tdir}/policy.json`, prices: `${tdir}/prices.json` };
+    const treasury = loadTreasury(files);
+    const liabilities = loadLiabilities(`${tdir}/tree`, treasury.policy, () => []);
+    const result = await proveSolvency({ treasury, liabilities, state, instance: "test" });
+    writeBundle(`${tdir}/s1.json`, result.bundle);
+    opts = { ...files, liabilities: `${tdir}/tree`, state: state.file, bundles: [`${tdir}/s1.json`], sample: 2, ptau: PTAU };
+  }, 240_000);
+
+  afterAll(terminateCurve);
+
+  it("passes with S3 proofs of sampled users, the recomputed tree root and the inclusion key, verifier and recompiled circuit", async () => {
+    const report = await runAudit({ ...opts, only: ["liabilities-root", "inclusion-sample", "published-proof", "zkey:inclusion-test", "verifier-contract", "circuit-compile:inclusion-test"] });
+    expect(failed(report)).toEqual([]);
+    expect(report.checks.find((c) => c.id === "inclusion-sample")!.evidence.kind).toBe("S3 proofs");
+    for (const id of ["liabilities-root", "inclusion-sample", "zkey:inclusion-test", "verifier-contract:inclusion-test", "circuit-compile:inclusion-test"]) expect(status(report, id), id).toBe("pass");
+  }, 600_000);
+
+  it("fails zkey:inclusion-test for a zkey made from another powers of tau", async () => {
+    // A real "other ptau": a freshly generated 2^12 one (inclusion-test needs 2^12, so it fits), and a zkey
+    // of the same r1cs made from it, put in place of the instance's zkey in a copy of its artifacts. Its
+    // verification key is then exported from it, so only the ptau differs from a genuine build.
+    const ptau12 = path.join(tdir, "other12.ptau");
+    await generateDevPtau(12, ptau12, createReporter({ quiet: true }));
+    const artifacts = path.join(tdir, "circuits");
+    cpSync(path.join(PROJECT_ROOT, "build/circuits/inclusion-test"), path.join(artifacts, "inclusion-test"), { recursive: true });
+    const zkey = path.join(artifacts, "inclusion-test/inclusion-test.zkey");
+    const snarkjs = await loadSnarkjs();
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    await snarkjs.zKey.newZKey(path.join(artifacts, "inclusion-test/inclusion-test.r1cs"), ptau12, zkey, quiet);
+    writeFileSync(path.join(artifacts, "inclusion-test/inclusion-test.vkey.json"), JSON.stringify(await snarkjs.zKey.exportVerificationKey(zkey, quiet)));
+    const report = await runAudit({ ...opts, circuitsDir: artifacts, only: ["zkey:inclusion-test"] });
+    expect(failed(report)).toEqual(["zkey:inclusion-test"]);
+    expect(report.checks.find((c) => c.id === "zkey:inclusion-test")!.evidence.zkeyVerify).toBe(false);
+  }, 600_000);
 });

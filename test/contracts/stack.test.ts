@@ -204,6 +204,19 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     await expectRevert(f.stack.solvencyRegistry.getFunction("advanceRoot")(0n, 5n), "NotVault", { caller: deployer });
   });
 
+  it("refuses to tighten or snapshot before any policy is set, and a zero address at construction", async () => {
+    const hasher = f.deployment.contracts.poseidonHasher;
+    const bare = await factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, outsider, deployer, deployer);
+    await bare.waitForDeployment();
+    const policy = await readPolicy(f.stack.riskPolicy);
+    await expectRevert(bare.getFunction("tighten")(policy), "PolicyNotSet");
+    const snapshots = await factoryOf(loadArtifact("PriceSnapshots"), f.deployer).deploy(await bare.getAddress(), hasher, deployer, deployer);
+    await snapshots.waitForDeployment();
+    await expectRevert(snapshots.getFunction("takeSnapshot")(), "PolicyNotSet");
+    const zero = "0x0000000000000000000000000000000000000000";
+    await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, zero, deployer, deployer), "InvalidConfiguration");
+  });
+
   it("lets the guardian pause and remove venues at once, and only governance unpause or list venues", async () => {
     const router = f.deployment.contracts.uniswapRouter;
     await expectRevert(f.outsiderStack.treasuryVault.getFunction("pause")(), "AccessControlUnauthorizedAccount");

@@ -13,6 +13,8 @@ export interface Fixtures {
   /** Folder of the keys to pin into the page. */
   keysDir: string;
   valid: string;
+  /** A valid rebalance (S2) bundle. */
+  rebalance: string;
   changedSignal: string;
   policyMismatch: string;
   unpinnedKey: string;
@@ -20,6 +22,7 @@ export interface Fixtures {
   inclusionChangedBalance: string;
   inclusionOtherRoot: string;
   bundle: Json;
+  rebalanceBundle: Json;
   inclusion: Json;
 }
 
@@ -32,12 +35,12 @@ function write(dir: string, name: string, value: unknown): string {
 const clone = <T>(x: T): T => structuredClone(x);
 
 /**
- * Writes the fixtures into `dir` from a valid bundle, a valid inclusion proof of a user under the bundle's
+ * Writes the fixtures into `dir` from a valid bundle, a valid rebalance bundle, a valid inclusion proof of a user under the bundle's
  * liabilities root, a valid inclusion proof under another root (parsed JSON), and the folder of the keys
  * they verify against.
  */
-export function writeFixtures(dir: string, sources: { bundle: Json; inclusion: Json; otherTreeInclusion: Json; keysDir: string }): Fixtures {
-  const { bundle, inclusion, otherTreeInclusion, keysDir } = sources;
+export function writeFixtures(dir: string, sources: { bundle: Json; rebalance: Json; inclusion: Json; otherTreeInclusion: Json; keysDir: string }): Fixtures {
+  const { bundle, rebalance, inclusion, otherTreeInclusion, keysDir } = sources;
   const changedSignal = clone(bundle);
   const signals = changedSignal.publicSignals as Record<string, string>;
   signals.positionsRoot = (BigInt(signals.positionsRoot!) + 1n).toString();
@@ -63,6 +66,7 @@ export function writeFixtures(dir: string, sources: { bundle: Json; inclusion: J
   return {
     keysDir,
     valid: write(dir, "bundle-valid.json", bundle),
+    rebalance: write(dir, "bundle-rebalance.json", rebalance),
     changedSignal: write(dir, "bundle-changed-signal.json", changedSignal),
     policyMismatch: write(dir, "bundle-policy-mismatch.json", policyMismatch),
     unpinnedKey: write(dir, "bundle-unpinned-key.json", unpinnedKey),
@@ -70,6 +74,7 @@ export function writeFixtures(dir: string, sources: { bundle: Json; inclusion: J
     inclusionChangedBalance: write(dir, "inclusion-changed-balance.json", changedBalance),
     inclusionOtherRoot: write(dir, "inclusion-other-tree.json", otherTreeInclusion),
     bundle,
+    rebalanceBundle: rebalance,
     inclusion,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Pins the browser verifier page end to end in a real Chromium (Debian's, through playwright-core): the
  * page is built with Vite, served by `homeostat serve`'s server with a folder of fixture bundles, and
- * driven like a user would. A valid bundle shows verified with its statement in words; a changed public
+ * driven like a user would. A valid bundle (S1, and an S2 swap) shows verified with its statement in words; a changed public
  * signal, a policy that does not match its hash and an unpinned key show invalid with the reason; a valid
  * inclusion proof shows the balance counted under the attestation's root, a changed balance and a proof
  * for another root are refused with the reason; the optional on-chain check reads a (stand-in) registry
@@ -20,6 +20,7 @@ import { formatBps } from "../../prover/units.ts";
 import { DIST_DIR, PROJECT_ROOT, ensureWebBuild } from "../../verifier/web/build.ts";
 import { launchChromium, waitForVerdict, type Browser } from "./browser.ts";
 import { makeFixtureSources } from "./fixture-sources.ts";
+import { SAMPLE_SWAP } from "./sample-bundles.ts";
 import { writeFixtures, type Fixtures } from "./fixtures.ts";
 
 const OUTPUT_DIR = path.join(PROJECT_ROOT, "test-output");
@@ -86,6 +87,16 @@ describe("attestation", () => {
     mkdirSync(OUTPUT_DIR, { recursive: true });
     await checkInclusion(fixtures.inclusionValid);
     await browser.page.screenshot({ path: path.join(OUTPUT_DIR, "verifier-page.png"), fullPage: true });
+  });
+
+  it("a rebalance bundle shows the swap and the new positions commitment", async () => {
+    expect(await open(fixtures.rebalance)).toBe("verified");
+    expect(await text("#verdict-title")).toMatch(/^Verified: a valid rebalance proof/);
+    const statement = await text("#statement");
+    expect(statement).toContain(`After selling ${SAMPLE_SWAP.amount} ${SAMPLE_SWAP.sell} for at least ${SAMPLE_SWAP.minOut} ${SAMPLE_SWAP.buy}`);
+    const signals = fixtures.rebalanceBundle.publicSignals as Record<string, string>;
+    expect(statement).toContain(`They are committed to as ${signals.newRoot}`);
+    expect(statement).toContain("Positions before");
   });
 
   it("a bundle with one public signal changed shows invalid, with the reason", async () => {

@@ -229,7 +229,10 @@ function statementNodes(report: BundleReport): Node[] {
           a.unitPrice === undefined ? "?" : a.decimals !== undefined ? tokenPrice(a.unitPrice, a.decimals) : `${a.unitPrice} ×10⁻³⁶ $/unit`),
       ))));
     claims.append(h("li", { "data-claim": "caps" },
-      h("span", { class: "claim-lead" }, "Every asset within its cap."), " No asset is worth more than its cap's share of the total value:", h("div", { class: "table-wrap" }, table)));
+      h("span", { class: "claim-lead" }, "Every asset within its cap."), " No asset is worth more than its cap's share of the total value:", h("div", { class: "table-wrap" }, table),
+      h("p", { class: "note" },
+        "Proven for each asset, by its position in the policy: its cap, haircut, liquidity and unit price (USD per smallest unit). " +
+          "The names, decimals and per-token prices are labels carried by the bundle; which token each asset is stays fixed on chain by the risk policy contract.")));
     claims.append(h("li", { "data-claim": "scenarios" },
       h("span", { class: "claim-lead" }, `Survives ${view.scenarios.length} stress scenario${view.scenarios.length === 1 ? "" : "s"}.`),
       ` Under each price shock the shocked assets still cover the liabilities (${liab} shocked too):`,
@@ -258,6 +261,10 @@ function statementNodes(report: BundleReport): Node[] {
     } else if (name === "pricesHash") {
       fact("Prices hash", hashEl(value), hashTag(report.prices.status));
       if (report.prices.status === "mismatch" && report.prices.recomputed) fact("…the prices shown hash to", hashEl(report.prices.recomputed));
+    } else if (name === "assetIn" || name === "assetOut") {
+      fact(name === "assetIn" ? "Asset sold" : "Asset bought", `${symbolOf(view, value)} (asset ${value})`);
+    } else if (name === "amountIn" || name === "minAmountOut") {
+      fact(name === "amountIn" ? "Amount sold" : "Least amount bought", h("span", { class: "hash" }, value), " base units");
     } else {
       const label = { positionsRoot: "Positions commitment", liabilitiesRoot: "Liabilities root", oldRoot: "Positions before", newRoot: "Positions after" }[name] ?? name;
       fact(label, hashEl(value));

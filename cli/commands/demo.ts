@@ -21,7 +21,6 @@ import type { Command } from "commander";
 import type { Signer } from "ethers";
 import { defaultDeployConfig, deployStack, attachStack, instanceSizes, INSTANCES, policyOfConfig, writeDeployment, type DeployConfig, type InstanceName } from "../../chain/deploy.ts";
 import { advanceTime, governanceCall, publishLiabilitiesRoot } from "../../chain/gate.ts";
-import { loadArtifact } from "../../chain/artifacts.ts";
 import { projectHre } from "../../chain/local.ts";
 import { onChain } from "../../chain/session.ts";
 import { UserError } from "../../prover/errors.ts";
@@ -103,11 +102,6 @@ function contractsStale(instance: InstanceName): boolean {
     ["TestFeed", path.join("contracts", "test", "TestFeed.sol")],
   ];
   for (const [name, source] of sources) {
-    try {
-      loadArtifact(name);
-    } catch {
-      return true;
-    }
     const artifact = path.join(PROJECT_ROOT, "artifacts", source, `${name}.json`);
     const src = path.join(PROJECT_ROOT, source);
     if (!existsSync(artifact) || (existsSync(src) && statSync(src).mtimeMs > statSync(artifact).mtimeMs)) return true;

@@ -133,13 +133,17 @@ export class InclusionProver {
     private readonly wasm: Uint8Array,
     private readonly zkey: Uint8Array,
     private readonly snarkjs: SnarkjsGroth16,
+    private readonly singleThread: boolean,
   ) {}
 
-  /** Loads the instance's wasm, zkey and verification key. */
-  static async load(artifacts: InclusionArtifacts): Promise<InclusionProver> {
+  /**
+   * Loads the instance's wasm, zkey and verification key. `singleThread` proves on the calling thread
+   * only (for a pool with one worker per core); by default snarkjs spreads each proof over every core.
+   */
+  static async load(artifacts: InclusionArtifacts, options: { singleThread?: boolean } = {}): Promise<InclusionProver> {
     const vkey = JSON.parse(readFileSync(artifacts.vkeyFile, "utf8")) as unknown;
     const snarkjs = (await import("snarkjs")) as SnarkjsGroth16;
-    return new InclusionProver(artifacts, await vkeyHash(vkey), readFileSync(artifacts.wasm), readFileSync(artifacts.zkey), snarkjs);
+    return new InclusionProver(artifacts, await vkeyHash(vkey), readFileSync(artifacts.wasm), readFileSync(artifacts.zkey), snarkjs, options.singleThread === true);
   }
 
   /** Proves that `leaf` is in `tree` and returns the user's proof file. */
@@ -148,7 +152,14 @@ export class InclusionProver {
       throw new UserError(`the tree has depth ${tree.depth}; instance ${this.artifacts.instance} proves depth ${this.artifacts.depth}`, { where: "--instance", exitCode: 2 });
     }
     const input = inclusionInput(tree, leaf);
-    const { proof, publicSignals } = await this.snarkjs.groth16.fullProve(input, { type: "mem", data: this.wasm }, { type: "mem", data: this.zkey });
+    const { proof, publicSignals } = await this.snarkjs.groth16.fullProve(
+      input,
+      { type: "mem", data: this.wasm },
+      { type: "mem", data: this.zkey },
+      undefined,
+      undefined,
+      this.singleThread ? { singleThread: true } : undefined,
+    );
     if (publicSignals[0] !== input.liabilitiesRoot || publicSignals[1] !== input.leafHash) {
       throw new Error(`the ${this.artifacts.instance} circuit returned public signals ${publicSignals.join(", ")}, expected the root and leaf hash`);
     }

@@ -140,7 +140,14 @@ export async function proveAll(options: ProveAllOptions): Promise<ProveAllResult
   report();
 
   if (todo.length > 0) {
-    const setup: WorkerSetup = { treeDir: path.resolve(options.treeDir), outDir: path.resolve(options.outDir), instance, ...(options.buildDir ? { buildDir: path.resolve(options.buildDir) } : {}) };
+    const setup: WorkerSetup = {
+      treeDir: path.resolve(options.treeDir),
+      outDir: path.resolve(options.outDir),
+      instance,
+      ...(options.buildDir ? { buildDir: path.resolve(options.buildDir) } : {}),
+      // Several workers: one core each. A lone worker lets snarkjs use every core for each proof.
+      singleThread: workerCount > 1,
+    };
     let next = 0;
     const take = (): WorkerRequest => {
       if (next >= todo.length) return { finish: true };

@@ -16,6 +16,8 @@ export interface WorkerSetup {
   outDir: string;
   instance: string;
   buildDir?: string;
+  /** Prove on this process's main thread only (one worker per core). */
+  singleThread: boolean;
 }
 
 /** Pool -> worker: first the setup, then leaves to prove, then `finish`. */
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   process.on("disconnect", () => process.exit(0));
   const setup = await receiveSetup();
   const tree = LiabilitiesTree.open(setup.treeDir);
-  const prover = await InclusionProver.load(inclusionArtifacts(setup.instance, setup.buildDir));
+  const prover = await InclusionProver.load(inclusionArtifacts(setup.instance, setup.buildDir), { singleThread: setup.singleThread });
   const queue: number[] = [];
   let finishing = false;
   let busy = false;

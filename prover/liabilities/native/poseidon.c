@@ -71,7 +71,8 @@ static inline void fadd(fe *r, const fe *a, const fe *b) {
   if (geq_p(r->v)) sub_p(r->v); /* p < 2^254: a + b < 2^255 never carries out */
 }
 #define MADD(hi, lo, a, b, c, d) do { u128 _t = (u128)(a) * (b) + (c) + (d); lo = (uint64_t)_t; hi = (uint64_t)(_t >> 64); } while (0)
-/* Montgomery reduction of an 8-limb value T < p * 2^256: returns T / 2^256 mod p, fully reduced. */
+/* Montgomery reduction of a 9-limb value T (a sum of at most MAX_T products of values below p, so
+ * T < 17 p^2 < p * 2^256): returns T / 2^256 mod p, fully reduced. */
 static inline void redc(fe *r, uint64_t t[9]) {
   for (int i = 0; i < 4; i++) {
     uint64_t m = t[i] * INV;
@@ -88,7 +89,7 @@ static inline void redc(fe *r, uint64_t t[9]) {
     }
   }
   r->v[0] = t[4]; r->v[1] = t[5]; r->v[2] = t[6]; r->v[3] = t[7];
-  while (t[8] || geq_p(r->v)) { /* at most a few times: T < 9 p^2 gives a result < 10 p */
+  while (t[8] || geq_p(r->v)) { /* a few times at most: the result before this loop is below 5 p */
     u128 borrow = 0;
     for (int i = 0; i < 4; i++) {
       u128 d = (u128)r->v[i] - P_[i] - borrow;

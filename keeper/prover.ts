@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { DeployConfig, Deployment, InstanceName } from "../chain/deploy.ts";
+import type { OnchainPolicy } from "../chain/policy.ts";
 import { buildBundle } from "../prover/bundle.ts";
 import { evaluateTreasury } from "../prover/evaluate.ts";
 import { UserError } from "../prover/errors.ts";
@@ -41,6 +42,31 @@ export function riskPolicyOf(deployment: Deployment, config: DeployConfig): Risk
       maxAnswer: a.maxAnswer,
     })),
     scenarios: config.scenarios.map((s) => ({ name: s.name, shockBps: s.shockBps.map(BigInt) })),
+  };
+}
+
+/** The prover-side policy of a deployment's CURRENT on-chain policy (symbols and scenario names from the deployment file). */
+export function riskPolicyFromChain(deployment: Deployment, onchain: OnchainPolicy): RiskPolicy {
+  return {
+    chainId: BigInt(deployment.chainId),
+    vault: deployment.contracts.treasuryVault,
+    liabilityAsset: onchain.liabilityAsset,
+    minCoverageBps: BigInt(onchain.minCoverageBps),
+    minLiquidityBps: BigInt(onchain.minLiquidityBps),
+    assets: onchain.assets.map((a, i) => ({
+      symbol: deployment.assets[i]?.symbol ?? `ASSET${i}`,
+      decimals: a.tokenDecimals,
+      token: a.token,
+      feed: a.feed,
+      feedDecimals: a.feedDecimals,
+      capBps: BigInt(a.capBps),
+      haircutBps: BigInt(a.haircutBps),
+      liquid: a.liquid,
+      feedMaxAge: a.maxAge,
+      minAnswer: a.minAnswer,
+      maxAnswer: a.maxAnswer,
+    })),
+    scenarios: onchain.shockBps.map((row, k) => ({ name: deployment.scenarios[k] ?? `scenario ${k + 1}`, shockBps: row.map(BigInt) })),
   };
 }
 

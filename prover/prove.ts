@@ -11,6 +11,7 @@ import { UserError } from "./errors.ts";
 import { AMOUNT_BITS } from "./field.ts";
 import { buildBundle } from "./bundle.ts";
 import { evaluateTreasury, type HealthReport } from "./evaluate.ts";
+import { exactCheck } from "./rules.ts";
 import { summarizeFailures } from "./report.ts";
 import { formatDecimal } from "./units.ts";
 import { PROJECT_ROOT, instanceDir, loadInstances } from "./setup/instances.ts";
@@ -25,8 +26,8 @@ import type { Statement } from "../verifier/signals.ts";
 export class PolicyViolationError extends UserError {
   readonly report: HealthReport;
 
-  constructor(report: HealthReport, where: string, what: string) {
-    super(`${what} breaks the policy, nothing was proven: ${summarizeFailures(report)}`, { where });
+  constructor(report: HealthReport, where: string, what: string, hint?: string) {
+    super(`${what} breaks the policy, nothing was proven: ${summarizeFailures(report)}${hint ? `; ${hint}` : ""}`, { where });
     this.name = "PolicyViolationError";
     this.report = report;
   }
@@ -294,7 +295,15 @@ export function prepareRebalance(options: ProveOptions & { request: RebalanceReq
 
   options.onStage?.("evaluate");
   const report = evaluateTreasury(policy, prices, newSlots, liabilities.total);
-  if (!report.ok) throw new PolicyViolationError(report, "--sell", "the treasury after this swap");
+  if (!report.ok) {
+    const safe = largestSafeSwap(old.slots, action, slotIn, slotOut, treasury, liabilities.total);
+    const sold = policy.assets[Number(action.assetIn)]!;
+    const bought = policy.assets[Number(action.assetOut)]!;
+    const hint = safe
+      ? `the largest swap at this rate that keeps every bound: --amount ${formatDecimal(safe.amountIn, sold.decimals)} --min-out ${formatDecimal(safe.minAmountOut, bought.decimals)}`
+      : undefined;
+    throw new PolicyViolationError(report, "--sell", "the treasury after this swap", hint);
+  }
   const artifacts = instanceArtifacts(instance, size);
 
   const args = {
@@ -324,6 +333,41 @@ export function prepareRebalance(options: ProveOptions & { request: RebalanceReq
 export async function proveRebalance(options: ProveOptions & { request: RebalanceRequest }): Promise<ProveResult> {
   const start = performance.now();
   return proveAndBundle(prepareRebalance(options), options, start);
+}
+
+/**
+ * The largest `amountIn` (with `minAmountOut` scaled at the same rate, rounded down) whose result still
+ * passes every rule, by bisection; undefined when even a tiny swap fails or the full one passes the rules
+ * (then the swap is not what breaks the policy: the state before it, or a feed).
+ */
+export function largestSafeSwap(
+  slots: readonly Position[],
+  action: RebalanceAction,
+  slotIn: number,
+  slotOut: number,
+  treasury: Treasury,
+  liabilitiesTotal: bigint,
+): RebalanceAction | undefined {
+  const fields = policyFields(treasury.policy);
+  const unitPrices = treasury.prices.assets.map((p) => p.unitPrice);
+  const scaled = (amountIn: bigint): RebalanceAction => ({ ...action, amountIn, minAmountOut: (action.minAmountOut * amountIn) / action.amountIn });
+  const passes = (amountIn: bigint): boolean => {
+    const a = scaled(amountIn);
+    const positions = slots.map((p, i) =>
+      i === slotIn ? { ...p, amount: p.amount - a.amountIn } : i === slotOut ? { assetIndex: a.assetOut, amount: p.amount + a.minAmountOut } : p,
+    );
+    return exactCheck(positions, unitPrices, fields, liabilitiesTotal).ok;
+  };
+  // Only meaningful when the rules (not a feed) reject the full swap and a tiny one passes.
+  if (passes(action.amountIn) || !passes(1n)) return undefined;
+  let low = 1n; // passes
+  let high = action.amountIn; // fails
+  while (high - low > 1n) {
+    const mid = (low + high) / 2n;
+    if (passes(mid)) low = mid;
+    else high = mid;
+  }
+  return scaled(low);
 }
 
 /** The circuit's public signals must be the ones computed in TypeScript: anything else is a bug. */

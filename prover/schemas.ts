@@ -3,7 +3,8 @@
  * price snapshot and the users' liabilities. Each schema validates one file on its own and converts what
  * can be converted exactly inside it (amounts to base units, percentages to basis points); checks that
  * need two files (a policy asset missing from the treasury) live in prover/treasury.ts.
- * `parseFile` turns a zod failure into one UserError line: `FILE: field.path: reason`.
+ * `parseFile` turns a zod failure into one UserError line: `FILE: field.path: reason`. Browser-safe (the
+ * verifier and the page import `describeZodError`): keep `node:` imports out of this file.
  */
 import { z } from "zod";
 import { UserError } from "./errors.ts";

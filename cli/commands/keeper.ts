@@ -1,4 +1,218 @@
-/** `homeostat keeper` (placeholder while it is written). */
+/**
+ * `homeostat keeper --deployment FILE --liabilities DIR`: keeps the deployed treasury inside its policy.
+ * Each tick (keeper/loop.ts): reconcile the private state with the chain, read the feeds (a new snapshot
+ * when they moved or the last one is old), evaluate with the trigger margin, plan (keeper/planner.ts), prove
+ * each swap (S2), execute it through the vault, record what was received, and re-attest (S1). Log lines on
+ * stderr (with --json: one JSON object per line on stdout). RPC failures are retried with backoff; a
+ * reverted swap is re-planned next tick; the private state moves only after a transaction is mined.
+ *
+ * `--init` starts a keeper state for a vault that has none: it commits to the vault's token balances,
+ * proves S1 and publishes it. Test hook: HOMEOSTAT_KEEPER_CRASH_AT=<stage> exits abruptly (code 137) at
+ * that stage (pending-recorded, mined, committed, attestation-mined), to test restarts.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
-/** Registers `keeper`. */
-export function register(_program: Command): void {}
+import { instanceSizes } from "../../chain/deploy.ts";
+import { publishLiabilitiesRoot } from "../../chain/gate.ts";
+import { readPolicy } from "../../chain/policy.ts";
+import { onChain, openDeployment } from "../../chain/session.ts";
+import { writeBundle } from "../../prover/bundle.ts";
+import { UserError } from "../../prover/errors.ts";
+import { policyHash } from "../../prover/hash.ts";
+import { randomFieldElement } from "../../prover/state.ts";
+import { loadLiabilities, policyFields } from "../../prover/treasury.ts";
+import type { Position } from "../../prover/types.ts";
+import type { ProofBundle } from "../../verifier/schema.ts";
+import { StackChain } from "../../keeper/chain.ts";
+import { DEFAULT_KEEPER_SETTINGS, runTick, type KeeperEvent, type KeeperStage } from "../../keeper/loop.ts";
+import { BundleProver, describeViolation, riskPolicyFromChain } from "../../keeper/prover.ts";
+import { FileStateStore } from "../../keeper/state-store.ts";
+
+interface KeeperFlags {
+  deployment: string;
+  liabilities: string;
+  rpc?: string;
+  state?: string;
+  bundles?: string;
+  init?: boolean;
+  publishLiabilities?: boolean;
+  once?: boolean;
+  ticks?: string;
+  interval: string;
+  triggerMargin: string;
+  targetMargin: string;
+  slippage: string;
+  maxImpact?: string;
+  json?: boolean;
+}
+
+const STAGES: readonly KeeperStage[] = ["pending-recorded", "mined", "committed", "attestation-mined"];
+
+function bpsFlag(text: string, flag: string, max = 10_000): bigint {
+  if (!/^\d+$/.test(text) || Number(text) > max) throw new UserError(`expected basis points from 0 to ${max}, got ${JSON.stringify(text)}`, { where: flag, exitCode: 2 });
+  return BigInt(text);
+}
+
+function intFlag(text: string, flag: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UserError(`expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`, { where: flag, exitCode: 2 });
+  }
+  return Number(text);
+}
+
+/** A log line as text. */
+function describe(e: KeeperEvent): string {
+  const { event, ...rest } = e;
+  const fields = Object.entries(rest)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === "string" && v.includes(" ") ? JSON.stringify(v) : String(v)}`);
+  return `homeostat keeper: ${event} ${fields.join(" ")}`;
+}
+
+/** Registers `keeper` on the program. */
+export function register(program: Command): void {
+  program
+    .command("keeper")
+    .description("watch feeds and positions; plan, prove (S2), execute and re-attest (S1) the swaps that keep the treasury inside its policy")
+    .requiredOption("--deployment <file>", "deployment file (homeostat deploy output)")
+    .requiredOption("--liabilities <dir>", "liabilities tree folder (homeostat liabilities build output)")
+    .option("--rpc <url>", "JSON-RPC node (default: the URL recorded in the deployment)")
+    .option("--state <file>", "the keeper's private state (default: keeper-state.json next to the deployment file)")
+    .option("--bundles <dir>", "also write every proof bundle into DIR (for `homeostat serve`)")
+    .option("--init", "no state yet: commit to the vault's balances, prove S1 and publish it first")
+    .option("--publish-liabilities", "publish the tree's liabilities root when the registry holds another one")
+    .option("--once", "run one tick and exit")
+    .option("--ticks <n>", "run this many ticks and exit")
+    .option("--interval <seconds>", "seconds between ticks", "30")
+    .option("--trigger-margin <bps>", "act when a bound fails with this margin (bps of its limit)", String(DEFAULT_KEEPER_SETTINGS.triggerMarginBps))
+    .option("--target-margin <bps>", "restore every bound with this margin (bps of its limit)", String(DEFAULT_KEEPER_SETTINGS.targetMarginBps))
+    .option("--slippage <bps>", "slippage tolerance of each swap's proven minimum output", String(DEFAULT_KEEPER_SETTINGS.slippageBps))
+    .option("--max-impact <bps>", "largest price impact one swap may take")
+    .option("--json", "log JSON lines on stdout")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "The sender (HOMEOSTAT_PRIVATE_KEY, else the node's first account) needs the keeper, operator and rebalancer roles.",
+        "Example: homeostat keeper --deployment .homeostat/deployment.json --liabilities .homeostat/liabilities --init --once",
+      ].join("\n"),
+    )
+    .action(async (flags: KeeperFlags) => {
+      const settings = {
+        ...DEFAULT_KEEPER_SETTINGS,
+        triggerMarginBps: bpsFlag(flags.triggerMargin, "--trigger-margin"),
+        targetMarginBps: bpsFlag(flags.targetMargin, "--target-margin"),
+        slippageBps: bpsFlag(flags.slippage, "--slippage", 5_000),
+        ...(flags.maxImpact !== undefined ? { maxPriceImpactBps: bpsFlag(flags.maxImpact, "--max-impact") } : {}),
+      };
+      if (settings.targetMarginBps < settings.triggerMarginBps) throw new UserError("the target margin must be at least the trigger margin", { where: "--target-margin", exitCode: 2 });
+      const ticks = flags.once ? 1 : flags.ticks !== undefined ? intFlag(flags.ticks, "--ticks", 1, 1_000_000) : Infinity;
+      const intervalMs = intFlag(flags.interval, "--interval", 0, 86_400) * 1000;
+      const crashAt = process.env["HOMEOSTAT_KEEPER_CRASH_AT"];
+      if (crashAt !== undefined && !(STAGES as readonly string[]).includes(crashAt)) throw new UserError(`unknown stage ${crashAt} (${STAGES.join(", ")})`, { where: "HOMEOSTAT_KEEPER_CRASH_AT" });
+      const stateFile = path.resolve(flags.state ?? path.join(path.dirname(path.resolve(flags.deployment)), "keeper-state.json"));
+      if (!existsSync(stateFile) && !flags.init) throw new UserError("no keeper state here; start one with --init", { where: stateFile });
+      if (existsSync(stateFile) && flags.init) throw new UserError("a keeper state already exists; drop --init to resume it", { where: stateFile });
+
+      const log = (e: KeeperEvent) => {
+        if (flags.json) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+        else process.stderr.write(`${describe(e)}\n`);
+      };
+      const session = await openDeployment(flags.deployment, flags.rpc);
+      try {
+        const { deployment, stack } = session;
+        const onchain = await onChain("getPolicy", () => readPolicy(stack.riskPolicy));
+        const policy = riskPolicyFromChain(deployment, onchain);
+        const fields = policyFields(policy);
+        const chainHash = (await stack.riskPolicy.getFunction("policyHash")()) as bigint;
+        if (chainHash !== policyHash(fields)) throw new UserError("the policy read from RiskPolicy does not hash to its policyHash (wrong deployment file?)", { where: flags.deployment });
+        const liabilities = loadLiabilities(path.resolve(flags.liabilities), policy, () => []);
+        if (liabilities.kind !== "commitment") throw new UserError("expected a liabilities tree folder (homeostat liabilities build)", { where: flags.liabilities });
+        const registryRoot = (await stack.solvencyRegistry.getFunction("liabilitiesRoot")()) as bigint;
+        if (registryRoot !== liabilities.root) {
+          if (!flags.publishLiabilities) throw new UserError(`the registry holds liabilities root ${registryRoot}, this tree's root is ${liabilities.root} (add --publish-liabilities)`, { where: flags.liabilities });
+          await onChain("publishLiabilitiesRoot", () => publishLiabilitiesRoot(stack, liabilities.root));
+          log({ event: "liabilities-published", root: liabilities.root.toString() });
+        }
+        const size = instanceSizes(deployment.instance);
+        if (flags.bundles) mkdirSync(flags.bundles, { recursive: true });
+        const onBundle = flags.bundles
+          ? (bundle: ProofBundle) => {
+              const name = `${new Date().toISOString().replace(/[:.]/g, "-")}-${bundle.statement === "solvency" ? "attestation" : "rebalance"}.json`;
+              writeBundle(path.join(flags.bundles!, name), bundle);
+              log({ event: "bundle", file: path.join(flags.bundles!, name) });
+            }
+          : undefined;
+        const prover = new BundleProver({ instance: deployment.instance, size, policy, liabilities, ...(onBundle ? { onBundle } : {}) });
+        const chain = new StackChain(stack, deployment, { onRetry: (what, attempt, e) => log({ event: "retry", what, attempt, error: (e as Error).message.split("\n")[0] }) });
+
+        if (flags.init) {
+          const balances = await onChain("balanceOf", () => Promise.all(stack.tokens.map((t) => t.getFunction("balanceOf")(deployment.contracts.treasuryVault) as Promise<bigint>)));
+          const slots: Position[] = balances.map((amount, i) => ({ assetIndex: BigInt(i), amount, salt: randomFieldElement() }));
+          while (slots.length < size.N) slots.push({ assetIndex: 0n, amount: 0n, salt: randomFieldElement() });
+          const snapshot = await chain.snapshot(settings.snapshotMaxAgeSeconds);
+          const proven = await prover.proveSolvency(slots, snapshot).catch((e: unknown) => {
+            throw new UserError(`cannot attest the vault's balances: ${describeViolation(e)}`, { where: "--init" });
+          });
+          const { txHash } = await onChain("publishAttestation", () => chain.attest(proven.proof));
+          FileStateStore.create(stateFile, proven.slots);
+          log({ event: "initialised", root: proven.root.toString(), tx: txHash, state: stateFile });
+        }
+        const store = FileStateStore.open(stateFile);
+        const onStage = crashAt
+          ? (stage: KeeperStage) => {
+              if (stage === crashAt) {
+                log({ event: "crash-injected", stage });
+                process.exit(137);
+              }
+            }
+          : undefined;
+        const ctx = {
+          chain, prover, store, policy: fields, liabilitiesTotal: liabilities.total,
+          assets: policy.assets.map((a) => ({ symbol: a.symbol, decimals: a.decimals })),
+          scenarioNames: policy.scenarios.map((s) => s.name),
+          settings, log, ...(onStage ? { onStage } : {}),
+        };
+
+        let stopping = false;
+        const stop = () => {
+          stopping = true;
+          log({ event: "stopping" });
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+        let failures = 0;
+        try {
+          for (let tick = 1; tick <= ticks && !stopping; tick++) {
+            try {
+              const result = await runTick(ctx);
+              failures = 0;
+              log({
+                event: "tick-done",
+                tick,
+                acted: result.acted,
+                trades: result.trades.length,
+                coverageBeforeBps: result.coverageBeforeBps.toString(),
+                coverageAfterBps: result.coverageAfterBps.toString(),
+                root: store.current().root.toString(),
+              });
+            } catch (e) {
+              if (e instanceof UserError) throw e;
+              if (ticks !== Infinity) throw new UserError(`tick ${tick} failed: ${(e as Error).message.split("\n")[0]}`, { where: "keeper" });
+              failures++;
+              log({ event: "error", error: (e as Error).message.split("\n")[0], retryInSeconds: Math.min(300, 2 ** failures) });
+              await new Promise((r) => setTimeout(r, Math.min(300, 2 ** failures) * 1000));
+              continue;
+            }
+            if (tick < ticks && !stopping && intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
+          }
+        } finally {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+        }
+      } finally {
+        session.close();
+      }
+    });
+}

@@ -59,7 +59,7 @@ function loadBundles(files: readonly string[]): Array<{ file: string; json: unkn
   if (solvency.length !== 1 || out.length - solvency.length > 1) {
     throw new UserError("give exactly one solvency (S1) bundle and at most one rebalance (S2) bundle", { where: "--bundle", exitCode: 2 });
   }
-  return out.sort((a) => (a.bundle.statement === "solvency" ? -1 : 1));
+  return [...solvency, ...out.filter((b) => b.bundle.statement !== "solvency")];
 }
 
 /** The powers of tau: --ptau, else HOMEOSTAT_PTAU, else the file the instance's manifest records (if present). */

@@ -8,7 +8,7 @@
  * node record 48 bytes (hash | sum).
  */
 import { availableParallelism } from "node:os";
-import { canonicalUserId, LIST_RATE, liabilityLeaf, sumNode, userIdHash } from "../hash.ts";
+import { LIST_RATE, liabilityLeaf, sumNode, userIdHash } from "../hash.ts";
 import { loadNativePoseidon, type NativePoseidon } from "./native.ts";
 import { readU128, writeU128 } from "./reader.ts";
 
@@ -149,9 +149,4 @@ export function createTreeHasher(options: { threads?: number; engine?: "native" 
   const { addon, reason } = loadNativePoseidon();
   if (!addon) return new JsHasher(reason);
   return new NativeHasher(addon, Math.max(1, options.threads ?? availableParallelism()));
-}
-
-/** Canonical id bytes as the hasher takes them (same encoding as prover/hash.ts `userIdHash`). */
-export function idBytes(id: string): Uint8Array {
-  return canonicalUserId(id);
 }

@@ -26,6 +26,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { UserError } from "../errors.ts";
 import { AMOUNT_BITS } from "../field.ts";
+import { canonicalUserId } from "../hash.ts";
 
 /** Largest accepted id, in bytes of canonical UTF-8 (an email address is at most 254). */
 export const MAX_ID_BYTES = 1024;
@@ -265,7 +266,6 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
   let count = 0;
   let total = 0n;
   const seen = new IdSet(ids, () => offsets);
-  const encoder = new TextEncoder();
 
   let lineNo = 0;
   let idColumn = -1;
@@ -278,9 +278,9 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
   function addRow(rawId: unknown, rawBalance: unknown): void {
     if (typeof rawId === "number" && Number.isSafeInteger(rawId)) rawId = String(rawId);
     if (typeof rawId !== "string") fail("the user id must be a string");
+    const bytes = canonicalUserId(rawId); // the bytes userIdHash hashes
     const id = rawId.normalize("NFC").trim();
-    if (id === "") fail("empty user id");
-    const bytes = encoder.encode(id);
+    if (bytes.length === 0) fail("empty user id");
     if (bytes.length > MAX_ID_BYTES) fail(`user id is ${bytes.length} bytes long; at most ${MAX_ID_BYTES} are accepted`);
     let balanceText: string;
     if (typeof rawBalance === "string") balanceText = rawBalance;

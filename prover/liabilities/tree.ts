@@ -11,8 +11,7 @@ import path from "node:path";
 import { UserError } from "../errors.ts";
 import { FIELD_MODULUS } from "../field.ts";
 import { createTreeHasher, NODE_BYTES, readField, type TreeHasher, writeField } from "./hasher.ts";
-import type { LiabilitiesTable } from "./reader.ts";
-import { readU128 } from "./reader.ts";
+import { readU128, type LiabilitiesTable } from "./reader.ts";
 import { INDEX_RECORD_BYTES, LEAF_RECORD_BYTES, levelFile, MAX_DEPTH, paddingNodes, TREE_FORMAT, type TreeSummary } from "./store.ts";
 
 /** Users hashed per native call; progress is reported between calls. */

@@ -83,6 +83,11 @@ describe.runIf(ready)("prove on the test instance", () => {
     const error = await proveRebalance({ ...example, state, request: { sell: "WBTC", amount: "6", buy: "WETH", minOut: "170" } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyViolationError);
     expect((error as Error).message).toMatch(/the treasury after this swap breaks the policy, nothing was proven: cap WETH/);
+    // It also says how much of the swap would fit (the WETH cap binds before all 6 WBTC are sold).
+    const hint = /the largest swap at this rate that keeps every bound: --amount ([\d.]+) --min-out ([\d.]+)$/.exec((error as Error).message);
+    expect(hint).not.toBeNull();
+    expect(Number(hint![1])).toBeGreaterThan(0);
+    expect(Number(hint![1])).toBeLessThan(6);
     expect(readFileSync(example.state.file, "utf8")).toBe(before);
   });
 

@@ -43,7 +43,7 @@ import { moveMarket, StackChain } from "../../keeper/chain.ts";
 import { coverageOf, DEFAULT_KEEPER_SETTINGS, runTick, type KeeperEvent, type KeeperTrade } from "../../keeper/loop.ts";
 import { BundleProver, riskPolicyOf } from "../../keeper/prover.ts";
 import { FileStateStore } from "../../keeper/state-store.ts";
-import { startServer } from "./serve.ts";
+import { startServer, type RunningServer } from "./serve.ts";
 
 interface DemoFlags {
   out: string;
@@ -286,13 +286,17 @@ export function register(program: Command): void {
 
       // 8. the page
       const site = path.join(out, "site");
+      let server: RunningServer | undefined;
       const url = await timed("page", async () => {
         const build = await ensureWebBuild({ log: (l) => say(`page: ${l}`) });
         for (const entry of readdirSync(DIST_DIR)) cpSync(path.join(DIST_DIR, entry), path.join(site, entry), { recursive: true });
         const latest = written.filter((n) => n.endsWith("-attestation.json")).at(-1) ?? written.at(-1)!;
-        const base = `http://127.0.0.1:${port === 0 ? 4173 : port}/`;
         if (build.built) say("page: built verifier/web");
-        return `${base}?bundle=${encodeURIComponent(`bundles/${latest}`)}`;
+        if (serve) {
+          server = await startServer({ pageDir: site, bundlesDir, port });
+          return `${server.baseUrl}?bundle=${encodeURIComponent(`bundles/${latest}`)}`;
+        }
+        return `http://127.0.0.1:${port === 0 ? 4173 : port}/?bundle=${encodeURIComponent(`bundles/${latest}`)}`;
       });
       await connection.close?.();
 
@@ -340,17 +344,17 @@ export function register(program: Command): void {
         process.stdout.write(`${lines.join("\n")}\n`);
       }
 
-      if (!serve) {
-        say(`not serving (${flags.serve ? "stdin is not a terminal" : "--no-serve"}); \`homeostat serve --bundles ${summary.serveCommand.split("--bundles ")[1]}\` gives ${url}`);
+      if (!server) {
+        say(`not serving (${flags.serve ? "stdin is not a terminal" : "--no-serve"}); \`${summary.serveCommand}\` gives ${url}`);
         return;
       }
-      const server = await startServer({ pageDir: site, bundlesDir, port });
-      say(`serving ${server.url} ; Ctrl-C stops`);
+      const running = server;
+      say(`serving ${url} ; Ctrl-C stops`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
-          void server.close().then(resolve);
+          void running.close().then(resolve);
         };
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);

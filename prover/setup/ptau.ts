@@ -2,7 +2,8 @@
  * Powers of tau for Groth16 phase 2: which file to use, and whether it can be trusted to be the file it
  * claims to be. Resolution order (DESIGN section 8):
  *   1. `--ptau FILE` or `HOMEOSTAT_PTAU` (an explicit file is never replaced by another);
- *   2. a cached file in `~/.cache/homeostat/ptau/` (`HOMEOSTAT_CACHE_DIR`) or `build/ptau/`;
+ *   2. a cached file in `~/.cache/homeostat/ptau/` (`HOMEOSTAT_CACHE_DIR`), `build/ptau/`, or the project's
+ *      sibling `../shared/ptau/` (where the development file of this workplace lives);
  *   3. the public Hermez/Polygon prepared file `powersOfTau28_hez_final_NN.ptau`, downloaded and checked
  *      against the blake2b published in the snarkjs README (`HOMEOSTAT_PTAU_DOWNLOAD=0` skips this);
  *   4. for development only, a file generated here with snarkjs (loud warning; `HOMEOSTAT_PTAU_GENERATE=0`
@@ -130,7 +131,7 @@ export { defaultCacheDir };
 
 /** Folders searched for cached ptau files, in order. */
 export function ptauCacheDirs(cacheDir: string): string[] {
-  return [path.join(cacheDir, "ptau"), path.join(PROJECT_ROOT, "build", "ptau")];
+  return [path.join(cacheDir, "ptau"), path.join(PROJECT_ROOT, "build", "ptau"), path.join(PROJECT_ROOT, "..", "shared", "ptau")];
 }
 
 /** Name of a ptau generated here for development. */
@@ -322,7 +323,7 @@ export async function resolvePtau(options: ResolveOptions): Promise<PtauFile> {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir)) {
       const hermez = /^powersOfTau28_hez_final(?:_(\d{2}))?\.ptau$/.exec(entry);
-      const dev = /^homeostat_dev_(\d{2})\.ptau$/.exec(entry);
+      const dev = /^homeostat_dev_(\d{2})\.ptau$/.exec(entry) ?? /^pot(\d{2})_final\.ptau$/.exec(entry);
       const p = hermez ? Number(hermez[1] ?? HERMEZ_MAX_POWER) : dev ? Number(dev[1]) : undefined;
       if (p !== undefined && p >= power) cached.push({ file: path.join(dir, entry), power: p, rank: hermez ? 0 : 1 });
     }

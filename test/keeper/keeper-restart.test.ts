@@ -6,7 +6,7 @@
  * applied twice: the state's root equals the chain's, every committed root appears once, and the amounts
  * the state holds equal the vault's token balances exactly.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -23,13 +23,24 @@ import { moveMarket } from "../../keeper/chain.ts";
 import { FileStateStore } from "../../keeper/state-store.ts";
 import type { Signer } from "ethers";
 
-function keeper(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin", "homeostat.mjs"), "keeper", ...args], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
-    timeout: 300_000,
-    env: { ...process.env, ...env },
+/** Runs the keeper as a child process (asynchronously: the chain it talks to lives in this process). */
+function keeper(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "homeostat.mjs"), "keeper", ...args], {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 
@@ -64,15 +75,15 @@ describe.skipIf(!provingKeysBuilt("test"))("homeostat keeper: crash and restart"
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("refuses to start without a state, in one line", () => {
-    const run = keeper(args.filter((a) => a !== "--json"));
+  it("refuses to start without a state, in one line", async () => {
+    const run = await keeper(args.filter((a) => a !== "--json"));
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/no keeper state here; start one with --init/);
   });
 
   it("initialises, crashes after a mined swap, and a restart commits it exactly once", async () => {
-    const init = keeper([...args, "--init", "--publish-liabilities", "--once"]);
+    const init = await keeper([...args, "--init", "--publish-liabilities", "--once"]);
     expect(init.status, init.stderr).toBe(0);
     expect(init.stdout).toMatch(/"event":"initialised"/);
 
@@ -81,7 +92,7 @@ describe.skipIf(!provingKeysBuilt("test"))("homeostat keeper: crash and restart"
     answers[1] = (answers[1]! * 60n) / 100n;
     await moveMarket(stack, deployment, answers, (ans) => config.assets.map((a, i) => unitPriceFromAnswer(ans[i]!, a.feedDecimals, a.decimals)));
 
-    const crashed = keeper([...args, "--once"], { HOMEOSTAT_KEEPER_CRASH_AT: "mined" });
+    const crashed = await keeper([...args, "--once"], { HOMEOSTAT_KEEPER_CRASH_AT: "mined" });
     expect(crashed.status, crashed.stderr).toBe(137);
     expect(crashed.stdout).toMatch(/"event":"crash-injected"/);
     const stateFile = path.join(dir, "state.json");
@@ -91,7 +102,7 @@ describe.skipIf(!provingKeysBuilt("test"))("homeostat keeper: crash and restart"
     const rootAfterCrash = (await stack.solvencyRegistry.getFunction("positionsRoot")()) as bigint;
     expect(rootAfterCrash).toBe(pending!.newRoot); // mined, not committed
 
-    const resumed = keeper([...args, "--ticks", "2"]);
+    const resumed = await keeper([...args, "--ticks", "2"]);
     expect(resumed.status, resumed.stderr).toBe(0);
     const events = resumed.stdout.trim().split("\n").map((l) => JSON.parse(l) as { event: string; outcome?: string });
     expect(events.find((e) => e.event === "reconciled")?.outcome).toBe("committed-pending");

@@ -9,8 +9,8 @@
  *  - liability leaf     = Poseidon3(userIdHash, balance, salt), with sum = balance
  *  - sum-tree node      = Poseidon4(l.hash, l.sum, r.hash, r.sum), with sum = l.sum + r.sum
  *  - list hash          = acc0 = length; acc_{i+1} = Poseidon8(acc_i, chunk_i[0..6]); result = last acc.
- *                         Chunks of LIST_RATE = 7 elements, the last one padded with zeros. Poseidon8 is the
- *                         widest Poseidon the circomlibjs EVM generator emits, so the contract can mirror it.
+ *                         Chunks of LIST_RATE = 7 elements, the last one padded with zeros. Poseidon8 keeps the
+ *                         on-chain cost low (a few calls per policy) while staying cheap in circuits.
  *  - policy hash        = listHash(policyFields(policy))  (field order: see `policyFields`)
  *  - prices hash        = listHash([timestamp, unitPrice[0], ..., unitPrice[A-1]])
  *  - user id hash       = listHash([byteLength, chunk_0, ...]) over the UTF-8 bytes of the NFC-normalised,

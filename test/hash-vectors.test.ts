@@ -1,15 +1,10 @@
 // Pins the Poseidon layouts of prover/hash.ts against the circuit templates (circuits/lib/hashing.circom).
 // The Solidity side of the same vectors is checked in test/contracts/poseidon.test.ts.
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, beforeAll } from "vitest";
 import { positionLeaf, merkleNode, sumNode, listHash } from "../prover/hash.ts";
 import { CircuitTester } from "./helpers/circuit-tester.ts";
+import { VECTORS } from "./helpers/hash-vectors.ts";
 
-export const VECTORS = {
-  leafIn: [3n, 1_000_000n, 123456789n] as const,
-  nodeIn: [11n, 22n] as const,
-  sumIn: [5n, 100n, 6n, 250n] as const,
-  list: [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n],
-};
 
 describe("hash vectors: TS == circuit", () => {
   let tester: CircuitTester;

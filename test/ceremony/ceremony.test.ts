@@ -4,6 +4,7 @@
 // init, a stale lock entry; a failed finalize leaves nothing behind; bad input gets one line and a
 // non-zero exit. Runs in a scratch project space (HOMEOSTAT_CIRCUITS / _BUILD_DIR / _VERIFIER_DIR /
 // _CACHE_DIR under test-output/) so it neither reads nor writes other engineers' builds.
+import { VECTORS } from "../helpers/hash-vectors.ts";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
@@ -18,13 +19,6 @@ const SCRATCH_REL = `test-output/ceremony-${process.pid}-${randomBytes(3).toStri
 const SCRATCH = path.join(ROOT, SCRATCH_REL);
 const INSTANCE = "hash-vectors";
 
-/** The hash-vectors input of test/hash-vectors.test.ts (VECTORS), repeated: importing a test file would rerun its tests here. */
-const VECTORS = {
-  leafIn: [3n, 1_000_000n, 123456789n] as const,
-  nodeIn: [11n, 22n] as const,
-  sumIn: [5n, 100n, 6n, 250n] as const,
-  list: [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n],
-};
 
 type Main = (argv: string[]) => Promise<number>;
 let main: Main;

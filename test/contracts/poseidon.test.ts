@@ -12,7 +12,7 @@ import { defaultDeployConfig, policyOfConfig } from "../../chain/deploy.ts";
 import { policyFieldsOf } from "../../chain/policy.ts";
 import { callPoseidon, deployPoseidon, type PoseidonDeployment } from "../../chain/poseidon.ts";
 import { CircuitTester } from "../helpers/circuit-tester.ts";
-import { VECTORS } from "../hash-vectors.test.ts";
+import { VECTORS } from "../helpers/hash-vectors.ts";
 
 describe("on-chain Poseidon", () => {
   let signer: Signer;

@@ -5,7 +5,7 @@
  * state file; build the witness input (prover/witness.ts); compute the witness and the Groth16 proof with
  * snarkjs; check the proof's public signals against the ones computed in TypeScript; return the bundle.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "./errors.ts";
 import { AMOUNT_BITS } from "./field.ts";
@@ -97,27 +97,65 @@ export interface Groth16Run {
   proveMs: number;
 }
 
-/** The snarkjs functions the prover calls (snarkjs ships no types); loaded lazily so the CLI starts fast. */
+/** The snarkjs function the prover calls (snarkjs ships no types); loaded lazily so the CLI starts fast. */
 interface SnarkjsProver {
-  wtns: { calculate(input: object, wasmFile: string, witness: { type: "mem" }): Promise<void> };
-  groth16: { prove(zkeyFile: string, witness: { type: "mem" }): Promise<{ proof: Groth16Proof; publicSignals: string[] }> };
+  groth16: { prove(zkey: MemFile, witness: MemFile): Promise<{ proof: Groth16Proof; publicSignals: string[] }> };
+}
+
+/** An in-memory file as snarkjs (fastfile) takes it. */
+interface MemFile {
+  type: "mem";
+  data: Uint8Array;
+}
+
+/** circom_runtime's witness calculator (circom 2), the part the prover uses. */
+interface WitnessCalculator {
+  calculateWTNSBin(input: object, sanityCheck: boolean): Promise<Uint8Array>;
+}
+
+/** A loaded circuit: the compiled witness calculator and the proving key bytes. */
+interface LoadedCircuit {
+  calculator: WitnessCalculator;
+  zkey: Uint8Array;
+}
+
+/**
+ * Loaded circuits by artifact paths and modification times: a long-running prover (the keeper, the
+ * benchmark) compiles the witness WebAssembly and reads the proving key once, not on every proof.
+ */
+const circuits = new Map<string, Promise<LoadedCircuit>>();
+
+function loadCircuit(artifacts: CircuitArtifacts): Promise<LoadedCircuit> {
+  const key = [artifacts.wasm, statSync(artifacts.wasm).mtimeMs, artifacts.zkey, statSync(artifacts.zkey).mtimeMs].join("|");
+  let loaded = circuits.get(key);
+  if (!loaded) {
+    loaded = (async () => {
+      const { WitnessCalculatorBuilder } = await import("circom_runtime");
+      const calculator = (await WitnessCalculatorBuilder(readFileSync(artifacts.wasm))) as WitnessCalculator;
+      return { calculator, zkey: new Uint8Array(readFileSync(artifacts.zkey)) };
+    })();
+    for (const old of circuits.keys()) if (old.startsWith(`${artifacts.wasm}|`)) circuits.delete(old);
+    circuits.set(key, loaded);
+    loaded.catch(() => circuits.delete(key));
+  }
+  return loaded;
 }
 
 /** Computes the witness, then the Groth16 proof (two steps, so each can be timed and reported). */
 export async function runGroth16(input: object, artifacts: CircuitArtifacts, onStage?: (stage: ProveStage) => void): Promise<Groth16Run> {
   onStage?.("witness");
   const t0 = performance.now();
-  const snarkjs = (await import("snarkjs")) as SnarkjsProver;
-  const witness = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+  const [snarkjs, circuit] = await Promise.all([import("snarkjs") as Promise<SnarkjsProver>, loadCircuit(artifacts)]);
+  let witness: Uint8Array;
   try {
-    await snarkjs.wtns.calculate(input, artifacts.wasm, witness);
+    witness = await circuit.calculator.calculateWTNSBin(input, true);
   } catch (e) {
     // The TS checks passed, so the circuit refusing the witness is a bug (or artifacts out of date).
     throw new Error(`the ${artifacts.instance} circuit rejected the witness: ${(e as Error).message.split("\n")[0]}`, { cause: e });
   }
   const t1 = performance.now();
   onStage?.("prove");
-  const { proof, publicSignals } = await snarkjs.groth16.prove(artifacts.zkey, witness);
+  const { proof, publicSignals } = await snarkjs.groth16.prove({ type: "mem", data: circuit.zkey }, { type: "mem", data: witness });
   const t2 = performance.now();
   return { proof, publicSignals, witnessMs: t1 - t0, proveMs: t2 - t1 };
 }

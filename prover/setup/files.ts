@@ -3,7 +3,7 @@
  * temporary name first and are renamed into place, so a reader never sees half a file.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -98,6 +98,15 @@ function processAlive(pid: number): boolean {
  * process holds it, waits (calling `onWait` once) and polls; a lock left by a dead process on this host is
  * taken over. Used so two `setup` runs of one instance do the work once, not twice at the same time.
  */
+/** Modification time of a lock file in ms (now when it vanished meanwhile). */
+function lockAgeBase(lockFile: string): number {
+  try {
+    return statSync(lockFile).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
 export async function withFileLock<T>(lockFile: string, onWait: (holder: string) => void, work: () => Promise<T>): Promise<T> {
   mkdirSync(path.dirname(lockFile), { recursive: true });
   const me = `${process.pid} ${os.hostname()}`;
@@ -116,7 +125,9 @@ export async function withFileLock<T>(lockFile: string, onWait: (holder: string)
       continue; // released between our two calls
     }
     const [pid, host] = holder.split(" ");
-    if (host === os.hostname() && pid && !processAlive(Number(pid))) {
+    // An empty lock is one whose owner died between creating and writing it; give a live owner 10 s.
+    const emptyAndOld = holder === "" && Date.now() - lockAgeBase(lockFile) > 10_000;
+    if (emptyAndOld || (host === os.hostname() && pid && !processAlive(Number(pid)))) {
       rmSync(lockFile, { force: true }); // its owner died
       continue;
     }

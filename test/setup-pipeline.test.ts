@@ -336,19 +336,19 @@ describe("powers of tau resolution and provenance", () => {
     const warnings: string[] = [];
     const reporter = { ...createReporter({ quiet: true }), warn: (m: string) => void warnings.push(m) };
 
-    const cached = await resolvePtau({ power: 8, cacheDir: cache, reporter, download: false, generate: false });
+    const cached = await resolvePtau({ power: 8, cacheDir: cache, reporter, download: false, generate: false, extraDirs: [] });
     expect(cached).toMatchObject({ source: "cache", power: 8, development: true, name: devPtauName(8) });
     expect(warnings.join("\n")).toMatch(/GENERATED ON THIS MACHINE/);
 
     warnings.length = 0;
-    await expect(resolvePtau({ power: 12, cacheDir: cache, reporter, download: false, generate: false })).rejects.toThrow(
+    await expect(resolvePtau({ power: 12, cacheDir: cache, reporter, download: false, generate: false, extraDirs: [] })).rejects.toThrow(
       /no powers of tau of 2\^12 or more: pass --ptau FILE, set HOMEOSTAT_PTAU/,
     );
     // A download attempt (this machine is offline; elsewhere it would fetch and check the blake2b).
     const fetchBefore = globalThis.fetch;
     globalThis.fetch = () => Promise.reject(new TypeError("fetch failed", { cause: { code: "ENOTFOUND" } }));
     try {
-      await expect(resolvePtau({ power: 12, cacheDir: cache, reporter, download: true, generate: false })).rejects.toThrow(/no powers of tau/);
+      await expect(resolvePtau({ power: 12, cacheDir: cache, reporter, download: true, generate: false, extraDirs: [] })).rejects.toThrow(/no powers of tau/);
     } finally {
       globalThis.fetch = fetchBefore;
     }

@@ -2,8 +2,8 @@
  * Powers of tau for Groth16 phase 2: which file to use, and whether it can be trusted to be the file it
  * claims to be. Resolution order (DESIGN section 8):
  *   1. `--ptau FILE` or `HOMEOSTAT_PTAU` (an explicit file is never replaced by another);
- *   2. a cached file in `~/.cache/homeostat/ptau/` (`HOMEOSTAT_CACHE_DIR`), `build/ptau/`, or the project's
- *      sibling `../shared/ptau/` (where the development file of this workplace lives);
+ *   2. a cached file in `~/.cache/homeostat/ptau/` (`HOMEOSTAT_CACHE_DIR`) or `build/ptau/`, then the
+ *      project's sibling `../shared/ptau/` (where this workplace keeps its development file);
  *   3. the public Hermez/Polygon prepared file `powersOfTau28_hez_final_NN.ptau`, downloaded and checked
  *      against the blake2b published in the snarkjs README (`HOMEOSTAT_PTAU_DOWNLOAD=0` skips this);
  *   4. for development only, a file generated here with snarkjs (loud warning; `HOMEOSTAT_PTAU_GENERATE=0`
@@ -131,8 +131,11 @@ export { defaultCacheDir };
 
 /** Folders searched for cached ptau files, in order. */
 export function ptauCacheDirs(cacheDir: string): string[] {
-  return [path.join(cacheDir, "ptau"), path.join(PROJECT_ROOT, "build", "ptau"), path.join(PROJECT_ROOT, "..", "shared", "ptau")];
+  return [path.join(cacheDir, "ptau"), path.join(PROJECT_ROOT, "build", "ptau")];
 }
+
+/** The workplace's shared development ptau folder (`../shared/ptau/` beside the project), searched after the caches. */
+export const SHARED_PTAU_DIR = path.join(PROJECT_ROOT, "..", "shared", "ptau");
 
 /** Name of a ptau generated here for development. */
 export function devPtauName(power: number): string {
@@ -302,6 +305,8 @@ export interface ResolveOptions {
   download?: boolean;
   /** Generate a development file as a last resort (default: unless HOMEOSTAT_PTAU_GENERATE=0). */
   generate?: boolean;
+  /** Folders searched after the caches (default: SHARED_PTAU_DIR). */
+  extraDirs?: string[];
 }
 
 /** Reads the --ptau / HOMEOSTAT_PTAU choice (the flag wins). */
@@ -319,7 +324,7 @@ export async function resolvePtau(options: ResolveOptions): Promise<PtauFile> {
 
   // 2. A cached file: public files first (smallest that fits), then development ones.
   const cached: Array<{ file: string; power: number; rank: number }> = [];
-  for (const dir of ptauCacheDirs(cacheDir)) {
+  for (const dir of [...ptauCacheDirs(cacheDir), ...(options.extraDirs ?? [SHARED_PTAU_DIR])]) {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir)) {
       const hermez = /^powersOfTau28_hez_final(?:_(\d{2}))?\.ptau$/.exec(entry);

@@ -6,12 +6,15 @@
  * and the date, and writes one file atomically. A failing section is reported in the file, not fatal.
  *
  *   npm run bench                       every section
- *   npm run bench -- proofs gas         only these sections
+ *   npm run bench -- proofs gas         only these sections; the others are kept from the existing file
  *   npm run bench -- --out FILE         write elsewhere (default BENCHMARKS.md at the project root)
+ *
+ * Each section is stored between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` with the time and machine
+ * load of its own run, so a partial run replaces only what it measured.
  *
  * The sources are TypeScript run as they are: like bin/homeostat.mjs, this registers tsx first.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -52,8 +55,14 @@ function machine(): string {
     `- RAM: ${gib(os.totalmem())}`,
     `- OS: ${os.type()} ${os.release()} (${os.arch()})`,
     `- Node: ${process.version}`,
-    `- Load average when the run started: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (other work on the machine skews timings)`,
   ].join("\n");
+}
+
+/** The sections of an existing BENCHMARKS.md, by name (their markers stripped). */
+function storedSections(text: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  for (const m of text.matchAll(/<!-- bench:([\w-]+) -->\n([\s\S]*?)\n<!-- \/bench:\1 -->/g)) sections.set(m[1]!, m[2]!);
+  return sections;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -68,30 +77,38 @@ async function main(argv: string[]): Promise<number> {
   }
   const names = requested.length ? requested : available;
   const started = new Date();
+  const kept = existsSync(out) ? storedSections(readFileSync(out, "utf8")) : new Map<string, string>();
+  const fresh = new Map<string, string>();
+  let failures = 0;
+  for (const name of names) {
+    process.stderr.write(`bench: ${name}…\n`);
+    const t0 = performance.now();
+    const stamp = `_Section measured ${new Date().toISOString().replace("T", " ").slice(0, 16)} UTC, load average ${os.loadavg()[0]!.toFixed(2)} at its start._`;
+    try {
+      const section = await loadSection(name);
+      const markdown = (await section.run()).trim();
+      fresh.set(name, `${markdown}\n\n${stamp}`);
+      process.stderr.write(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    } catch (e) {
+      failures++;
+      const message = (e as Error).message.split("\n")[0];
+      fresh.set(name, `## ${name}\n\nNot measured: the section failed (${message}).\n\n${stamp}`);
+      process.stderr.write(`bench: ${name} failed: ${message}\n`);
+    }
+  }
   const parts: string[] = [
     "# Benchmarks",
     "",
-    `Measured by \`npm run bench\` (scripts/bench.ts) on ${started.toISOString().slice(0, 10)} (${started.toISOString()}). Budgets: DESIGN.md section 9.`,
+    `Written by \`npm run bench\` (scripts/bench.ts), last run ${started.toISOString().slice(0, 10)}. Budgets: DESIGN.md section 9.`,
+    "Each section notes when it was measured; timings on a shared machine depend on its load.",
     "",
     "## Machine",
     "",
     machine(),
   ];
-  let failures = 0;
-  for (const name of names) {
-    process.stderr.write(`bench: ${name}…\n`);
-    const t0 = performance.now();
-    try {
-      const section = await loadSection(name);
-      const markdown = (await section.run()).trim();
-      parts.push("", markdown);
-      process.stderr.write(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    } catch (e) {
-      failures++;
-      const message = (e as Error).message.split("\n")[0];
-      parts.push("", `## ${name}`, "", `Not measured: the section failed (${message}).`);
-      process.stderr.write(`bench: ${name} failed: ${message}\n`);
-    }
+  for (const name of available) {
+    const body = fresh.get(name) ?? kept.get(name);
+    if (body !== undefined) parts.push("", `<!-- bench:${name} -->`, body, `<!-- /bench:${name} -->`);
   }
   const { writeFileAtomic } = await import("../prover/atomic-write.ts");
   writeFileAtomic(out, `${parts.join("\n")}\n`);

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../prover/errors.ts";
 import { formatBps, formatDecimal } from "../../prover/units.ts";
-import { loadVerificationKeys, readBundleFile, readVkeyFile, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
+import { loadVerificationKeys, readBundleFile, readVkeyFile, useSingleThreadedCurve, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
 import type { VerificationKeys } from "../../verifier/verify.ts";
 import type { ProofBundle } from "../../verifier/schema.ts";
 import { EXIT_POLICY_FAILS } from "./check.ts";
@@ -71,6 +71,7 @@ export function register(program: Command): void {
       }
       // Loaded here: snarkjs is heavy and other commands should not pay for it.
       const { verifyBundle } = await import("../../verifier/verify.ts");
+      await useSingleThreadedCurve();
       const result = await verifyBundle(bundle, keys);
       if (flags.json) {
         const b = result.bundle;

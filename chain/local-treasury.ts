@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import * as snarkjs from "snarkjs";
+import { runGroth16 } from "../prover/prove.ts";
 import { liabilityLeaf, userIdHash, type PolicyFields, type PriceFields } from "../prover/hash.ts";
 import { PROJECT_ROOT } from "../prover/setup/instances.ts";
 import type { InstanceSize, LiabilitiesOpening, Position, RebalanceAction } from "../prover/types.ts";
@@ -67,11 +67,7 @@ export function provingKeysBuilt(instance: InstanceName): boolean {
 }
 
 async function prove(name: string, input: object): Promise<Proven> {
-  const files = circuitFiles(name);
-  const { proof, publicSignals } = (await snarkjs.groth16.fullProve(input, files.wasm, files.zkey)) as {
-    proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[] };
-    publicSignals: string[];
-  };
+  const { proof, publicSignals } = await runGroth16(input, { instance: name, ...circuitFiles(name) });
   return { signals: publicSignals.map(BigInt), proof: packProof(proof).map(BigInt) };
 }
 

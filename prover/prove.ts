@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "./errors.ts";
+import { ProvingKey, proveGroth16 } from "./groth16.ts";
 import { AMOUNT_BITS } from "./field.ts";
 import { buildBundle } from "./bundle.ts";
 import { evaluateTreasury, type HealthReport } from "./evaluate.ts";
@@ -97,26 +98,15 @@ export interface Groth16Run {
   proveMs: number;
 }
 
-/** The snarkjs function the prover calls (snarkjs ships no types); loaded lazily so the CLI starts fast. */
-interface SnarkjsProver {
-  groth16: { prove(zkey: MemFile, witness: MemFile): Promise<{ proof: Groth16Proof; publicSignals: string[] }> };
-}
-
-/** An in-memory file as snarkjs (fastfile) takes it. */
-interface MemFile {
-  type: "mem";
-  data: Uint8Array;
-}
-
 /** circom_runtime's witness calculator (circom 2), the part the prover uses. */
 interface WitnessCalculator {
   calculateWTNSBin(input: object, sanityCheck: boolean): Promise<Uint8Array>;
 }
 
-/** A loaded circuit: the compiled witness calculator and the proving key bytes. */
+/** A loaded circuit: the compiled witness calculator and the parsed proving key. */
 interface LoadedCircuit {
   calculator: WitnessCalculator;
-  zkey: Uint8Array;
+  key: ProvingKey;
 }
 
 /**
@@ -125,14 +115,14 @@ interface LoadedCircuit {
  */
 const circuits = new Map<string, Promise<LoadedCircuit>>();
 
-function loadCircuit(artifacts: CircuitArtifacts): Promise<LoadedCircuit> {
+function loadCircuit(artifacts: Pick<CircuitArtifacts, "instance" | "wasm" | "zkey">): Promise<LoadedCircuit> {
   const key = [artifacts.wasm, statSync(artifacts.wasm).mtimeMs, artifacts.zkey, statSync(artifacts.zkey).mtimeMs].join("|");
   let loaded = circuits.get(key);
   if (!loaded) {
     loaded = (async () => {
       const { WitnessCalculatorBuilder } = await import("circom_runtime");
       const calculator = (await WitnessCalculatorBuilder(readFileSync(artifacts.wasm))) as WitnessCalculator;
-      return { calculator, zkey: new Uint8Array(readFileSync(artifacts.zkey)) };
+      return { calculator, key: ProvingKey.parse(new Uint8Array(readFileSync(artifacts.zkey)), artifacts.zkey) };
     })();
     for (const old of circuits.keys()) if (old.startsWith(`${artifacts.wasm}|`)) circuits.delete(old);
     circuits.set(key, loaded);
@@ -141,11 +131,19 @@ function loadCircuit(artifacts: CircuitArtifacts): Promise<LoadedCircuit> {
   return loaded;
 }
 
-/** Computes the witness, then the Groth16 proof (two steps, so each can be timed and reported). */
-export async function runGroth16(input: object, artifacts: CircuitArtifacts, onStage?: (stage: ProveStage) => void): Promise<Groth16Run> {
+/**
+ * Computes the witness, then the Groth16 proof (two steps, so each can be timed and reported).
+ * `singleThread` proves on the calling thread only (one worker process per core in a batch).
+ */
+export async function runGroth16(
+  input: object,
+  artifacts: Pick<CircuitArtifacts, "instance" | "wasm" | "zkey">,
+  onStage?: (stage: ProveStage) => void,
+  options: { singleThread?: boolean } = {},
+): Promise<Groth16Run> {
   onStage?.("witness");
   const t0 = performance.now();
-  const [snarkjs, circuit] = await Promise.all([import("snarkjs") as Promise<SnarkjsProver>, loadCircuit(artifacts)]);
+  const circuit = await loadCircuit(artifacts);
   let witness: Uint8Array;
   try {
     witness = await circuit.calculator.calculateWTNSBin(input, true);
@@ -155,7 +153,7 @@ export async function runGroth16(input: object, artifacts: CircuitArtifacts, onS
   }
   const t1 = performance.now();
   onStage?.("prove");
-  const { proof, publicSignals } = await snarkjs.groth16.prove({ type: "mem", data: circuit.zkey }, { type: "mem", data: witness });
+  const { proof, publicSignals } = await proveGroth16(circuit.key, witness, options);
   const t2 = performance.now();
   return { proof, publicSignals, witnessMs: t1 - t0, proveMs: t2 - t1 };
 }

@@ -12,7 +12,7 @@ import { UserError } from "../../prover/errors.ts";
 import { findUser, inclusionArtifacts, inclusionInstanceForDepth, InclusionProver, proofFileName } from "../../prover/liabilities/inclusion.ts";
 import { formatDuration, progressLine } from "../../prover/liabilities/progress.ts";
 import { LiabilitiesTree } from "../../prover/liabilities/store.ts";
-import { loadVerificationKeys, readVkeyFile, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
+import { loadVerificationKeys, readVkeyFile, useSingleThreadedCurve, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
 import type { VerificationKeys } from "../../verifier/verify.ts";
 
 /** Exit code of `inclusion verify` for a proof that does not verify (as `homeostat verify`). */
@@ -174,6 +174,7 @@ export function register(program: Command): void {
         if (Object.keys(keys).length === 0) throw new UserError(`no verification keys under ${flags.keys ?? "build/circuits"}: run \`homeostat setup\` or pass --vkey FILE`, { where: "--keys" });
       }
       const { verifyInclusionProof } = await import("../../verifier/inclusion.ts");
+      await useSingleThreadedCurve(); // verification only: no worker pool (faster, see verifier/node.ts)
       const result = await verifyInclusionProof(parsed, keys, {
         ...(flags.root !== undefined ? { root: BigInt(flags.root) } : {}),
         ...(flags.user !== undefined ? { userId: flags.user } : {}),

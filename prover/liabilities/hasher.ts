@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from "node:os";
 import { LIST_RATE, liabilityLeaf, sumNode, userIdHash } from "../hash.ts";
-import { loadNativePoseidon, type NativePoseidon } from "./native.ts";
+import { ENGINES, loadNativePoseidon, type NativePoseidon } from "./native.ts";
 import { readU128, writeU128 } from "./reader.ts";
 
 /** Size of one sum-tree node record: 32-byte hash + 16-byte sum. */
@@ -42,6 +42,8 @@ export interface TreeHasher {
   readonly threads: number;
   /** Why the native engine is not used, when it is not. */
   readonly note: string;
+  /** For people: engine, arithmetic and threads, e.g. `native (AVX-512 IFMA, 8 lanes; 2 threads)`. */
+  readonly description: string;
   /** `userIdHash` of each canonical id (UTF-8 bytes), 32 bytes each. */
   userIdHashes(ids: readonly Uint8Array[]): Uint8Array;
   /** `liabilityLeaf(userIdHash, balance, salt)` for `count` users, written as 48-byte node records (hash | balance). */
@@ -61,6 +63,10 @@ class NativeHasher implements TreeHasher {
     private readonly addon: NativePoseidon,
     readonly threads: number,
   ) {}
+
+  get description(): string {
+    return `native (${ENGINES[this.addon.engine()] ?? "unknown arithmetic"}; ${this.threads} thread${this.threads === 1 ? "" : "s"})`;
+  }
 
   userIdHashes(ids: readonly Uint8Array[]): Uint8Array {
     const out = new Uint8Array(32 * ids.length);
@@ -110,6 +116,7 @@ class NativeHasher implements TreeHasher {
 class JsHasher implements TreeHasher {
   readonly kind = "js" as const;
   readonly threads = 1;
+  readonly description = "js (poseidon-lite, 1 thread)";
   constructor(readonly note: string) {}
 
   userIdHashes(ids: readonly Uint8Array[]): Uint8Array {

@@ -11,7 +11,7 @@ import { loadInstances, instanceDir, PROJECT_ROOT } from "../setup/instances.ts"
 import { formatDecimal } from "../units.ts";
 import { vkeyHash } from "../../verifier/canonical.ts";
 import { INCLUSION_FORMAT, type InclusionProof } from "../../verifier/inclusion.ts";
-import type { Groth16Proof } from "../../verifier/schema.ts";
+import { runGroth16 } from "../prove.ts";
 import { parseBalance } from "./reader.ts";
 import { rootFromPath, type LiabilitiesTree, type StoredLeaf } from "./store.ts";
 
@@ -111,39 +111,22 @@ export function inclusionInput(tree: LiabilitiesTree, leaf: StoredLeaf): Record<
   };
 }
 
-/** The snarkjs functions used here (snarkjs ships no types). */
-interface SnarkjsGroth16 {
-  groth16: {
-    fullProve(
-      input: object,
-      wasm: string | { type: "mem"; data: Uint8Array },
-      zkey: string | { type: "mem"; data: Uint8Array },
-      logger?: unknown,
-      wtnsOptions?: unknown,
-      proverOptions?: { singleThread?: boolean },
-    ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
-  };
-}
-
 /** A prover for one instance: keys read once, then any number of proofs. */
 export class InclusionProver {
   private constructor(
     readonly artifacts: InclusionArtifacts,
     readonly vkeyHash: string,
-    private readonly wasm: Uint8Array,
-    private readonly zkey: Uint8Array,
-    private readonly snarkjs: SnarkjsGroth16,
     private readonly singleThread: boolean,
   ) {}
 
   /**
-   * Loads the instance's wasm, zkey and verification key. `singleThread` proves on the calling thread
-   * only (for a pool with one worker per core); by default snarkjs spreads each proof over every core.
+   * Reads the instance's verification key (the witness program and proving key are loaded on the first
+   * proof and kept, prover/prove.ts). `singleThread` proves on the calling thread only (for a pool with
+   * one worker per core); by default each proof uses every core.
    */
   static async load(artifacts: InclusionArtifacts, options: { singleThread?: boolean } = {}): Promise<InclusionProver> {
     const vkey = JSON.parse(readFileSync(artifacts.vkeyFile, "utf8")) as unknown;
-    const snarkjs = (await import("snarkjs")) as SnarkjsGroth16;
-    return new InclusionProver(artifacts, await vkeyHash(vkey), readFileSync(artifacts.wasm), readFileSync(artifacts.zkey), snarkjs, options.singleThread === true);
+    return new InclusionProver(artifacts, await vkeyHash(vkey), options.singleThread === true);
   }
 
   /** Proves that `leaf` is in `tree` and returns the user's proof file. */
@@ -152,14 +135,7 @@ export class InclusionProver {
       throw new UserError(`the tree has depth ${tree.depth}; instance ${this.artifacts.instance} proves depth ${this.artifacts.depth}`, { where: "--instance", exitCode: 2 });
     }
     const input = inclusionInput(tree, leaf);
-    const { proof, publicSignals } = await this.snarkjs.groth16.fullProve(
-      input,
-      { type: "mem", data: this.wasm },
-      { type: "mem", data: this.zkey },
-      undefined,
-      undefined,
-      this.singleThread ? { singleThread: true } : undefined,
-    );
+    const { proof, publicSignals } = await runGroth16(input, this.artifacts, undefined, { singleThread: this.singleThread });
     if (publicSignals[0] !== input.liabilitiesRoot || publicSignals[1] !== input.leafHash) {
       throw new Error(`the ${this.artifacts.instance} circuit returned public signals ${publicSignals.join(", ")}, expected the root and leaf hash`);
     }

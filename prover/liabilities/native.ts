@@ -4,6 +4,8 @@
  * build/native/ under a name that carries the source's hash, so a changed source is rebuilt and a
  * concurrent build never leaves a half-written file (temp file + rename). When no compiler is there,
  * or `HOMEOSTAT_NATIVE=0`, callers fall back to poseidon-lite (prover/hash.ts): same results, slower.
+ * The addon picks its fastest arithmetic for the CPU (AVX-512 IFMA, else BMI2/ADX, else plain C);
+ * `HOMEOSTAT_NATIVE_ENGINE=c|adx|ifma` caps it.
  * The round constants come from circomlibjs's published tables; tests compare every layout with
  * prover/hash.ts.
  */
@@ -20,7 +22,22 @@ export interface NativePoseidon {
   hash(nInputs: number, inputs: Uint8Array, out: Uint8Array, count: number, threads: number): void;
   /** Parents of `2*count` sum-tree records (48 bytes: hash 32 BE | sum 16 BE) into `count` records. */
   sumLevel(children: Uint8Array, out: Uint8Array, count: number, threads: number): void;
+  /**
+   * The arithmetic in use (see ENGINES), after capping `wanted` to what this CPU has. Process-wide: the
+   * fastest is chosen at load, tests lower it to check the other code paths.
+   */
+  engine(wanted?: number): number;
+  /**
+   * Groth16's QAP evaluation (prover/groth16.ts): from the proving key's coefficient section and the
+   * witness (32-byte little-endian elements), the A, B and C evaluations over the domain.
+   */
+  qap(coeffs: Uint8Array, witness: Uint8Array, outA: Uint8Array, outB: Uint8Array, outC: Uint8Array, domainSize: number): void;
 }
+
+/** The addon's arithmetic engines, by the number `engine()` uses. */
+export const ENGINES = ["C (64-bit limbs)", "BMI2/ADX", "AVX-512 IFMA, 8 lanes"] as const;
+/** `HOMEOSTAT_NATIVE_ENGINE` values, by engine number. */
+const ENGINE_NAMES = ["c", "adx", "ifma"];
 
 interface RawAddon extends NativePoseidon {
   setParams(t: number, roundsP: number, C: Uint8Array, S: Uint8Array, M: Uint8Array, P: Uint8Array): void;
@@ -87,6 +104,12 @@ export function loadNativePoseidon(): { addon: NativePoseidon | undefined; reaso
         packConstants(opt.M[t - 2]!.flat()),
         packConstants(opt.P[t - 2]!.flat()),
       );
+    }
+    const wanted = process.env.HOMEOSTAT_NATIVE_ENGINE;
+    if (wanted) {
+      const n = ENGINE_NAMES.indexOf(wanted);
+      if (n < 0) throw new Error(`HOMEOSTAT_NATIVE_ENGINE must be one of ${ENGINE_NAMES.join(", ")}, got ${wanted}`);
+      addon.engine(n);
     }
     cached = { addon, reason: "native" };
   } catch (e) {

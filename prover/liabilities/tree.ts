@@ -233,7 +233,7 @@ export async function buildTree(table: LiabilitiesTable, options: BuildOptions):
     }
     renameSync(tmp, target);
     if (aside) rmSync(aside, { recursive: true, force: true });
-    return { summary, root, total, engine: hasher.kind === "native" ? `native (${hasher.threads} threads)` : "js", engineNote: hasher.note };
+    return { summary, root, total, engine: hasher.description, engineNote: hasher.note };
   } finally {
     if (existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
   }

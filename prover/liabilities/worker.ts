@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { writeFileAtomic } from "../atomic-write.ts";
+import { terminateSingleThreadCurve } from "../groth16.ts";
 import { inclusionArtifacts, InclusionProver, proofFileName } from "./inclusion.ts";
 import { LiabilitiesTree } from "./store.ts";
 
@@ -65,6 +66,10 @@ async function main(): Promise<void> {
       try {
         const leaf = tree.leaf(index);
         const proof = await prover.prove(tree, leaf);
+        // A single-threaded proof runs start to end without an event-loop turn, so the pool's exit is only
+        // seen here: let the loop poll the IPC channel, and stop without writing when the pool is gone.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!process.connected) process.exit(0);
         const file = path.join(setup.outDir, proofFileName(leaf.userIdHash));
         writeFileAtomic(file, `${JSON.stringify(proof, null, 2)}\n`);
         send({ kind: "done", index, file, ms: performance.now() - t0 });
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
     tree.close();
     const g = globalThis as { curve_bn128?: { terminate(): Promise<void> | void } };
     if (g.curve_bn128) await g.curve_bn128.terminate();
+    await terminateSingleThreadCurve();
     process.disconnect();
   };
 

@@ -1,13 +1,15 @@
 // Pins the fast hashing engines of the liabilities tree (prover/liabilities/hasher.ts, native/poseidon.c)
 // to the reference layouts of prover/hash.ts (poseidon-lite): user id hashes (one chunk, several chunks, the
-// one-call limit of 186 bytes and beyond, non-ASCII), liability leaves and sum-tree parents, for the native
-// engine (1 and 2 threads) and the JS fallback.
+// one-call limit of 186 bytes and beyond, non-ASCII), liability leaves and sum-tree parents, for every
+// arithmetic of the native addon this CPU has (AVX-512 IFMA, BMI2/ADX, plain C; 1 and 2 threads) and the JS
+// fallback. Batches are not multiples of 8, so the IFMA engine's partly filled last group is covered.
 import { randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIELD_MODULUS } from "../../prover/field.ts";
 import { canonicalUserId, liabilityLeaf, sumNode, userIdHash } from "../../prover/hash.ts";
 import { createTreeHasher, NODE_BYTES, readField, SHORT_ID_BYTES, writeField } from "../../prover/liabilities/hasher.ts";
-import { loadNativePoseidon } from "../../prover/liabilities/native.ts";
+import { ENGINES, loadNativePoseidon } from "../../prover/liabilities/native.ts";
+import { poseidon3, poseidon4, poseidon8 } from "poseidon-lite";
 import { readU128, writeU128 } from "../../prover/liabilities/reader.ts";
 
 const randomField = () => BigInt(`0x${randomBytes(32).toString("hex")}`) % FIELD_MODULUS;
@@ -33,12 +35,44 @@ describe("native Poseidon", () => {
   });
 });
 
-for (const [label, options] of [
-  ["native, 1 thread", { threads: 1 }],
-  ["native, 2 threads", { threads: 2 }],
-  ["js fallback", { engine: "js" as const }],
-] as const) {
+const addon = loadNativePoseidon().addon;
+const best = addon?.engine() ?? 0;
+const cases: [string, { threads?: number; engine?: "js" }, number | undefined][] = [];
+for (let e = best; e >= 0; e--) {
+  cases.push([`native ${ENGINES[e]}, 1 thread`, { threads: 1 }, e], [`native ${ENGINES[e]}, 2 threads`, { threads: 2 }, e]);
+}
+cases.push(["js fallback", { engine: "js" }, undefined]);
+
+describe("native arithmetic engines", () => {
+  afterAll(() => addon?.engine(best));
+  const P = FIELD_MODULUS;
+  const edge = [0n, 1n, 2n, P - 1n, P - 2n, (1n << 253n) - 1n, (1n << 252n) + 12345n];
+  for (const width of [3, 4, 8]) {
+    it(`hashes ${width} inputs like poseidon-lite on every engine, at the edges of the field`, () => {
+      const count = 203; // not a multiple of 8
+      const rows = Array.from({ length: count }, (_, i) => Array.from({ length: width }, (_, k) => (i < edge.length * 2 ? edge[(i + k) % edge.length]! : randomField())));
+      const input = new Uint8Array(32 * width * count);
+      rows.forEach((row, i) => row.forEach((v, k) => writeField(input, 32 * (width * i + k), v)));
+      const reference = { 3: poseidon3, 4: poseidon4, 8: poseidon8 }[width]!;
+      const expected = rows.map((row) => reference(row));
+      for (let e = best; e >= 0; e--) {
+        expect(addon!.engine(e)).toBe(e);
+        for (const threads of [1, 2]) {
+          const out = new Uint8Array(32 * count);
+          addon!.hash(width, input, out, count, threads);
+          expected.forEach((h, i) => expect(readField(out, 32 * i), `engine ${ENGINES[e]}, row ${i}`).toBe(h));
+        }
+      }
+    });
+  }
+});
+
+for (const [label, options, engine] of cases) {
   describe(`tree hasher: ${label}`, () => {
+    beforeAll(() => {
+      if (engine !== undefined) expect(addon!.engine(engine)).toBe(engine);
+    });
+    afterAll(() => addon?.engine(best));
     const hasher = createTreeHasher(options);
     if (label.startsWith("native")) it("uses the native engine", () => expect(hasher.kind).toBe("native"));
 

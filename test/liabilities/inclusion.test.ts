@@ -135,7 +135,14 @@ describe("inclusion proofs", () => {
     }
     child.kill("SIGKILL");
     await exited;
-    await new Promise((r) => setTimeout(r, 500)); // workers notice the parent is gone and stop
+    // The workers notice that the pool is gone and stop (without writing the proof they were making): wait
+    // until the folder has been still for a second.
+    for (let last = proofs().join(), i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = proofs().join();
+      if (now === last) break;
+      last = now;
+    }
     const before = new Map(proofs().map((n) => [n, { mtime: statSync(path.join(out, n)).mtimeMs, content: readFileSync(path.join(out, n), "utf8") }]));
     expect(before.size).toBeGreaterThanOrEqual(2);
     expect(before.size).toBeLessThan(USERS.length);

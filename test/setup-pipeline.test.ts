@@ -307,6 +307,40 @@ describe("setup: build, idempotence, compile-only dev instances", () => {
   }, HEAVY);
 });
 
+describe("setup keeps a key installed by a ceremony", () => {
+  // `ceremony finalize` (test/ceremony) installs a manifest with a `ceremony` record and the ceremony's own
+  // inputs fingerprint. Here that manifest is simulated on the pipe-small build: the key files stay those
+  // setup made, only the manifest says they came from a ceremony.
+  const manifestFile = abs(`${BUILD}/pipe-small/manifest.json`);
+
+  it("says up to date instead of replacing it; --force replaces it, with a warning", async () => {
+    const original = JSON.parse(readFileSync(manifestFile, "utf8")) as SetupManifest;
+    const fromCeremony = {
+      ...original,
+      inputs: "f".repeat(64),
+      ceremony: { transcript: "/elsewhere/transcript.json", transcriptSha256: "a".repeat(64), contributions: [], finalZkeySha256: original.artifacts.zkey!.sha256 },
+    };
+    writeFileSync(manifestFile, `${JSON.stringify(fromCeremony, null, 2)}\n`);
+    const kept = snapshot();
+
+    const run = await cli(["setup", "--instance", "pipe-small", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const [result] = (JSON.parse(run.stdout) as SetupSummary).instances;
+    expect(result).toMatchObject({ instance: "pipe-small", status: "up-to-date" });
+    expect(result!.reason).toMatch(/multi-party ceremony/);
+    expect(snapshot()).toEqual(kept);
+    const human = await cli(["setup", "--instance", "pipe-small"]);
+    expect(human.stdout).toMatch(/^pipe-small: up to date \(key from a multi-party ceremony; --force would replace it/m);
+
+    const forced = await cli(["setup", "--instance", "pipe-small", "--force"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toMatch(/pipe-small: --force: replacing the key installed by a multi-party ceremony with a development key/);
+    const rebuilt = JSON.parse(readFileSync(manifestFile, "utf8")) as SetupManifest & { ceremony?: unknown };
+    expect(rebuilt.ceremony).toBeUndefined();
+    expect(rebuilt.artifacts.zkey!.sha256).not.toBe(original.artifacts.zkey!.sha256); // a fresh random contribution
+  }, HEAVY);
+});
+
 describe("powers of tau resolution and provenance", () => {
   it("the known Hermez hashes are the ones the installed snarkjs README publishes", () => {
     const readme = readFileSync(abs("node_modules/snarkjs/README.md"), "utf8");

@@ -30,6 +30,11 @@ export interface VerifyResult {
   reasons: string[];
   /** The parsed bundle, when it passed the schema. */
   bundle?: ProofBundle;
+  /**
+   * Whether the Groth16 pairing check alone passed, when it ran: a bundle can carry a valid proof and still
+   * be invalid (its readable policy or prices do not match what was proven), and a page says which.
+   */
+  proofValid?: boolean;
 }
 
 /**
@@ -111,7 +116,7 @@ export async function verifyBundle(bundle: unknown, vkeys: VerificationKeys): Pr
     proofOk = false;
   }
   if (!proofOk) reasons.push(`the Groth16 proof does not verify against the ${b.instance} key and the public signals`);
-  return { valid: reasons.length === 0, reasons, bundle: b };
+  return { valid: reasons.length === 0, reasons, bundle: b, proofValid: proofOk };
 }
 
 /** A rebalance bundle's action must be the proven action, and name the policy's assets. */

@@ -21,7 +21,9 @@ const collect = (value: string, previous: string[] = []) => [...previous, ...val
 function printSummary(summary: SetupSummary): void {
   for (const r of summary.instances) {
     const size = `${r.constraints} constraints, ptau 2^${r.ptauPowerNeeded}+`;
-    if (r.status === "up-to-date") process.stdout.write(`${r.instance}: up to date (${size})\n`);
+    if (r.status === "up-to-date" && r.fromCeremony) {
+      process.stdout.write(`${r.instance}: up to date (key from a multi-party ceremony; --force would replace it with a development key; ${size})\n`);
+    } else if (r.status === "up-to-date") process.stdout.write(`${r.instance}: up to date (${size})\n`);
     else {
       const what = r.mode === "groth16" ? "built zkey, verification key and verifier" : "compiled (dev instance: no keys)";
       process.stdout.write(`${r.instance}: ${what} in ${(r.durationMs / 1000).toFixed(1)} s (${size}) -> ${r.manifest}\n`);

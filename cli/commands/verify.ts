@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .argument("<bundle>", "proof bundle (JSON) written by `homeostat prove`")
     .option("--vkey <file>", "trust this verification key for the bundle's instance (default: the keys under build/circuits)")
     .option("--keys <folder>", "folder of NAME/NAME.vkey.json keys (default: build/circuits)")
-    .option("--json", "print {valid, reasons, ...} as JSON on stdout")
+    .option("--json", "print {valid, reasons, proofValid (the pairing check alone), statement, instance, publicSignals} as JSON on stdout")
     .addHelpText(
       "after",
       [
@@ -76,7 +76,7 @@ export function register(program: Command): void {
       if (flags.json) {
         const b = result.bundle;
         process.stdout.write(
-          `${JSON.stringify({ valid: result.valid, reasons: result.reasons, ...(b ? { statement: b.statement, instance: b.instance, publicSignals: b.publicSignals } : {}) }, null, 2)}\n`,
+          `${JSON.stringify({ valid: result.valid, reasons: result.reasons, ...(result.proofValid !== undefined ? { proofValid: result.proofValid } : {}), ...(b ? { statement: b.statement, instance: b.instance, publicSignals: b.publicSignals } : {}) }, null, 2)}\n`,
         );
       } else if (result.valid && result.bundle) {
         process.stdout.write(`${describeBundle(result.bundle).join("\n")}\n`);

@@ -58,6 +58,8 @@ export interface InstanceResult {
   manifest: string;
   artifacts: SetupManifest["artifacts"];
   ptau?: { name: string; path: string; power: number; blake2b: string; development: boolean };
+  /** The key was installed by `ceremony finalize` (and kept). */
+  fromCeremony?: true;
   durationMs: number;
 }
 
@@ -147,8 +149,8 @@ function buildInputs(
   });
 }
 
-/** A readable reason for a changed inputs fingerprint (the first input that differs). */
-function whatChanged(previous: SetupManifest, spec: InstanceSpec, sources: ReturnType<typeof collectSources>, context: Context, ptau: PtauFile | undefined): string {
+/** What changed in the circuit itself since `previous` (spec, sources, libraries, compiler), if anything. */
+function circuitChange(previous: SetupManifest, spec: InstanceSpec, sources: ReturnType<typeof collectSources>, context: Context): string | undefined {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(previous.spec, { file: spec.file, template: spec.template, params: spec.params, pubs: spec.pubs })) return "instance spec changed";
   const changedFile = [...new Set([...Object.keys(previous.sources.files), ...Object.keys(sources.files)])].find(
@@ -156,9 +158,17 @@ function whatChanged(previous: SetupManifest, spec: InstanceSpec, sources: Retur
   );
   if (changedFile) return `${changedFile} changed`;
   if (!same(previous.sources.libraries, sources.libraries)) return "circuit library version changed";
-  for (const tool of ["circom", "circom2", "snarkjs"] as const) {
+  for (const tool of ["circom", "circom2"] as const) {
     if (previous.tools[tool] !== context.tools[tool]) return `${tool} ${previous.tools[tool]} -> ${context.tools[tool]}`;
   }
+  return undefined;
+}
+
+/** A readable reason for a changed inputs fingerprint (the first input that differs). */
+function whatChanged(previous: SetupManifest, spec: InstanceSpec, sources: ReturnType<typeof collectSources>, context: Context, ptau: PtauFile | undefined): string {
+  const circuit = circuitChange(previous, spec, sources, context);
+  if (circuit) return circuit;
+  if (previous.tools.snarkjs !== context.tools.snarkjs) return `snarkjs ${previous.tools.snarkjs} -> ${context.tools.snarkjs}`;
   if (previous.ptau?.blake2b !== ptau?.blake2b) return `different ptau (${ptau?.name ?? "none"})`;
   return "lock entry, output folder or pipeline version changed";
 }
@@ -186,6 +196,7 @@ function resultFrom(manifest: SetupManifest, status: InstanceStatus, reason: str
     ...(manifest.ptau
       ? { ptau: { name: manifest.ptau.name, path: manifest.ptau.path, power: manifest.ptau.power, blake2b: manifest.ptau.blake2b, development: manifest.ptau.development } }
       : {}),
+    ...("ceremony" in manifest && manifest.ceremony ? { fromCeremony: true as const } : {}),
     durationMs,
   };
 }
@@ -219,7 +230,19 @@ async function setupInstanceLocked(name: string, spec: InstanceSpec, context: Co
   // Up to date? Decided from hashes only: no compilation, and the ptau hash comes from the hash cache.
   const previous = readManifest(name);
   let reason = context.force ? "--force" : "no previous build";
-  if (previous && !context.force) {
+  const ceremony = previous && "ceremony" in previous && previous.ceremony ? previous : undefined;
+  if (ceremony) {
+    // A key installed by `ceremony finalize`: kept while the circuit and the installed files are the
+    // ceremony's (its inputs fingerprint is the ceremony's, so the comparison below does not apply).
+    const stale = context.force ? "--force" : (circuitChange(ceremony, spec, sources, context) ?? staleArtifact(ceremony, expectedArtifacts(name, mode)));
+    if (!stale) {
+      const result = resultFrom(ceremony, "up-to-date", "key from a multi-party ceremony (ceremony finalize); --force replaces it", Date.now() - start);
+      reporter.info(`${name}: up to date (key from a multi-party ceremony)`);
+      return result;
+    }
+    reporter.warn(`${name}: ${stale}: replacing the key installed by a multi-party ceremony with a development key (the ceremony folder can finalize it again)`);
+    reason = stale;
+  } else if (previous && !context.force) {
     const ptau = mode === "groth16" ? await ptauFor(previous.circuit.ptauPowerNeeded, context) : undefined;
     const inputs = buildInputs(name, spec, mode, sources, context, ptau);
     const stale =

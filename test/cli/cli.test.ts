@@ -153,7 +153,7 @@ describe.runIf(isSetUp("solvency-test") && isSetUp("rebalance-test"))("small exa
     expect(verified.stdout).toMatch(/^valid solvency proof \(solvency-test\)/);
 
     const json = await homeostat("verify", out, "--json");
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, reasons: [], instance: "solvency-test" });
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, reasons: [], proofValid: true, instance: "solvency-test" });
   });
 
   it("proves an S2 swap from the attested root and verifies it", async () => {

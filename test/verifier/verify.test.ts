@@ -53,13 +53,14 @@ describe.runIf(ready)("verifyBundle", () => {
   });
 
   it("accepts the bundle the prover wrote", async () => {
-    expect(await verifyBundle(bundle, keys)).toMatchObject({ valid: true, reasons: [] });
+    expect(await verifyBundle(bundle, keys)).toMatchObject({ valid: true, reasons: [], proofValid: true });
   });
 
   it("rejects one public signal changed", async () => {
     const changed = mutate((b) => (b.publicSignals.positionsRoot = (BigInt(b.publicSignals.positionsRoot!) + 1n).toString()));
     const result = await verifyBundle(changed, keys);
     expect(result.valid).toBe(false);
+    expect(result.proofValid).toBe(false);
     expect(result.reasons).toEqual(["the Groth16 proof does not verify against the solvency-test key and the public signals"]);
   });
 
@@ -122,7 +123,9 @@ describe.runIf(ready)("verifyBundle", () => {
       b.policy.assets[2]!.capBps = "9000";
       b.policy.fields[7 + 2] = "9000";
     });
-    expect((await verifyBundle(looser, keys)).reasons).toEqual(["the policy in the bundle does not hash to the proven policyHash"]);
+    const looserResult = await verifyBundle(looser, keys);
+    expect(looserResult.reasons).toEqual(["the policy in the bundle does not hash to the proven policyHash"]);
+    expect(looserResult).toMatchObject({ valid: false, proofValid: true }); // the proof is fine; the shown policy is not what it proves
     // Readable policy edited alone: it no longer matches the field list.
     const shown = mutate((b) => (b.policy.minCoverageBps = "10000"));
     expect((await verifyBundle(shown, keys)).reasons).toEqual(["policy.fields [5] does not match the readable policy"]);

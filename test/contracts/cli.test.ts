@@ -3,7 +3,7 @@
 // snapshot writes the prices; `prove` (the prover's command) makes S1/S2 bundles from those files; publish
 // and rebalance land them; a refusal is one line naming the contract's custom error, with a non-zero exit.
 import { describe, it, expect, beforeAll, afterAll, vi } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { main } from "../../cli/main.ts";
@@ -92,6 +92,36 @@ describe.skipIf(!provingKeysBuilt("test"))("CLI: deploy, snapshot, publish, reba
     expect(replay.stdout).toBe("");
     expect(replay.stderr.trim().split("\n")).toHaveLength(1);
     expect(replay.stderr).toMatch(/^homeostat: rebalance: reverted with OldRootMismatch\(current=\d+, claimed=\d+\)/);
+  });
+
+  it("audit --rpc compares the on-chain policy, snapshot, attestation and verifier bytecode with the published proof", async () => {
+    const s1 = path.join(dir, "s1.json");
+    const onchainChecks = "policy-hash,prices-hash,onchain-attestation,verifier-contract";
+    const run = await cli(["audit", "--dir", dir, "--bundle", s1, "--rpc", chain.url, "--deployment", deployment, "--checks", onchainChecks, "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    type Report = { ok: boolean; checks: Array<{ id: string; status: string; evidence: Record<string, unknown>; problems: string[] }> };
+    const report = JSON.parse(run.stdout) as Report;
+    const byId = new Map(report.checks.map((c) => [c.id, c]));
+    expect(report.ok).toBe(true);
+    const published = JSON.parse(readFileSync(s1, "utf8")) as { publicSignals: Record<string, string> };
+    expect(byId.get("policy-hash")).toMatchObject({ status: "pass", evidence: { onchainPolicyHash: published.publicSignals.policyHash } });
+    expect(byId.get("prices-hash")).toMatchObject({ status: "pass", evidence: { "onchainSnapshotId.solvency": "1" } });
+    expect(byId.get("onchain-attestation")).toMatchObject({ status: "pass", evidence: { number: "1", positionsRoot: published.publicSignals.positionsRoot } });
+    const deployed = JSON.parse(readFileSync(deployment, "utf8")) as { contracts: Record<string, string> };
+    expect(byId.get("verifier-contract:solvency-test")).toMatchObject({
+      status: "pass",
+      evidence: { address: deployed.contracts.solvencyVerifier, deployedEqualsArtifact: true, constantsMissingFromBytecode: 0 },
+    });
+
+    // A policy file other than the one governance stored: the on-chain comparison names the contract.
+    const policy = JSON.parse(readFileSync(path.join(dir, "policy.json"), "utf8")) as Record<string, unknown>;
+    const changed = path.join(dir, "policy-changed.json");
+    writeFileSync(changed, JSON.stringify({ ...policy, minCoverage: policy.minCoverage === "130%" ? "131%" : "130%" }));
+    const bad = await cli(["audit", "--dir", dir, "--policy", changed, "--bundle", s1, "--rpc", chain.url, "--deployment", deployment, "--checks", "policy-hash", "--json"]);
+    expect(bad.code).toBe(1);
+    const badReport = JSON.parse(bad.stdout) as Report;
+    expect(badReport.ok).toBe(false);
+    expect(badReport.checks.find((c) => c.id === "policy-hash")!.problems.join("\n")).toMatch(/RiskPolicy at 0x[0-9a-fA-F]{40} stores policy hash \d+, the policy file hashes to \d+/);
   });
 
   it("refuses bad input with one clear line", async () => {

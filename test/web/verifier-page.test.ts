@@ -101,13 +101,14 @@ describe("attestation", () => {
 
   it("a bundle with one public signal changed shows invalid, with the reason", async () => {
     expect(await open(fixtures.changedSignal)).toBe("invalid");
-    expect(await text("#verdict-title")).toMatch(/^Not valid/);
+    expect(await text("#verdict-title")).toMatch(/^Not valid: this solvency attestation does not verify/);
     expect(await text("#verdict-reasons")).toMatch(/Groth16 proof does not verify/);
     expect(await text("#statement")).toContain("nothing below is proven");
   });
 
   it("a policy that does not match its hash shows the mismatch", async () => {
     expect(await open(fixtures.policyMismatch)).toBe("invalid");
+    expect(await text("#verdict-title")).toMatch(/^Not valid: the proof verifies, but this solvency attestation fails other checks/);
     expect(await text("#verdict-reasons")).toMatch(/policy in the bundle does not hash to the proven policyHash/);
     const mismatch = browser.page.getByTestId("hash-mismatch");
     expect(await mismatch.innerText()).toMatch(/policy shown below does not hash to the policyHash/);

@@ -154,6 +154,8 @@ async function loadBundle(text: string, source: string): Promise<void> {
 function verdictTitle(report: BundleReport): string {
   const what = report.statement === "rebalance" ? "rebalance proof" : "solvency attestation";
   if (report.verdict === "verified") return `Verified: a valid ${what} under the pinned key of ${report.instance ?? "?"}`;
+  // The pairing can pass while other checks fail (e.g. a policy or prices other than the ones proven): say so.
+  if (report.proofValid) return `Not valid: the proof verifies, but this ${what} fails other checks (below)`;
   return `Not valid: this ${what} does not verify`;
 }
 

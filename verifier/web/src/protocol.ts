@@ -60,6 +60,9 @@ export interface BundleReport {
   verdict: "verified" | "invalid";
   /** Why the bundle is not verified (empty when verified). */
   reasons: string[];
+  /** Whether the Groth16 pairing check alone passed (when it ran): a valid proof can come in a bundle
+   * whose readable policy or prices are not the ones it proves. */
+  proofValid?: boolean;
   statement?: string;
   instance?: string;
   createdAt?: string;

@@ -16,6 +16,8 @@ export interface ProofCheck {
   reasons: string[];
   /** Time spent in the library check (ms): schema, hashes, key fingerprint and pairing. */
   verifyMs: number;
+  /** Whether the Groth16 pairing check alone passed, when it ran. */
+  proofValid?: boolean;
 }
 
 function isObject(x: unknown): x is Json {
@@ -47,7 +49,7 @@ export async function verifyAttestation(bundle: unknown, keys: readonly PinnedKe
     const rest = reasons.filter((r) => !r.startsWith("vkeyHash "));
     reasons.splice(0, reasons.length, `vkeyHash ${String(named)} is not one of the verification keys pinned in this page`, ...rest);
   }
-  return { valid: result.valid && reasons.length === 0, reasons, verifyMs };
+  return { valid: result.valid && reasons.length === 0, reasons, verifyMs, ...(result.proofValid !== undefined ? { proofValid: result.proofValid } : {}) };
 }
 
 /** What a user's inclusion proof file says, once read. */

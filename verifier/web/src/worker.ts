@@ -72,6 +72,7 @@ async function bundleReport(text: string): Promise<BundleReport> {
   return {
     verdict,
     reasons,
+    ...(check.proofValid !== undefined ? { proofValid: check.proofValid } : {}),
     ...(typeof bundle.statement === "string" ? { statement: bundle.statement } : {}),
     ...(typeof bundle.instance === "string" ? { instance: bundle.instance } : {}),
     ...(typeof bundle.createdAt === "string" ? { createdAt: bundle.createdAt } : {}),

@@ -5,7 +5,7 @@
  * take, and the browser page verifies them). Also: the prover-side policy and prices of a local deployment.
  */
 import { readFileSync } from "node:fs";
-import type { DeployConfig, Deployment, InstanceName } from "../chain/deploy.ts";
+import { policyOfConfig, type DeployConfig, type Deployment, type InstanceName } from "../chain/deploy.ts";
 import type { OnchainPolicy } from "../chain/policy.ts";
 import { buildBundle } from "../prover/bundle.ts";
 import { evaluateTreasury } from "../prover/evaluate.ts";
@@ -20,29 +20,14 @@ import type { ProofBundle } from "../verifier/schema.ts";
 import type { PlannedSwap } from "./planner.ts";
 import type { KeeperProver, KeeperSnapshot } from "./ports.ts";
 
-/** The prover-side policy (prover/treasury.ts) of a deployment made from `config`. */
+/** The prover-side policy (prover/treasury.ts) of a deployment made from `config`: the on-chain policy it installed. */
 export function riskPolicyOf(deployment: Deployment, config: DeployConfig): RiskPolicy {
-  return {
-    chainId: BigInt(deployment.chainId),
-    vault: deployment.contracts.treasuryVault,
-    liabilityAsset: config.liabilityAsset,
-    minCoverageBps: BigInt(config.minCoverageBps),
-    minLiquidityBps: BigInt(config.minLiquidityBps),
-    assets: config.assets.map((a, i) => ({
-      symbol: a.symbol,
-      decimals: a.decimals,
-      token: deployment.assets[i]!.token,
-      feed: deployment.assets[i]!.feed,
-      feedDecimals: a.feedDecimals,
-      capBps: BigInt(a.capBps),
-      haircutBps: BigInt(a.haircutBps),
-      liquid: a.liquid,
-      feedMaxAge: a.maxAge,
-      minAnswer: a.minAnswer,
-      maxAnswer: a.maxAnswer,
-    })),
-    scenarios: config.scenarios.map((s) => ({ name: s.name, shockBps: s.shockBps.map(BigInt) })),
-  };
+  const onchain = policyOfConfig(
+    config,
+    deployment.assets.map((a) => a.token),
+    deployment.assets.map((a) => a.feed),
+  );
+  return riskPolicyFromChain(deployment, onchain);
 }
 
 /** The prover-side policy of a deployment's CURRENT on-chain policy (symbols and scenario names from the deployment file). */

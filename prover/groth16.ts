@@ -23,7 +23,6 @@ interface Field {
   w: Uint8Array[];
   e(x: number | bigint | string): Uint8Array;
   mul(a: Uint8Array, b: Uint8Array): Uint8Array;
-  add(a: Uint8Array, b: Uint8Array): Uint8Array;
   neg(a: Uint8Array): Uint8Array;
   random(): Uint8Array;
   ifft(buff: Uint8Array, a: string, b: string, logger?: unknown, name?: string): Promise<Uint8Array>;
@@ -147,31 +146,14 @@ async function getCurve(singleThread: boolean): Promise<Curve> {
   return singleThreadCurve;
 }
 
-/** A, B and C evaluated over the domain: natively, else with ffjavascript's field (slow; tests compare the two). */
-export function evaluateQap(key: ProvingKey, witness: Uint8Array, Fr?: Field): [Uint8Array, Uint8Array, Uint8Array] {
+/** A, B and C evaluated over the domain, by the native addon (tests compare it with ffjavascript's field). */
+export function evaluateQap(key: ProvingKey, witness: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
+  const { addon, reason } = loadNativePoseidon();
+  if (!addon) throw new Error(`evaluateQap needs the native addon: ${reason}`);
   const n = key.domainSize;
-  const a = new Uint8Array(32 * n);
-  const b = new Uint8Array(32 * n);
-  const c = new Uint8Array(32 * n);
-  const { addon } = loadNativePoseidon();
-  if (addon && !Fr) {
-    addon.qap(key.coeffs, witness, a, b, c, n);
-    return [a, b, c];
-  }
-  if (!Fr) throw new Error("evaluateQap: no native addon and no field given");
-  const view = new DataView(key.coeffs.buffer, key.coeffs.byteOffset, key.coeffs.byteLength);
-  const count = view.getUint32(0, true);
-  const out = [a, b];
-  for (let i = 0; i < count; i++) {
-    const at = 4 + 44 * i;
-    const m = view.getUint32(at, true);
-    const row = view.getUint32(at + 4, true);
-    const signal = view.getUint32(at + 8, true);
-    const product = Fr.mul(key.coeffs.subarray(at + 12, at + 44), witness.subarray(32 * signal, 32 * signal + 32));
-    out[m]!.set(Fr.add(out[m]!.subarray(32 * row, 32 * row + 32), product), 32 * row);
-  }
-  for (let i = 0; i < n; i++) c.set(Fr.mul(a.subarray(32 * i, 32 * i + 32), b.subarray(32 * i, 32 * i + 32)), 32 * i);
-  return [a, b, c];
+  const out: [Uint8Array, Uint8Array, Uint8Array] = [new Uint8Array(32 * n), new Uint8Array(32 * n), new Uint8Array(32 * n)];
+  addon.qap(key.coeffs, witness, ...out, n);
+  return out;
 }
 
 /** (A * B - C) on the odd coset, out of Montgomery form: snarkjs's joinABC on the engine's workers. */

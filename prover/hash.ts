@@ -135,9 +135,11 @@ export function pricesHash(p: PriceFields): bigint {
   return listHash(priceFieldList(p));
 }
 
+const utf8 = new TextEncoder();
+
 /** Canonical encoding of a user id: NFC-normalised, trimmed, UTF-8. */
 export function canonicalUserId(id: string): Uint8Array {
-  return new TextEncoder().encode(id.normalize("NFC").trim());
+  return utf8.encode(id.normalize("NFC").trim());
 }
 
 /** Hash of a user id: `listHash([byteLength, 31-byte big-endian chunks...])`. Hides the id itself. */

@@ -31,6 +31,7 @@ import { buildTree } from "../../prover/liabilities/tree.ts";
 import { runSetup } from "../../prover/setup/pipeline.ts";
 import { createReporter } from "../../prover/setup/progress.ts";
 import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { SHARED_PTAU_DIR } from "../../prover/setup/ptau.ts";
 import { randomFieldElement } from "../../prover/state.ts";
 import { loadLiabilities, policyFields } from "../../prover/treasury.ts";
 import type { Position } from "../../prover/types.ts";
@@ -78,7 +79,7 @@ function parseIntFlag(text: string, flag: string, min: number, max: number): num
 /** The ptau the setup uses when none is configured: HOMEOSTAT_PTAU, else ../shared/ptau/pot16_final.ptau if present. */
 function defaultPtau(): string | undefined {
   if (process.env["HOMEOSTAT_PTAU"]) return undefined; // the pipeline reads it itself
-  const shared = path.resolve(PROJECT_ROOT, "..", "shared", "ptau", "pot16_final.ptau");
+  const shared = path.join(SHARED_PTAU_DIR, "pot16_final.ptau");
   return existsSync(shared) ? shared : undefined;
 }
 

@@ -279,7 +279,6 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
     if (typeof rawId === "number" && Number.isSafeInteger(rawId)) rawId = String(rawId);
     if (typeof rawId !== "string") fail("the user id must be a string");
     const bytes = canonicalUserId(rawId); // the bytes userIdHash hashes
-    const id = rawId.normalize("NFC").trim();
     if (bytes.length === 0) fail("empty user id");
     if (bytes.length > MAX_ID_BYTES) fail(`user id is ${bytes.length} bytes long; at most ${MAX_ID_BYTES} are accepted`);
     let balanceText: string;
@@ -308,7 +307,7 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
     ids.push(bytes);
     offsets[count + 1] = ids.length;
     const earlier = seen.addOrFind(count, bytes);
-    if (earlier >= 0) fail(`duplicate user id ${JSON.stringify(id)} (first on line ${lines[earlier]})`);
+    if (earlier >= 0) fail(`duplicate user id ${JSON.stringify(rawId.normalize("NFC").trim())} (first on line ${lines[earlier]})`);
     total += units;
     if (total >= BALANCE_LIMIT) fail("the total of the balances reaches 2^96 base units here; every sum of the tree must stay below 2^96");
     writeU128(balances, 16 * count, units);

@@ -93,11 +93,6 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/**
- * Runs `work` holding an exclusive lock file (created with O_EXCL, holding `pid host`). If another live
- * process holds it, waits (calling `onWait` once) and polls; a lock left by a dead process on this host is
- * taken over. Used so two `setup` runs of one instance do the work once, not twice at the same time.
- */
 /** Modification time of a lock file in ms (now when it vanished meanwhile). */
 function lockAgeBase(lockFile: string): number {
   try {
@@ -107,6 +102,11 @@ function lockAgeBase(lockFile: string): number {
   }
 }
 
+/**
+ * Runs `work` holding an exclusive lock file (created with O_EXCL, holding `pid host`). If another live
+ * process holds it, waits (calling `onWait` once) and polls; a lock left by a dead process on this host is
+ * taken over. Used so two `setup` runs of one instance do the work once, not twice at the same time.
+ */
 export async function withFileLock<T>(lockFile: string, onWait: (holder: string) => void, work: () => Promise<T>): Promise<T> {
   mkdirSync(path.dirname(lockFile), { recursive: true });
   const me = `${process.pid} ${os.hostname()}`;

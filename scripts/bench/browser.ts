@@ -73,7 +73,6 @@ interface PageTimings {
 
 /** Runs the measurements and returns the markdown section. */
 export async function run(): Promise<string> {
-  const loadAtStart = os.loadavg()[0]!;
   const work = mkdtempSync(path.join(os.tmpdir(), "homeostat-bench-web-"));
   const build = await ensureWebBuild();
   // The standard instance is what a deployment uses; the test instance stands in when it is not set up.
@@ -125,8 +124,7 @@ export async function run(): Promise<string> {
       "",
       `Chromium ${version} (headless, /usr/bin/chromium via playwright-core), page from \`homeostat serve\` on localhost; ` +
         `bundle: ${sample.instance} (${sample.source})${fallbackNote}. ${LOADS} page loads, ${VERIFICATIONS} verifications after 2 warm-up runs.` +
-        (build.built ? ` The page was (re)built first (${((build.ms ?? 0) / 1000).toFixed(1)} s).` : "") +
-        ` Machine: ${os.cpus().length} cores, load average ${loadAtStart.toFixed(1)} when the section started.`,
+        (build.built ? ` The page was (re)built first (${((build.ms ?? 0) / 1000).toFixed(1)} s).` : ""),
       "",
       "| what | median | best | worst | budget |",
       "|---|---|---|---|---|",

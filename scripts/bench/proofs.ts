@@ -15,8 +15,8 @@ import { loadLiabilities, loadTreasury } from "../../prover/treasury.ts";
 import { randomFieldElement } from "../../prover/state.ts";
 import { useSingleThreadedCurve } from "../../verifier/node.ts";
 
-/** Proofs measured per instance after one warm-up (standard instances are slower: fewer runs). */
-const RUNS = { test: 5, standard: 5 } as Record<string, number>;
+/** Proofs measured per instance after one warm-up. */
+const RUNS = 5;
 /** Verifications measured after two warm-up runs. */
 const VERIFICATIONS = 20;
 
@@ -79,12 +79,11 @@ async function measure(instance: string, statement: string, group: string, scrat
   const prepared = prepare(instance, statement, group, scratch);
   const { groth16 } = (await import("snarkjs")) as { groth16: { verify(vk: unknown, signals: string[], proof: unknown): Promise<boolean> } };
   const vkey = JSON.parse(readFileSync(prepared.artifacts.vkeyFile, "utf8")) as unknown;
-  const runs = RUNS[group] ?? 3;
   const witness: number[] = [];
   const prove: number[] = [];
   const cpu: number[] = [];
   let last: Awaited<ReturnType<typeof runGroth16>> | undefined;
-  for (let i = 0; i <= runs; i++) {
+  for (let i = 0; i <= RUNS; i++) {
     const before = process.cpuUsage();
     last = await runGroth16(prepared.input, prepared.artifacts);
     const used = process.cpuUsage(before);
@@ -135,9 +134,9 @@ export async function run(): Promise<string> {
     return ["wasm", "zkey", "vkey.json"].every((ext) => existsSync(path.join(dir, `${name}.${ext}`)));
   });
   const lines = [
-    "## S1 solvency and S2 rebalance proofs (Node, snarkjs)",
+    "## S1 solvency and S2 rebalance proofs (Node: prover/groth16.ts on snarkjs's engine)",
     "",
-    `Median of ${RUNS.standard} runs after a warm-up (witness, proof; the best run too) and of ${VERIFICATIONS} warm verifications (single-threaded curve, as`,
+    `Median of ${RUNS} runs after a warm-up (witness, proof; the best run too) and of ${VERIFICATIONS} warm verifications (single-threaded curve, as`,
     "`homeostat verify` runs them; snarkjs's default worker pool roughly doubles a verification). Inputs: examples/small",
     "(test instances) and examples/meridian (standard instances; S2 sells 500 WETH for at least 1,690,000 USDC).",
     "Times are wall-clock; the CPU column (user + system time of all of the process's threads) is less sensitive to",

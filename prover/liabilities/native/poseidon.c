@@ -77,34 +77,6 @@ static inline void fadd(fe *r, const fe *a, const fe *b) {
   if (geq_p(r->v)) sub_p(r->v); /* p < 2^254: a + b < 2^255 never carries out */
 }
 #define MADD(hi, lo, a, b, c, d) do { u128 _t = (u128)(a) * (b) + (c) + (d); lo = (uint64_t)_t; hi = (uint64_t)(_t >> 64); } while (0)
-/* Montgomery reduction of a 9-limb value T (a sum of at most MAX_T products of values below p, so
- * T < 17 p^2 < p * 2^256): returns T / 2^256 mod p, fully reduced. */
-static inline void redc(fe *r, uint64_t t[9]) {
-  for (int i = 0; i < 4; i++) {
-    uint64_t m = t[i] * INV;
-    u128 c = 0;
-    for (int j = 0; j < 4; j++) {
-      c += (u128)m * P_[j] + t[i + j];
-      t[i + j] = (uint64_t)c;
-      c >>= 64;
-    }
-    for (int k = i + 4; c && k < 9; k++) {
-      c += t[k];
-      t[k] = (uint64_t)c;
-      c >>= 64;
-    }
-  }
-  r->v[0] = t[4]; r->v[1] = t[5]; r->v[2] = t[6]; r->v[3] = t[7];
-  while (t[8] || geq_p(r->v)) { /* a few times at most: the result before this loop is below 5 p */
-    u128 borrow = 0;
-    for (int i = 0; i < 4; i++) {
-      u128 d = (u128)r->v[i] - P_[i] - borrow;
-      r->v[i] = (uint64_t)d;
-      borrow = (d >> 64) & 1;
-    }
-    t[8] -= (uint64_t)borrow;
-  }
-}
 /* Lazy Montgomery multiplication: for x, y < 2p, r = x * y / 2^256 mod p, below 2p (the CIOS bound
  * (4p^2 + 2^256 p) / 2^256 < 2p holds because 4p < 2^256), with no final subtraction. CIOS, unrolled; the
  * "no-carry" variant is valid because p's top limb is below 2^62 (as gnark-crypto does for this field). */
@@ -226,9 +198,9 @@ static void to_be(uint8_t *b, const fe *a) {
   }
 }
 static inline void to_mont(fe *r, const fe *a) { fmul(r, a, &R2); }
-static inline void from_mont(fe *r, const fe *a) {
-  uint64_t t[9] = {a->v[0], a->v[1], a->v[2], a->v[3], 0, 0, 0, 0, 0};
-  redc(r, t);
+static inline void from_mont(fe *r, const fe *a) { /* a / 2^256 mod p, fully reduced */
+  static const fe plain_one = {{1, 0, 0, 0}};
+  fmul(r, a, &plain_one);
 }
 static void field_init(void) {
   uint64_t inv = 1; /* Newton: inv = p^-1 mod 2^64 */
@@ -267,7 +239,7 @@ static inline __attribute__((always_inline)) void dot(fe *out, const fe *a, int 
   while (geq_p(out->v)) sub_p(out->v);
 }
 /* ---- Poseidon ---- */
-#define MAX_T 17
+#define MAX_T 9 /* widths up to 9 (8 inputs): the bounds of dot() and vdot() assume at most 9 terms */
 #define ROUNDS_F 8
 typedef struct {
   int ready, t, roundsP;

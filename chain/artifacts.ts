@@ -7,8 +7,8 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { ContractFactory, type InterfaceAbi, type Signer } from "ethers";
-import { UserError } from "../prover/errors.ts";
-import { PROJECT_ROOT } from "../prover/setup/instances.ts";
+import { UserError } from "../core/errors.ts";
+import { PROJECT_ROOT } from "../core/node/instances.ts";
 
 /** ABI and creation bytecode of a contract. */
 export interface Artifact {

@@ -15,9 +15,9 @@
 import { Contract, getAddress, getCreateAddress, MaxUint256, type ContractRunner, type Signer } from "ethers";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "../prover/atomic-write.ts";
-import { UserError } from "../prover/errors.ts";
-import { PROJECT_ROOT } from "../prover/setup/instances.ts";
+import { writeFileAtomic } from "../core/node/atomic-write.ts";
+import { UserError } from "../core/errors.ts";
+import { PROJECT_ROOT } from "../core/node/instances.ts";
 import { factoryOf, loadArtifact, uniswapArtifact, type Artifact } from "./artifacts.ts";
 import type { OnchainPolicy } from "./policy.ts";
 import { deployPoseidon, type PoseidonDeployment } from "./poseidon.ts";
@@ -41,7 +41,7 @@ export function instanceSizes(instance: InstanceName): InstanceSizes {
   return { N: params[0]!, A: params[1]!, K: params[2]! };
 }
 
-/** Contract names of an instance's verifiers (as prover/setup/verifier.ts names them). */
+/** Contract names of an instance's verifiers (as setup/verifier.ts names them). */
 export function verifierNames(instance: InstanceName): { solvency: string; rebalance: string } {
   const cap = instance[0]!.toUpperCase() + instance.slice(1);
   return { solvency: `Solvency${cap}Verifier`, rebalance: `Rebalance${cap}Verifier` };

@@ -2,11 +2,11 @@
  * The contract-facing operations of Homeostat, shared by the CLI, the tests and the gas benchmark: take a
  * price snapshot, read it back, publish a liabilities root and an S1 attestation, submit an S2 rebalance,
  * and run a governance call through the timelock. Proof bundles map onto contract arguments here, by the
- * public signal names of verifier/signals.ts (never by the bundle's key order).
+ * public signal names of core/signals.ts (never by the bundle's key order).
  */
 import { AbiCoder, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from "ethers";
-import { UserError } from "../prover/errors.ts";
-import { PUBLIC_SIGNALS, type Statement } from "../verifier/signals.ts";
+import { UserError } from "../core/errors.ts";
+import { PUBLIC_SIGNALS, type Statement } from "../core/signals.ts";
 import type { Stack } from "./deploy.ts";
 
 /** A stored price snapshot, with the unit prices from its event. */

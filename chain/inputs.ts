@@ -1,11 +1,11 @@
 /**
- * The operator's input files (prover/schemas.ts formats) for a local deployment: `treasury.json` (the
+ * The operator's input files (core/schemas.ts formats) for a local deployment: `treasury.json` (the
  * deployed tokens and feeds, and the vault's holdings as positions), `policy.json` (the deployed policy,
  * with this chain id and vault), `users.csv` (demo liabilities) and `prices.json` (a stored snapshot's
  * answers). With them `homeostat prove --dir DIR` makes proofs that the deployed contracts accept.
  */
 import path from "node:path";
-import { writeFileAtomic } from "../prover/atomic-write.ts";
+import { writeFileAtomic } from "../core/node/atomic-write.ts";
 import type { DeployConfig, Deployment } from "./deploy.ts";
 import type { SnapshotInfo } from "./gate.ts";
 

@@ -7,11 +7,11 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { runGroth16 } from "../prover/prove.ts";
-import { liabilityLeaf, userIdHash, type PolicyFields, type PriceFields } from "../prover/hash.ts";
-import { PROJECT_ROOT } from "../prover/setup/instances.ts";
-import type { InstanceSize, LiabilitiesOpening, Position, RebalanceAction } from "../prover/types.ts";
+import { liabilityLeaf, userIdHash, type PolicyFields, type PriceFields } from "../core/hash.ts";
+import { PROJECT_ROOT } from "../core/node/instances.ts";
+import type { InstanceSize, LiabilitiesOpening, Position, RebalanceAction } from "../core/types.ts";
 import { applyAction, liabilitiesRoot, rebalanceInput, solvencyInput } from "../prover/witness.ts";
-import { packProof } from "../verifier/packed-proof.ts";
+import { packProof } from "../core/packed-proof.ts";
 import type { DeployConfig, InstanceName } from "./deploy.ts";
 import type { SnapshotInfo } from "./gate.ts";
 

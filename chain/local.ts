@@ -6,8 +6,8 @@
  */
 import path from "node:path";
 import { JsonRpcProvider, Wallet, type Signer } from "ethers";
-import { UserError } from "../prover/errors.ts";
-import { PROJECT_ROOT } from "../prover/setup/instances.ts";
+import { UserError } from "../core/errors.ts";
+import { PROJECT_ROOT } from "../core/node/instances.ts";
 
 /** A running local chain. */
 export interface LocalChain {

@@ -1,11 +1,11 @@
 /**
  * The risk policy as RiskPolicy.sol stores it (per-asset token, feed and feed rules, risk parameters,
- * scenarios, minimums), its conversion to the hashed `PolicyFields` of prover/hash.ts, and reading it back
+ * scenarios, minimums), its conversion to the hashed `PolicyFields` of core/hash.ts, and reading it back
  * from a deployed contract. Values are exact integers throughout.
  */
 import type { Contract } from "ethers";
-import type { PolicyFields } from "../prover/hash.ts";
-import { addressToField } from "../prover/hash.ts";
+import type { PolicyFields } from "../core/hash.ts";
+import { addressToField } from "../core/hash.ts";
 
 /** One asset's rules (RiskPolicy.AssetRules). */
 export interface AssetRules {

@@ -1,6 +1,6 @@
 /**
  * On-chain Poseidon: EVM bytecode for the arities Homeostat hashes with (2, 3, 4 and 8 inputs, see
- * prover/hash.ts), deployment helpers, and the `PoseidonHasher` contract that mirrors the list, policy and
+ * core/hash.ts), deployment helpers, and the `PoseidonHasher` contract that mirrors the list, policy and
  * prices hash layouts.
  *
  * Arities 2, 3 and 4 are circomlibjs's own generated contracts (`poseidonContract.createCode(n)`).
@@ -19,7 +19,7 @@ import path from "node:path";
 import { Contract, ContractFactory, id, type ContractRunner, type Signer } from "ethers";
 import { evmasm, poseidonContract } from "circomlibjs";
 import { poseidon2, poseidon3, poseidon4, poseidon8 } from "poseidon-lite";
-import { FIELD_MODULUS } from "../prover/field.ts";
+import { FIELD_MODULUS } from "../core/field.ts";
 
 /** Arities deployed for Homeostat: Merkle node (2), leaves (3), sum-tree node (4), list hash chunk (8). */
 export const POSEIDON_ARITIES = [2, 3, 4, 8] as const;

@@ -4,7 +4,7 @@
  * contract's custom error.
  */
 import type { Signer } from "ethers";
-import { UserError } from "../prover/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { attachStack, readDeployment, type Deployment, type Stack } from "./deploy.ts";
 import { describeFailure } from "./errors.ts";
 import { releaseSigner, signerFor } from "./local.ts";

@@ -4,7 +4,7 @@
  * threads are stopped on the way out so the process ends.
  */
 import { Command, CommanderError } from "commander";
-import { isUserError } from "../prover/errors.ts";
+import { isUserError } from "../core/errors.ts";
 
 type CommandModule = { register(program: Command): void };
 

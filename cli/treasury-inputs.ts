@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { UserError } from "../prover/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { randomFieldElement, type PrivateState, liabilitySalts } from "../prover/state.ts";
 import { loadLiabilities, loadTreasury, type Liabilities, type Treasury } from "../prover/treasury.ts";
 

@@ -23,7 +23,7 @@ interface IRebalanceVerifier {
     ) external view returns (bool);
 }
 
-/// @notice Unpacks the proof shape used end to end (bundle `packedProof`, verifier/packed-proof.ts):
+/// @notice Unpacks the proof shape used end to end (bundle `packedProof`, core/packed-proof.ts):
 /// uint256[8] = [pA[0], pA[1], pB[0][0], pB[0][1], pB[1][0], pB[1][1], pC[0], pC[1]] in the order the
 /// snarkjs Solidity verifier takes them, i.e. snarkjs's [a0, a1, b01, b00, b11, b10, c0, c1] (each G2
 /// coordinate pair swapped, as EIP-197 wants).

@@ -19,7 +19,7 @@ interface IPoseidon8 {
     function poseidon(uint256[8] calldata input) external pure returns (uint256);
 }
 
-/// @notice The policy exactly as the circuits hash it (prover/hash.ts `PolicyFields`): integers only,
+/// @notice The policy exactly as the circuits hash it (core/hash.ts `PolicyFields`): integers only,
 /// asset order fixed by the policy.
 struct PolicyFields {
     uint256 chainId;
@@ -34,7 +34,7 @@ struct PolicyFields {
 }
 
 /// @title PoseidonHasher
-/// @notice On-chain mirror of Homeostat's hash layouts (prover/hash.ts is the single source; the shared
+/// @notice On-chain mirror of Homeostat's hash layouts (core/hash.ts is the single source; the shared
 /// vectors test checks TS, circuit and this contract against each other).
 /// - position leaf = Poseidon3(assetIndex, amount, salt); Merkle node = Poseidon2(left, right)
 /// - sum-tree node = Poseidon4(l.hash, l.sum, r.hash, r.sum)

@@ -31,7 +31,7 @@ contract PriceSnapshots is AccessControl {
 
     /// @notice The policy that names the assets and their feeds.
     RiskPolicy public immutable policy;
-    /// @notice Computes the prices hash exactly as prover/hash.ts.
+    /// @notice Computes the prices hash exactly as core/hash.ts.
     PoseidonHasher public immutable hasher;
 
     mapping(uint256 pricesHash => Snapshot) private _byHash;

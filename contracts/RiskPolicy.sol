@@ -55,7 +55,7 @@ contract RiskPolicy is AccessControl {
     /// @notice Number of assets and stress scenarios: the circuit instance's A and K.
     uint256 public immutable assetCount;
     uint256 public immutable scenarioCount;
-    /// @notice Computes the policy hash exactly as prover/hash.ts.
+    /// @notice Computes the policy hash exactly as core/hash.ts.
     PoseidonHasher public immutable hasher;
     /// @notice The vault whose proofs this policy binds (hashed).
     address public immutable vault;

@@ -6,7 +6,7 @@
  * A pool is identified by two asset indexes (the policy's asset order), not by token addresses; the
  * chain glue maps indexes to the pair's token0/token1.
  */
-import { BPS } from "../prover/field.ts";
+import { BPS } from "../core/field.ts";
 
 /** Uniswap V2 swap fee numerator: 0.3% fee means 997/1000 of the input is traded. */
 export const FEE_NUMERATOR = 997n;

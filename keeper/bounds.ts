@@ -13,10 +13,10 @@
  * To stay exact, a margined bound compares the rule's sides scaled by 10^4: `have`/`need` are in
  * value x bps^2 units.
  */
-import { BPS } from "../prover/field.ts";
-import type { PolicyFields } from "../prover/hash.ts";
+import { BPS } from "../core/field.ts";
+import type { PolicyFields } from "../core/hash.ts";
 import { amountsByAsset, evaluateRules, exactCheck as proverExactCheck, liabilitiesValue, ruleGain, valuesByAsset, type RuleCheck } from "../prover/rules.ts";
-import type { Position } from "../prover/types.ts";
+import type { Position } from "../core/types.ts";
 
 /** Which rule a bound is. */
 export type BoundKind = RuleCheck["kind"];

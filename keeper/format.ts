@@ -1,8 +1,8 @@
 /**
- * Display helpers for the keeper's reasons, logs and reports, on top of prover/units.ts. Token amounts are
+ * Display helpers for the keeper's reasons, logs and reports, on top of core/units.ts. Token amounts are
  * formatted from bigint digits (never through a float); floats appear only in rounded human display.
  */
-import { formatBps as formatBpsTrimmed, formatDecimal, VALUE_SCALE } from "../prover/units.ts";
+import { formatBps as formatBpsTrimmed, formatDecimal, VALUE_SCALE } from "../core/units.ts";
 
 export { VALUE_SCALE };
 

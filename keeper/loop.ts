@@ -10,8 +10,8 @@
  * (keeper/state-store.ts). A reverted swap drops its pending entry and ends the tick (re-plan next tick);
  * an RPC failure that outlasts the retries leaves the pending entry for the next tick's reconcile.
  */
-import type { PolicyFields } from "../prover/hash.ts";
-import type { Position } from "../prover/types.ts";
+import type { PolicyFields } from "../core/hash.ts";
+import type { Position } from "../core/types.ts";
 import { aggregateAmounts, assetValues, coverageBps } from "./bounds.ts";
 import { ChainRevert, type StackChain } from "./chain.ts";
 import { planRebalance, type PlannerAsset } from "./planner.ts";

@@ -21,9 +21,9 @@
  * Every step carries an S2 action, slot hints (`slotIn`: the largest slot of `assetIn`; `slotOut`: the
  * largest slot of `assetOut`, else an empty slot) and a human reason.
  */
-import { BPS } from "../prover/field.ts";
-import type { PolicyFields } from "../prover/hash.ts";
-import type { Position, RebalanceAction } from "../prover/types.ts";
+import { BPS } from "../core/field.ts";
+import type { PolicyFields } from "../core/hash.ts";
+import type { Position, RebalanceAction } from "../core/types.ts";
 import { type Pool, getAmountOut, minAmountOut, priceImpactBps, reservesFor, applySwap } from "./amm.ts";
 import {
   type BoundStatus,

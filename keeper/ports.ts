@@ -11,7 +11,7 @@
  */
 import type { Pool } from "./amm.ts";
 import type { PlannedSwap } from "./planner.ts";
-import type { Position } from "../prover/types.ts";
+import type { Position } from "../core/types.ts";
 
 /** A price snapshot stored on chain (PriceSnapshots), in policy asset order. */
 export interface KeeperSnapshot {

@@ -9,14 +9,14 @@ import { policyOfConfig, type DeployConfig, type Deployment, type InstanceName }
 import type { OnchainPolicy } from "../chain/policy.ts";
 import { buildBundle } from "../prover/bundle.ts";
 import { evaluateTreasury } from "../prover/evaluate.ts";
-import { UserError } from "../prover/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { instanceArtifacts, PolicyViolationError, runGroth16 } from "../prover/prove.ts";
 import { summarizeFailures } from "../prover/report.ts";
 import { randomFieldElement } from "../prover/state.ts";
 import { policyFields, type PriceSnapshot, type RiskPolicy } from "../prover/treasury.ts";
-import type { InstanceSize, LiabilitiesOpening, Position } from "../prover/types.ts";
+import type { InstanceSize, LiabilitiesOpening, Position } from "../core/types.ts";
 import { applyAction, positionsRoot, rebalanceInput, solvencyInput } from "../prover/witness.ts";
-import type { ProofBundle } from "../verifier/schema.ts";
+import type { ProofBundle } from "../core/bundle-schema.ts";
 import type { PlannedSwap } from "./planner.ts";
 import type { KeeperProver, KeeperSnapshot } from "./ports.ts";
 

@@ -5,7 +5,7 @@
  * written atomically (a reader never sees half a report).
  */
 import path from "node:path";
-import { writeFileAtomic } from "../prover/atomic-write.ts";
+import { writeFileAtomic } from "../core/node/atomic-write.ts";
 import { coverageChart, pricesChart, sharesChart, STRATEGY_STYLE } from "./charts.ts";
 import { formatBps, formatUnits, formatUsdCompact } from "./format.ts";
 import type { SimulationResult, StrategyMetrics, TradeRecord } from "./simulate/types.ts";

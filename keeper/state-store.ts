@@ -11,9 +11,9 @@
  * ever applied twice.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "../prover/atomic-write.ts";
-import { UserError } from "../prover/errors.ts";
-import type { Position } from "../prover/types.ts";
+import { writeFileAtomic } from "../core/node/atomic-write.ts";
+import { UserError } from "../core/errors.ts";
+import type { Position } from "../core/types.ts";
 import { positionsRoot } from "../prover/witness.ts";
 import type { KeeperStateStore } from "./ports.ts";
 

@@ -1,19 +1,19 @@
 /**
  * Builds and writes proof bundles (`homeostat-bundle/1`, docs/ARCHITECTURE.md "Proof bundle"; schema in
- * verifier/schema.ts): the snarkjs proof and its packed `uint256[8]` form, the named public signals, the
+ * core/bundle-schema.ts): the snarkjs proof and its packed `uint256[8]` form, the named public signals, the
  * policy and prices used (exact field lists and readable form), the action of a rebalance, the instance,
  * the verification key's fingerprint and the time. Bundles are written atomically.
  */
-import { policyFieldList, priceFieldList } from "./hash.ts";
-import { writeFileAtomic } from "./atomic-write.ts";
-import { UserError } from "./errors.ts";
+import { policyFieldList, priceFieldList } from "../core/hash.ts";
+import { writeFileAtomic } from "../core/node/atomic-write.ts";
+import { UserError } from "../core/errors.ts";
 import { policyFields, priceFields, type PriceSnapshot, type RiskPolicy } from "./treasury.ts";
-import type { RebalanceAction } from "./types.ts";
-import { formatDecimal } from "./units.ts";
-import { vkeyHash } from "../verifier/canonical.ts";
-import { packProof } from "../verifier/packed-proof.ts";
-import { BUNDLE_FORMAT, bundleSchema, type BundleAction, type BundlePolicy, type BundlePrices, type Groth16Proof, type ProofBundle } from "../verifier/schema.ts";
-import { PUBLIC_SIGNALS, type Statement } from "../verifier/signals.ts";
+import type { RebalanceAction } from "../core/types.ts";
+import { formatDecimal } from "../core/units.ts";
+import { vkeyHash } from "../core/canonical.ts";
+import { packProof } from "../core/packed-proof.ts";
+import { BUNDLE_FORMAT, bundleSchema, type BundleAction, type BundlePolicy, type BundlePrices, type Groth16Proof, type ProofBundle } from "../core/bundle-schema.ts";
+import { PUBLIC_SIGNALS, type Statement } from "../core/signals.ts";
 
 /** The readable and exact form of a policy, as a bundle carries it. */
 export function bundlePolicy(policy: RiskPolicy): BundlePolicy {

@@ -5,11 +5,11 @@
  * and the smallest trade that would fix it (prover/fixes.ts). The prover refuses to prove unless
  * `report.ok`. Formatting lives in prover/report.ts.
  */
-import { BPS } from "./field.ts";
+import { BPS } from "../core/field.ts";
 import { findFixes, type FixOption } from "./fixes.ts";
 import { amountsByAsset, evaluateRules, liabilitiesValue, valuesByAsset, type AssetAmount, type RuleCheck } from "./rules.ts";
 import { policyFields, type PriceSnapshot, type RiskPolicy } from "./treasury.ts";
-import { ceilDiv } from "./units.ts";
+import { ceilDiv } from "../core/units.ts";
 
 /** What kind of bound a check is. */
 export type CheckKind = "feed" | "cap" | "coverage" | "liquidity" | "scenario";

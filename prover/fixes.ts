@@ -6,9 +6,9 @@
  * whether it restores the rule and what else it would leave or make broken. Slippage and fees are not
  * modelled: the keeper plans real trades against pools.
  */
-import type { PolicyFields } from "./hash.ts";
+import type { PolicyFields } from "../core/hash.ts";
 import { evaluateRules, ruleGain, type RuleCheck } from "./rules.ts";
-import { ceilDiv, VALUE_SCALE } from "./units.ts";
+import { ceilDiv, VALUE_SCALE } from "../core/units.ts";
 
 /** Sell `amount` of `asset` (worth `value`) for `receive` of `into`, at snapshot prices. */
 export interface SellTrade {

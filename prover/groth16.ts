@@ -5,15 +5,15 @@
  * snarkjs's own BN254 engine (ffjavascript). Two things differ, both for speed:
  *  - the QAP evaluation, a loop over every coefficient of the key that snarkjs runs in JavaScript (a few
  *    hundred milliseconds for a 10k-constraint circuit), runs in the native addon
- *    (prover/liabilities/native/poseidon.c, `qap_abc`);
+ *    (prover/native/poseidon.c, `qap_abc`);
  *  - the key's sections are split once per process, and a single-threaded engine is built once (snarkjs
  *    builds a new one for every single-threaded proof).
  * Without the native addon (no C compiler, or HOMEOSTAT_NATIVE=0) proofs go through `snarkjs.groth16.prove`
  * unchanged. Tests check that both paths produce proofs that snarkjs verifies and that the QAP evaluation
  * equals ffjavascript's.
  */
-import { loadNativePoseidon } from "./liabilities/native.ts";
-import type { Groth16Proof } from "../verifier/schema.ts";
+import { loadNativePoseidon } from "./native.ts";
+import type { Groth16Proof } from "../core/bundle-schema.ts";
 
 /** The parts of ffjavascript's field and curve objects used here (ffjavascript ships no types). */
 interface Field {

@@ -1,14 +1,14 @@
 /**
  * The prover library: load the operator's files, evaluate the policy exactly as the circuits do, keep the
  * private state (salts), prove S1/S2 with snarkjs and write proof bundles. Node only (files, CSPRNG); the
- * browser-safe parts (hashing, verification) are prover/hash.ts and verifier/.
+ * browser-safe parts (hashing, verification) are core/hash.ts and verifier/.
  */
-export { UserError, isUserError } from "./errors.ts";
-export * from "./hash.ts";
-export * from "./field.ts";
-export type { Position, LiabilitiesOpening, RebalanceAction, InstanceSize } from "./types.ts";
-export { parseDecimal, formatDecimal, parseBps, formatBps, formatUsd, unitPriceFromAnswer } from "./units.ts";
-export { treasuryFileSchema, policyFileSchema, pricesFileSchema, usersFileSchema, parseFile, type TreasuryFile, type PolicyFile, type PricesFile } from "./schemas.ts";
+export { UserError, isUserError } from "../core/errors.ts";
+export * from "../core/hash.ts";
+export * from "../core/field.ts";
+export type { Position, LiabilitiesOpening, RebalanceAction, InstanceSize } from "../core/types.ts";
+export { parseDecimal, formatDecimal, parseBps, formatBps, formatUsd, unitPriceFromAnswer } from "../core/units.ts";
+export { treasuryFileSchema, policyFileSchema, pricesFileSchema, usersFileSchema, parseFile, type TreasuryFile, type PolicyFile, type PricesFile } from "../core/schemas.ts";
 export {
   loadTreasury,
   loadLiabilities,
@@ -60,4 +60,4 @@ export {
   type ProveStage,
 } from "./prove.ts";
 export { buildBundle, writeBundle, bundlePolicy, bundlePrices, bundleAction, type BundleParts } from "./bundle.ts";
-export { writeFileAtomic } from "./atomic-write.ts";
+export { writeFileAtomic } from "../core/node/atomic-write.ts";

@@ -7,21 +7,21 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "./errors.ts";
+import { UserError } from "../core/errors.ts";
 import { ProvingKey, proveGroth16 } from "./groth16.ts";
-import { AMOUNT_BITS } from "./field.ts";
+import { AMOUNT_BITS } from "../core/field.ts";
 import { buildBundle } from "./bundle.ts";
 import { evaluateTreasury, type HealthReport } from "./evaluate.ts";
 import { exactCheck } from "./rules.ts";
 import { summarizeFailures } from "./report.ts";
-import { formatDecimal } from "./units.ts";
-import { PROJECT_ROOT, instanceDir, loadInstances } from "./setup/instances.ts";
+import { formatDecimal } from "../core/units.ts";
+import { PROJECT_ROOT, instanceDir, loadInstances } from "../core/node/instances.ts";
 import { openCommitment, randomFieldElement, recordCommitment, saveState, type PrivateState } from "./state.ts";
 import { assetIndexOf, parseAssetAmount, policyFields, priceFields, type Liabilities, type Treasury } from "./treasury.ts";
-import type { InstanceSize, Position, RebalanceAction } from "./types.ts";
+import type { InstanceSize, Position, RebalanceAction } from "../core/types.ts";
 import { applyAction, publicSignalList, rebalanceInput, rebalancePublicSignals, solvencyInput, solvencyPublicSignals } from "./witness.ts";
-import type { Groth16Proof, ProofBundle } from "../verifier/schema.ts";
-import type { Statement } from "../verifier/signals.ts";
+import type { Groth16Proof, ProofBundle } from "../core/bundle-schema.ts";
+import type { Statement } from "../core/signals.ts";
 
 /** Refusal to prove a state that breaks the policy; carries the full health report. */
 export class PolicyViolationError extends UserError {

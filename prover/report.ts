@@ -5,7 +5,7 @@
  */
 import type { BoundCheck, HealthReport } from "./evaluate.ts";
 import type { FixOption } from "./fixes.ts";
-import { formatAmountAtLeast, formatBps, formatDecimal, formatUsd, formatUsdAtLeast } from "./units.ts";
+import { formatAmountAtLeast, formatBps, formatDecimal, formatUsd, formatUsdAtLeast } from "../core/units.ts";
 
 /** Names for the assets, by index (symbols and decimals), as the report lists them. */
 type AssetNames = HealthReport["assets"];

@@ -4,8 +4,8 @@
  * failing rule's shortfall is `need - have` and the effect of a trade is linear in the values moved.
  * Browser-safe; used by the evaluator (prover/evaluate.ts), the fix finder and the keeper.
  */
-import { BPS } from "./field.ts";
-import type { PolicyFields } from "./hash.ts";
+import { BPS } from "../core/field.ts";
+import type { PolicyFields } from "../core/hash.ts";
 
 /** Which rule. */
 export type RuleKind = "cap" | "coverage" | "liquidity" | "scenario";

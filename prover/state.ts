@@ -9,12 +9,12 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "./atomic-write.ts";
-import { UserError } from "./errors.ts";
-import { FIELD_MODULUS } from "./field.ts";
-import { merkleRoot, positionLeaf } from "./hash.ts";
-import { describeZodError } from "./schemas.ts";
-import type { Position } from "./types.ts";
+import { writeFileAtomic } from "../core/node/atomic-write.ts";
+import { UserError } from "../core/errors.ts";
+import { FIELD_MODULUS } from "../core/field.ts";
+import { merkleRoot, positionLeaf } from "../core/hash.ts";
+import { describeZodError } from "../core/schemas.ts";
+import type { Position } from "../core/types.ts";
 
 /** Format tag of the state file. */
 export const STATE_FORMAT = "homeostat-state/1";

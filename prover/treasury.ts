@@ -1,6 +1,6 @@
 /**
  * Loads the operator's files (treasury, policy, prices, liabilities) into the domain types the evaluator,
- * the witness builder and the bundle writer share. Each file is validated by its schema (prover/schemas.ts);
+ * the witness builder and the bundle writer share. Each file is validated by its schema (core/schemas.ts);
  * here go the checks that need two files at once: the policy's asset order applied to the treasury, feed
  * answers scaled by the treasury's feed decimals, liabilities in the policy's liability asset.
  * Every refusal is a UserError naming the file and field (or line).
@@ -8,14 +8,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "./errors.ts";
-import { jsonErrorPosition } from "./json-position.ts";
-import { AMOUNT_BITS, PRICE_BITS } from "./field.ts";
-import { addressToField, liabilityLeaf, sumNode, userIdHash, type PolicyFields, type PriceFields, type SumNode } from "./hash.ts";
-import { parseFile, policyFileSchema, pricesFileSchema, treasuryFileSchema, usersFileSchema, userLiabilitySchema, formatIssuePath } from "./schemas.ts";
-import type { LiabilitiesOpening } from "./types.ts";
-import { loadLiabilitiesOpening } from "./liabilities/store.ts";
-import { parseDecimal, unitPriceFromAnswer } from "./units.ts";
+import { UserError } from "../core/errors.ts";
+import { jsonErrorPosition } from "../core/json-position.ts";
+import { AMOUNT_BITS, PRICE_BITS } from "../core/field.ts";
+import { addressToField, liabilityLeaf, sumNode, userIdHash, type PolicyFields, type PriceFields, type SumNode } from "../core/hash.ts";
+import { parseFile, policyFileSchema, pricesFileSchema, treasuryFileSchema, usersFileSchema, userLiabilitySchema, formatIssuePath } from "../core/schemas.ts";
+import type { LiabilitiesOpening } from "../core/types.ts";
+import { loadLiabilitiesOpening } from "./liabilities-root.ts";
+import { parseDecimal, unitPriceFromAnswer } from "../core/units.ts";
 
 // ---------------------------------------------------------------------------------------------------
 // Domain types
@@ -337,7 +337,7 @@ function splitCsvLine(line: string): string[] {
 /**
  * Builds a small in-memory liabilities sum tree (DESIGN section 3) over `users` in file order, with one salt
  * per user, padded to a power of two (at least 2) with the padding leaf `(hash 0, sum 0)` as the liabilities
- * builder does (prover/liabilities/store.ts). The same salts rebuild the same root.
+ * builder does (liabilities/store.ts). The same salts rebuild the same root.
  */
 export function buildLiabilityTree(users: readonly UserLiability[], salts: readonly bigint[]): { root: bigint; opening: LiabilitiesOpening; total: bigint } {
   if (salts.length !== users.length) throw new RangeError(`buildLiabilityTree: ${salts.length} salts for ${users.length} users`);

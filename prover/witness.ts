@@ -1,7 +1,7 @@
 /**
  * Witness builders for S1 (Solvency) and S2 (Rebalance): turn the domain types into the circuits' input
  * objects, with the signal names of docs/ARCHITECTURE.md ("Statements"), and compute in TypeScript the
- * public signals the circuit will expose, from the same data and the same hashing module (prover/hash.ts).
+ * public signals the circuit will expose, from the same data and the same hashing module (core/hash.ts).
  *
  * The builders check shapes only: sizes against the instance (N, A, K), slot indexes, and that every value
  * is a canonical field element; a mismatch is a `UserError` naming the field. They do NOT check ranges or
@@ -9,13 +9,13 @@
  * also what lets the soundness tests feed out-of-bound values straight to the circuit.
  * Browser-safe: no `node:` imports.
  */
-import { UserError } from "./errors.ts";
-import { isFieldElement } from "./field.ts";
-import { merkleRoot, policyHash, positionLeaf, pricesHash, sumNode } from "./hash.ts";
-import type { InstanceSize, LiabilitiesOpening, PolicyFields, Position, PriceFields, RebalanceAction } from "./types.ts";
-import { PUBLIC_SIGNALS, type Statement } from "../verifier/signals.ts";
+import { UserError } from "../core/errors.ts";
+import { isFieldElement } from "../core/field.ts";
+import { merkleRoot, policyHash, positionLeaf, pricesHash, sumNode } from "../core/hash.ts";
+import type { InstanceSize, LiabilitiesOpening, PolicyFields, Position, PriceFields, RebalanceAction } from "../core/types.ts";
+import { PUBLIC_SIGNALS, type Statement } from "../core/signals.ts";
 
-export type { Statement } from "../verifier/signals.ts";
+export type { Statement } from "../core/signals.ts";
 
 /** A circuit input value as snarkjs and the witness calculator take it: decimal strings. */
 type Dec = string;

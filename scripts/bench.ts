@@ -110,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     const body = fresh.get(name) ?? kept.get(name);
     if (body !== undefined) parts.push("", `<!-- bench:${name} -->`, body, `<!-- /bench:${name} -->`);
   }
-  const { writeFileAtomic } = await import("../prover/atomic-write.ts");
+  const { writeFileAtomic } = await import("../core/node/atomic-write.ts");
   writeFileAtomic(out, `${parts.join("\n")}\n`);
   process.stderr.write(`bench: wrote ${path.relative(process.cwd(), out) || out}\n`);
   await stopCurves();

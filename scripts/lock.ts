@@ -9,9 +9,9 @@
  *
  * HOMEOSTAT_CIRCUITS points at another instances file; its lock is the `.lock.json` beside it.
  */
-import { isUserError } from "../prover/errors.ts";
-import { formatLockProblems, readLock, refreshLock } from "../prover/setup/lock.ts";
-import { createReporter } from "../prover/setup/progress.ts";
+import { isUserError } from "../core/errors.ts";
+import { formatLockProblems, readLock, refreshLock } from "../setup/lock.ts";
+import { createReporter } from "../setup/progress.ts";
 
 async function main(argv: string[]): Promise<number> {
   const check = argv.includes("--check");

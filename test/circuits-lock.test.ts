@@ -6,7 +6,7 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadInstances, PROJECT_ROOT, type InstanceTable } from "../prover/setup/instances.ts";
+import { loadInstances, PROJECT_ROOT, type InstanceTable } from "../core/node/instances.ts";
 import {
   checkLockSources,
   compareSources,
@@ -17,9 +17,9 @@ import {
   readLock,
   type CircuitsLock,
   type LockEntry,
-} from "../prover/setup/lock.ts";
-import { collectSources, parseIncludes } from "../prover/setup/sources.ts";
-import { packageVersion } from "../prover/setup/tools.ts";
+} from "../setup/lock.ts";
+import { collectSources, parseIncludes } from "../setup/sources.ts";
+import { packageVersion } from "../setup/tools.ts";
 
 const scratch: string[] = [];
 afterAll(() => {

@@ -1,7 +1,7 @@
-// Pins the Poseidon layouts of prover/hash.ts against the circuit templates (circuits/lib/hashing.circom).
+// Pins the Poseidon layouts of core/hash.ts against the circuit templates (circuits/lib/hashing.circom).
 // The Solidity side of the same vectors is checked in test/contracts/poseidon.test.ts.
 import { describe, it, beforeAll } from "vitest";
-import { positionLeaf, merkleNode, sumNode, listHash } from "../prover/hash.ts";
+import { positionLeaf, merkleNode, sumNode, listHash } from "../core/hash.ts";
 import { CircuitTester } from "./helpers/circuit-tester.ts";
 import { VECTORS } from "./helpers/hash-vectors.ts";
 

@@ -1,4 +1,4 @@
-// Pins `homeostat setup` (prover/setup/pipeline.ts) end to end, through the CLI as a subprocess:
+// Pins `homeostat setup` (setup/pipeline.ts) end to end, through the CLI as a subprocess:
 // a Groth16 instance gets its r1cs, wasm, zkey, verification key, renamed Solidity verifier and manifest;
 // a second run says "up to date" and rebuilds nothing; a dev instance is compile-only; and bad input (an
 // unknown instance, a missing, non-ptau, corrupt or too-small ptau, a circuit that differs from the lock)
@@ -11,12 +11,12 @@ import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../prover/setup/instances.ts";
-import type { SetupManifest } from "../prover/setup/manifest.ts";
-import { PHASE2_BEACON, type SetupSummary } from "../prover/setup/pipeline.ts";
-import { createReporter } from "../prover/setup/progress.ts";
-import { assertPtauFits, DEV_PTAU_BEACON, devPtauName, generateDevPtau, KNOWN_PTAU, resolvePtau } from "../prover/setup/ptau.ts";
-import { readR1csInfo, requiredPtauPower } from "../prover/setup/r1cs-info.ts";
+import { PROJECT_ROOT } from "../core/node/instances.ts";
+import type { SetupManifest } from "../setup/manifest.ts";
+import { PHASE2_BEACON, type SetupSummary } from "../setup/pipeline.ts";
+import { createReporter } from "../setup/progress.ts";
+import { assertPtauFits, DEV_PTAU_BEACON, devPtauName, generateDevPtau, KNOWN_PTAU, resolvePtau } from "../setup/ptau.ts";
+import { readR1csInfo, requiredPtauPower } from "../setup/r1cs-info.ts";
 
 const SHARED_PTAU = path.resolve(PROJECT_ROOT, "../shared/ptau/pot16_final.ptau");
 const WORK = `test-output/setup-pipeline-${process.pid}`; // project-relative: circom2 only sees the project

@@ -4,8 +4,8 @@
  * hash -> public signal. Each function returns either the fields or the reason they cannot be rebuilt.
  * Browser-safe.
  */
-import { addressToField, policyFieldList, priceFieldList, type PolicyFields } from "../prover/hash.ts";
-import type { BundlePolicy, BundlePrices } from "./schema.ts";
+import { addressToField, policyFieldList, priceFieldList, type PolicyFields } from "../core/hash.ts";
+import type { BundlePolicy, BundlePrices } from "../core/bundle-schema.ts";
 
 /** Either a value or the reason it could not be computed. */
 export type Rebuilt<T> = { ok: true; value: T } | { ok: false; reason: string };

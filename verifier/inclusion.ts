@@ -3,16 +3,16 @@
  * The file carries what a user needs to check, alone, that their balance is counted: the liabilities
  * root, their leaf hash, the Groth16 proof, and the fields the leaf hash is recomputed from (their id,
  * balance and salt). Verification recomputes `userIdHash(id)` and `liabilityLeaf(userIdHash, balance,
- * salt)` with prover/hash.ts, checks them against the proven public signals, then runs the Groth16
+ * salt)` with core/hash.ts, checks them against the proven public signals, then runs the Groth16
  * check. Browser-safe: no `node:` imports (WebCrypto for the key fingerprint, snarkjs for the pairing).
  * Never throws on bad input: it returns `{valid, reasons}`.
  */
 import { groth16 } from "snarkjs";
 import { z } from "zod";
-import { liabilityLeaf, userIdHash } from "../prover/hash.ts";
-import { describeZodError } from "../prover/schemas.ts";
-import { vkeyHash } from "./canonical.ts";
-import { fieldString, groth16ProofSchema } from "./schema.ts";
+import { liabilityLeaf, userIdHash } from "../core/hash.ts";
+import { describeZodError } from "../core/schemas.ts";
+import { vkeyHash } from "../core/canonical.ts";
+import { fieldString, groth16ProofSchema } from "../core/bundle-schema.ts";
 import type { VerificationKeys } from "./verify.ts";
 
 /** Format tag of an inclusion proof file. */

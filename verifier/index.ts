@@ -11,8 +11,8 @@ export {
   type BundlePrices,
   type BundleAction,
   type Groth16Proof,
-} from "./schema.ts";
-export { PUBLIC_SIGNALS, STATEMENTS, statementOfInstance, type Statement } from "./signals.ts";
-export { canonicalJson, sha256Hex, vkeyHash } from "./canonical.ts";
-export { packProof } from "./packed-proof.ts";
+} from "../core/bundle-schema.ts";
+export { PUBLIC_SIGNALS, STATEMENTS, statementOfInstance, type Statement } from "../core/signals.ts";
+export { canonicalJson, sha256Hex, vkeyHash } from "../core/canonical.ts";
+export { packProof } from "../core/packed-proof.ts";
 export { policyFromBundle, policyFieldsFromBundle, priceFieldsFromBundle, type Rebuilt } from "./bundle-fields.ts";

@@ -4,8 +4,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../prover/errors.ts";
-import { BUILD_DIR, PROJECT_ROOT } from "../prover/setup/instances.ts";
+import { UserError } from "../core/errors.ts";
+import { BUILD_DIR, PROJECT_ROOT } from "../core/node/instances.ts";
 import type { VerificationKey, VerificationKeys } from "./verify.ts";
 
 /** Default folder of the setup pipeline's artifacts (build/circuits, or $HOMEOSTAT_BUILD_DIR). */

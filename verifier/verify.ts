@@ -5,13 +5,13 @@
  * browser build for the pairing check). Never throws on bad input: it returns `{valid, reasons}`.
  */
 import { groth16 } from "snarkjs";
-import { listHash } from "../prover/hash.ts";
-import { describeZodError } from "../prover/schemas.ts";
+import { listHash } from "../core/hash.ts";
+import { describeZodError } from "../core/schemas.ts";
 import { policyFieldsFromBundle, priceFieldsFromBundle } from "./bundle-fields.ts";
-import { vkeyHash } from "./canonical.ts";
-import { packProof } from "./packed-proof.ts";
-import { bundleSchema, type ProofBundle } from "./schema.ts";
-import { PUBLIC_SIGNALS, statementOfInstance } from "./signals.ts";
+import { vkeyHash } from "../core/canonical.ts";
+import { packProof } from "../core/packed-proof.ts";
+import { bundleSchema, type ProofBundle } from "../core/bundle-schema.ts";
+import { PUBLIC_SIGNALS, statementOfInstance } from "../core/signals.ts";
 
 /** A snarkjs Groth16 verification key (only the members the verifier reads are typed). */
 export interface VerificationKey {

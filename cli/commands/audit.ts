@@ -5,8 +5,8 @@
  */
 import type { Command } from "commander";
 import { defaultStatePath } from "../../prover/state.ts";
-import { UserError } from "../../prover/errors.ts";
-import { failureLines, runAudit, writeReport } from "../../prover/audit/index.ts";
+import { UserError } from "../../core/errors.ts";
+import { failureLines, runAudit, writeReport } from "../../audit/index.ts";
 import { addTreasuryOptions, resolveTreasuryPaths, type TreasuryFlags } from "../treasury-inputs.ts";
 
 interface AuditFlags extends TreasuryFlags {

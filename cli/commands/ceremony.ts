@@ -1,11 +1,11 @@
 /**
  * `homeostat ceremony`: a multi-party Groth16 phase 2 with a verifiable transcript (init, contribute,
- * verify, finalize). The work is in prover/ceremony/; this file maps flags to it and prints results.
+ * verify, finalize). The work is in ceremony/; this file maps flags to it and prints results.
  * Results go to stdout (or JSON with --json), progress to stderr; a failed verification prints its first
  * failure as one line and exits 1.
  */
 import type { Command } from "commander";
-import { UserError } from "../../prover/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import {
   contributeToCeremony,
   finalizeCeremony,
@@ -14,8 +14,8 @@ import {
   initCeremony,
   verifyTranscript,
   type CeremonyVerification,
-} from "../../prover/ceremony/index.ts";
-import { createReporter } from "../../prover/setup/progress.ts";
+} from "../../ceremony/index.ts";
+import { createReporter } from "../../setup/progress.ts";
 
 const out = (line = ""): void => void process.stdout.write(`${line}\n`);
 const json = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

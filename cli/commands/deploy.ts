@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { UserError } from "../../prover/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { defaultDeployConfig, deployStack, INSTANCES, writeDeployment, type Deployment, type InstanceName } from "../../chain/deploy.ts";
 import { writeInputFiles } from "../../chain/inputs.ts";
 import { releaseSigner, signerFor, startLocalChain, type LocalChain } from "../../chain/local.ts";

@@ -7,11 +7,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { writeFileAtomic } from "../../prover/atomic-write.ts";
-import { UserError } from "../../prover/errors.ts";
-import { findUser, inclusionArtifacts, inclusionInstanceForDepth, InclusionProver, proofFileName } from "../../prover/liabilities/inclusion.ts";
-import { formatDuration, progressLine } from "../../prover/liabilities/progress.ts";
-import { LiabilitiesTree } from "../../prover/liabilities/store.ts";
+import { writeFileAtomic } from "../../core/node/atomic-write.ts";
+import { UserError } from "../../core/errors.ts";
+import { findUser, inclusionArtifacts, inclusionInstanceForDepth, InclusionProver, proofFileName } from "../../liabilities/inclusion.ts";
+import { formatDuration, progressLine } from "../../liabilities/progress.ts";
+import { LiabilitiesTree } from "../../liabilities/store.ts";
 import { loadVerificationKeys, readVkeyFile, useSingleThreadedCurve, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
 import type { VerificationKeys } from "../../verifier/verify.ts";
 
@@ -70,7 +70,7 @@ async function proveOne(flags: ProveFlags): Promise<void> {
 async function proveEveryone(flags: ProveFlags): Promise<void> {
   if (!flags.out) throw new UserError("--all needs --out DIR (one proof file per user goes there)", { where: "--out", exitCode: 2 });
   if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new UserError("not a folder", { where: flags.out, exitCode: 2 });
-  const { proveAll, looksLikeProofDir } = await import("../../prover/liabilities/pool.ts");
+  const { proveAll, looksLikeProofDir } = await import("../../liabilities/pool.ts");
   if (!looksLikeProofDir(flags.out)) {
     throw new UserError("holds files that are not inclusion proofs (<64 hex digits>.json): choose an empty or proofs-only folder", { where: flags.out, exitCode: 2 });
   }

@@ -5,12 +5,12 @@
  * Progress goes to stderr; the root, total and user count to stdout (JSON with --json).
  */
 import type { Command } from "commander";
-import { UserError } from "../../prover/errors.ts";
-import { formatDecimal } from "../../prover/units.ts";
-import { createTreeHasher } from "../../prover/liabilities/hasher.ts";
-import { formatDuration, progressLine } from "../../prover/liabilities/progress.ts";
-import { readLiabilities, type LiabilitiesFormat } from "../../prover/liabilities/reader.ts";
-import { buildTree, checkDepth, checkOutDir } from "../../prover/liabilities/tree.ts";
+import { UserError } from "../../core/errors.ts";
+import { formatDecimal } from "../../core/units.ts";
+import { createTreeHasher } from "../../liabilities/hasher.ts";
+import { formatDuration, progressLine } from "../../liabilities/progress.ts";
+import { readLiabilities, type LiabilitiesFormat } from "../../liabilities/reader.ts";
+import { buildTree, checkDepth, checkOutDir } from "../../liabilities/tree.ts";
 
 interface BuildFlags {
   in: string;

@@ -9,7 +9,7 @@ import { writeBundle } from "../../prover/bundle.ts";
 import { formatReport, reportToJson } from "../../prover/report.ts";
 import { PolicyViolationError, proveRebalance, proveSolvency, type ProveResult, type ProveStage } from "../../prover/prove.ts";
 import { defaultStatePath, loadState } from "../../prover/state.ts";
-import { UserError } from "../../prover/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { addTreasuryOptions, loadInputs, resolveTreasuryPaths, type TreasuryFlags } from "../treasury-inputs.ts";
 import { EXIT_POLICY_FAILS } from "./check.ts";
 

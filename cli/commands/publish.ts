@@ -4,8 +4,8 @@
  * liabilities root and the latest price snapshot; a refusal prints the contract's error by name.
  */
 import type { Command } from "commander";
-import { UserError } from "../../prover/errors.ts";
-import { bundleSchema } from "../../verifier/schema.ts";
+import { UserError } from "../../core/errors.ts";
+import { bundleSchema } from "../../core/bundle-schema.ts";
 import { readBundleFile } from "../../verifier/node.ts";
 import { orderedSignals, packedProofOf, publishAttestation, publishLiabilitiesRoot, type BundleLike } from "../../chain/gate.ts";
 import { onChain, openDeployment } from "../../chain/session.ts";

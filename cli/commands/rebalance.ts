@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { isAddress } from "ethers";
-import { UserError } from "../../prover/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { orderedSignals, packedProofOf, rebalanceArgs, submitRebalance } from "../../chain/gate.ts";
 import { onChain, openDeployment } from "../../chain/session.ts";
 import { readBundleFor } from "./publish.ts";

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Command } from "commander";
-import { UserError } from "../../prover/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { DIST_DIR, ensureWebBuild } from "../../verifier/web/build.ts";
 
 /** Content types by file extension; anything else is served as bytes. */

@@ -1,11 +1,11 @@
 /**
  * `homeostat setup`: compile the circuit instances, run the Groth16 trusted setup (phase 2) on a powers
  * of tau, and export verification keys and Solidity verifiers, with a manifest per instance. The work is
- * in prover/setup/pipeline.ts; this file maps flags to it and prints the result.
+ * in setup/pipeline.ts; this file maps flags to it and prints the result.
  */
 import type { Command } from "commander";
-import { runSetup, type SetupSummary } from "../../prover/setup/pipeline.ts";
-import { createReporter } from "../../prover/setup/progress.ts";
+import { runSetup, type SetupSummary } from "../../setup/pipeline.ts";
+import { createReporter } from "../../setup/progress.ts";
 
 interface SetupFlags {
   instance?: string[];

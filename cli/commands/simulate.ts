@@ -12,8 +12,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { UserError } from "../../prover/errors.ts";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { UserError } from "../../core/errors.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 import { loadTreasury, readUsersFile } from "../../prover/treasury.ts";
 import { formatBps } from "../../keeper/format.ts";
 import { writeSimulationReport } from "../../keeper/report.ts";

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { writeFileAtomic } from "../../prover/atomic-write.ts";
+import { writeFileAtomic } from "../../core/node/atomic-write.ts";
 import { takeSnapshot } from "../../chain/gate.ts";
 import { pricesFileOf } from "../../chain/inputs.ts";
 import { onChain, openDeployment } from "../../chain/session.ts";
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .description("take an on-chain price snapshot and write it as a prices file")
     .requiredOption("--deployment <file>", "deployment file (homeostat deploy output)")
     .option("--rpc <url>", "JSON-RPC node (default: the URL recorded in the deployment)")
-    .option("--out <file>", "prices file to write (prover/schemas.ts format)")
+    .option("--out <file>", "prices file to write (core/schemas.ts format)")
     .option("--json", "print the snapshot as JSON")
     .addHelpText("after", "\nThe sender needs PriceSnapshots' KEEPER_ROLE (key: HOMEOSTAT_PRIVATE_KEY, else the node's first account).")
     .action(async (flags: SnapshotFlags) => {

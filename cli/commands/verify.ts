@@ -4,11 +4,11 @@
  * Exit 0 only when the bundle is valid; 3 with the reasons when it is not; 1 when it cannot be read.
  */
 import type { Command } from "commander";
-import { UserError } from "../../prover/errors.ts";
-import { formatBps, formatDecimal } from "../../prover/units.ts";
+import { UserError } from "../../core/errors.ts";
+import { formatBps, formatDecimal } from "../../core/units.ts";
 import { loadVerificationKeys, readBundleFile, readVkeyFile, useSingleThreadedCurve, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
 import type { VerificationKeys } from "../../verifier/verify.ts";
-import type { ProofBundle } from "../../verifier/schema.ts";
+import type { ProofBundle } from "../../core/bundle-schema.ts";
 import { EXIT_POLICY_FAILS } from "./check.ts";
 
 interface VerifyFlags {

@@ -4,8 +4,8 @@
  * arbitrage leaves it), and swaps that pay exactly what the V2 router would. Each strategy gets its own
  * market on the same price path, so one treasury's trades never move another's pools.
  */
-import type { Position } from "../../prover/types.ts";
-import { unitPriceFromAnswer } from "../../prover/units.ts";
+import type { Position } from "../../core/types.ts";
+import { unitPriceFromAnswer } from "../../core/units.ts";
 import { type Pool, AmmError, applySwap, arbitrageToOracle, getAmountOut, poolAtPrice, reservesFor } from "../amm.ts";
 import type { SimTreasury } from "./types.ts";
 

@@ -7,7 +7,7 @@
  * The chain-backed run (integration) keeps this loop and these metrics, and swaps the model parts:
  * feeds -> MockV3Aggregator.updateAnswer, pools -> Uniswap V2 pairs, `proofSeconds` -> measured proving.
  */
-import { BPS } from "../../prover/field.ts";
+import { BPS } from "../../core/field.ts";
 import { type ExactCheck, aggregateAmounts, assetValues, boundsExactCheck, coverageBps, evaluatePositions, sharesBps } from "../bounds.ts";
 import { SimMarket, clonePositions, initialPools, unitPricesAt } from "./market.ts";
 import { type Strategy, committeeStrategy, keeperStrategy, staticStrategy } from "./strategies.ts";

@@ -7,8 +7,8 @@
  *  - committee: every `committeePeriodSeconds` (a week), back to the step-0 value weights through the same
  *    pools, policy-blind, as a treasury committee with a spreadsheet would.
  */
-import { BPS } from "../../prover/field.ts";
-import type { Position } from "../../prover/types.ts";
+import { BPS } from "../../core/field.ts";
+import type { Position } from "../../core/types.ts";
 import type { ExactCheck } from "../bounds.ts";
 import { aggregateAmounts, assetValues } from "../bounds.ts";
 import { formatBps, formatUnits } from "../format.ts";

@@ -4,10 +4,10 @@
  * and pools of each asset against the liability asset and the other liquid stablecoins (haircut <= 3%). Pool depths are market data, not treasury data: they
  * come from the scenario (`pools`), else a default of five times the treasury's holding, at least $2M a side.
  */
-import { parseDecimal } from "../../prover/units.ts";
-import type { Position } from "../../prover/types.ts";
+import { parseDecimal } from "../../core/units.ts";
+import type { Position } from "../../core/types.ts";
 import { policyFields, type Treasury } from "../../prover/treasury.ts";
-import { UserError } from "../../prover/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { VALUE_SCALE } from "../format.ts";
 import type { Scenario } from "./scenario.ts";
 import type { SimTreasury } from "./types.ts";

@@ -3,8 +3,8 @@
  * replays, what each strategy did, and the metrics. Every value is an exact integer; the series are
  * bigint too and only the charts turn them into float coordinates.
  */
-import type { PolicyFields } from "../../prover/hash.ts";
-import type { Position } from "../../prover/types.ts";
+import type { PolicyFields } from "../../core/hash.ts";
+import type { Position } from "../../core/types.ts";
 import type { BoundStatus } from "../bounds.ts";
 
 /** One asset as the simulation needs it. */

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 
 const TREE_BUDGET_MS = 60_000;
 const PROOF_BUDGET_MS = 1_500;
@@ -52,8 +52,8 @@ interface BuildReport {
 
 /** Child-process side: read and build, then report timings and this process's peak RSS as JSON. */
 async function buildChild(input: string, outDir: string): Promise<void> {
-  const { readLiabilities } = await import("../../prover/liabilities/reader.ts");
-  const { buildTree } = await import("../../prover/liabilities/tree.ts");
+  const { readLiabilities } = await import("../../liabilities/reader.ts");
+  const { buildTree } = await import("../../liabilities/tree.ts");
   const t0 = performance.now();
   const table = await readLiabilities(input, { decimals: 6, maxUsers: 2 ** DEPTH });
   const t1 = performance.now();
@@ -107,8 +107,8 @@ export async function run(): Promise<string> {
     );
 
     // One proof at D=20 on that tree, warm.
-    const { LiabilitiesTree } = await import("../../prover/liabilities/store.ts");
-    const { inclusionArtifacts, InclusionProver, findUser } = await import("../../prover/liabilities/inclusion.ts");
+    const { LiabilitiesTree } = await import("../../liabilities/store.ts");
+    const { inclusionArtifacts, InclusionProver, findUser } = await import("../../liabilities/inclusion.ts");
     const { verifyInclusionProof } = await import("../../verifier/inclusion.ts");
     const { readVkeyFile, useSingleThreadedCurve } = await import("../../verifier/node.ts");
     const artifacts = inclusionArtifacts("inclusion-standard");
@@ -156,7 +156,7 @@ export async function run(): Promise<string> {
     }
 
     // Batch throughput: `prove --all` on a small batch (includes starting the worker processes).
-    const { proveAll } = await import("../../prover/liabilities/pool.ts");
+    const { proveAll } = await import("../../liabilities/pool.ts");
     for (const workers of [1, 2]) {
       const out = path.join(dir, `proofs-${workers}`);
       const result = await proveAll({ treeDir, outDir: out, workers, limit: BATCH });
@@ -166,7 +166,7 @@ export async function run(): Promise<string> {
     }
     lines.push(
       "",
-      "The tree is built by the native Poseidon (prover/liabilities/native/poseidon.c, compiled on first use; AVX-512 IFMA",
+      "The tree is built by the native Poseidon (prover/native/poseidon.c, compiled on first use; AVX-512 IFMA",
       "hashes 8 inputs per instruction stream when the CPU has it) on every core. Proofs use prover/groth16.ts (snarkjs's",
       "steps with the QAP evaluation in the native addon). Batch throughput counts worker start-up (loading snarkjs and",
       "the zkey), so larger batches do better.",

@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PROJECT_ROOT, instanceDir, loadInstances } from "../../prover/setup/instances.ts";
+import { PROJECT_ROOT, instanceDir, loadInstances } from "../../core/node/instances.ts";
 import { prepareRebalance, prepareSolvency, runGroth16, type PreparedProof, type RebalanceRequest } from "../../prover/prove.ts";
 import { loadState } from "../../prover/state.ts";
 import { loadLiabilities, loadTreasury } from "../../prover/treasury.ts";

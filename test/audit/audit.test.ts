@@ -1,23 +1,23 @@
-// Pins `homeostat audit` (prover/audit): a clean audit of the small example (test instance) passes, and each
+// Pins `homeostat audit` (audit/): a clean audit of the small example (test instance) passes, and each
 // tampering fails with the right check named: a position amount, a salt, the policy, a verifier contract for
 // another key, a changed circuit source. Expensive checks (recompile, zkey verify) are selected per test.
 import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAudit, type AuditOptions, type AuditReport } from "../../prover/audit/index.ts";
+import { runAudit, type AuditOptions, type AuditReport } from "../../audit/index.ts";
 import { proveSolvency } from "../../prover/prove.ts";
 import { writeBundle } from "../../prover/bundle.ts";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 import { liabilitySalts, loadState } from "../../prover/state.ts";
 import { loadLiabilities, loadTreasury } from "../../prover/treasury.ts";
 import { SMALL, isSetUp } from "../prover/small-example.ts";
-import { readLiabilities } from "../../prover/liabilities/reader.ts";
-import { buildTree } from "../../prover/liabilities/tree.ts";
-import { createTreeHasher } from "../../prover/liabilities/hasher.ts";
-import { generateDevPtau } from "../../prover/setup/ptau.ts";
-import { createReporter } from "../../prover/setup/progress.ts";
-import { loadSnarkjs } from "../../prover/setup/snarkjs.ts";
+import { readLiabilities } from "../../liabilities/reader.ts";
+import { buildTree } from "../../liabilities/tree.ts";
+import { createTreeHasher } from "../../liabilities/hasher.ts";
+import { generateDevPtau } from "../../setup/ptau.ts";
+import { createReporter } from "../../setup/progress.ts";
+import { loadSnarkjs } from "../../setup/snarkjs.ts";
 import { spawnSync } from "node:child_process";
 
 const ready = isSetUp("solvency-test");

@@ -10,8 +10,8 @@ import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type * as CeremonyModule from "../../prover/ceremony/index.ts";
-import type * as HashModule from "../../prover/hash.ts";
+import type * as CeremonyModule from "../../ceremony/index.ts";
+import type * as HashModule from "../../core/hash.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PTAU = path.resolve(ROOT, "../shared/ptau/pot16_final.ptau");
@@ -62,8 +62,8 @@ beforeAll(async () => {
   delete process.env.HOMEOSTAT_PTAU;
   // Imported only now: the modules read these variables when they load.
   ({ main } = (await import("../../cli/main.ts")) as { main: Main });
-  ceremony = await import("../../prover/ceremony/index.ts");
-  hash = await import("../../prover/hash.ts");
+  ceremony = await import("../../ceremony/index.ts");
+  hash = await import("../../core/hash.ts");
 });
 
 afterAll(() => {

@@ -10,10 +10,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, vi } from "vitest";
-import { liabilityLeaf, listHash, sumNode, userIdHash, type SumNode } from "../../prover/hash.ts";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { liabilityLeaf, listHash, sumNode, userIdHash, type SumNode } from "../../core/hash.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 import type { CircuitTester } from "../helpers/circuit-tester.ts";
-import type { InstanceSize, LiabilitiesOpening, PolicyFields, Position, PriceFields, RebalanceAction } from "../../prover/types.ts";
+import type { InstanceSize, LiabilitiesOpening, PolicyFields, Position, PriceFields, RebalanceAction } from "../../core/types.ts";
 import { applyAction, type RebalanceWitnessArgs, type SolvencyWitnessArgs } from "../../prover/witness.ts";
 
 export const TEST_SIZE: InstanceSize = { N: 8, A: 4, K: 2 };

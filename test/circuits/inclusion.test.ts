@@ -6,13 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIELD_MODULUS } from "../../prover/field.ts";
-import { liabilityLeaf, sumNode, userIdHash, type SumNode } from "../../prover/hash.ts";
-import { inclusionInput } from "../../prover/liabilities/inclusion.ts";
-import { readLiabilities } from "../../prover/liabilities/reader.ts";
-import { LiabilitiesTree } from "../../prover/liabilities/store.ts";
-import { buildTree } from "../../prover/liabilities/tree.ts";
-import { loadInstances } from "../../prover/setup/instances.ts";
+import { FIELD_MODULUS } from "../../core/field.ts";
+import { liabilityLeaf, sumNode, userIdHash, type SumNode } from "../../core/hash.ts";
+import { inclusionInput } from "../../liabilities/inclusion.ts";
+import { readLiabilities } from "../../liabilities/reader.ts";
+import { LiabilitiesTree } from "../../liabilities/store.ts";
+import { buildTree } from "../../liabilities/tree.ts";
+import { loadInstances } from "../../core/node/instances.ts";
 import { CircuitTester } from "../helpers/circuit-tester.ts";
 
 /** Constraint counts (circom 2.2.3, --O2). A change here is a change of the statement: review it. */

@@ -4,9 +4,9 @@
 // a free or negative trade, equal slots or assets, a wrong old or new root) and a new state that breaks a
 // bound is refused by the check aimed at; tampered witnesses break a constraint; constraint counts per instance.
 import { beforeAll, describe, expect, it } from "vitest";
-import { FIELD_MODULUS } from "../../prover/field.ts";
-import { loadInstances } from "../../prover/setup/instances.ts";
-import type { Position, RebalanceAction } from "../../prover/types.ts";
+import { FIELD_MODULUS } from "../../core/field.ts";
+import { loadInstances } from "../../core/node/instances.ts";
+import type { Position, RebalanceAction } from "../../core/types.ts";
 import {
   applyAction,
   publicSignalList,

@@ -3,10 +3,10 @@
 // by that bound's own comparison; every field range and every opening (positions root, policy and prices
 // hashes, liabilities root) is enforced; tampered witnesses break a constraint; constraint counts per instance.
 import { beforeAll, describe, expect, it } from "vitest";
-import { FIELD_MODULUS } from "../../prover/field.ts";
-import { policyHash, pricesHash } from "../../prover/hash.ts";
-import { loadInstances } from "../../prover/setup/instances.ts";
-import type { PolicyFields } from "../../prover/types.ts";
+import { FIELD_MODULUS } from "../../core/field.ts";
+import { policyHash, pricesHash } from "../../core/hash.ts";
+import { loadInstances } from "../../core/node/instances.ts";
+import type { PolicyFields } from "../../core/types.ts";
 import { publicSignalList, publicSignalNames, solvencyInput, solvencyPublicSignals } from "../../prover/witness.ts";
 import { CircuitTester } from "../helpers/circuit-tester.ts";
 import {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 import { isSetUp, MERIDIAN, SMALL, SMALL_SWAP } from "../prover/small-example.ts";
 
 const run = promisify(execFile);

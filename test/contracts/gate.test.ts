@@ -5,8 +5,8 @@
 // tampered proofs, deadline, venue, pause (nothing moves), unauthorized callers.
 import { describe, it, expect, beforeAll } from "vitest";
 import type { Contract } from "ethers";
-import { policyHash } from "../../prover/hash.ts";
-import type { Position } from "../../prover/types.ts";
+import { policyHash } from "../../core/hash.ts";
+import type { Position } from "../../core/types.ts";
 import { clonePolicy, readPolicy, type OnchainPolicy } from "../../chain/policy.ts";
 import {
   advanceTime,

@@ -6,8 +6,8 @@
 import { expect } from "vitest";
 import { network } from "hardhat";
 import type { Signer } from "ethers";
-import type { PolicyFields, PriceFields } from "../../prover/hash.ts";
-import type { LiabilitiesOpening, Position, RebalanceAction } from "../../prover/types.ts";
+import type { PolicyFields, PriceFields } from "../../core/hash.ts";
+import type { LiabilitiesOpening, Position, RebalanceAction } from "../../core/types.ts";
 import { attachStack, defaultDeployConfig, deployStack, instanceSizes, type DeployConfig, type Deployment, type Stack } from "../../chain/deploy.ts";
 import { decodeRevert } from "../../chain/errors.ts";
 import { advanceTime, governanceCall } from "../../chain/gate.ts";

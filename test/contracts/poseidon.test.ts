@@ -1,12 +1,12 @@
 // Pins the on-chain Poseidon (chain/poseidon.ts bytecode + contracts/PoseidonHasher.sol) to the layouts of
-// prover/hash.ts: the shared vectors of test/hash-vectors.test.ts come out equal in TS, in the circuit
+// core/hash.ts: the shared vectors of test/hash-vectors.test.ts come out equal in TS, in the circuit
 // witness and in Solidity (one test asserts all three), and real policy and price hashes agree TS vs chain.
 import { describe, it, expect, beforeAll } from "vitest";
 import { network } from "hardhat";
 import { Contract, type Signer } from "ethers";
 import { poseidon8 } from "poseidon-lite";
-import { FIELD_MODULUS } from "../../prover/field.ts";
-import { listHash, merkleNode, policyHash, positionLeaf, pricesHash, sumNode } from "../../prover/hash.ts";
+import { FIELD_MODULUS } from "../../core/field.ts";
+import { listHash, merkleNode, policyHash, positionLeaf, pricesHash, sumNode } from "../../core/hash.ts";
 import { factoryOf, loadArtifact } from "../../chain/artifacts.ts";
 import { defaultDeployConfig, policyOfConfig } from "../../chain/deploy.ts";
 import { policyFieldsOf } from "../../chain/policy.ts";
@@ -58,7 +58,7 @@ describe("on-chain Poseidon", () => {
     expect(solidity).toEqual(ts);
   });
 
-  it("hashes a real policy and price snapshot exactly like prover/hash.ts", async () => {
+  it("hashes a real policy and price snapshot exactly like core/hash.ts", async () => {
     for (const instance of ["test", "standard"] as const) {
       const config = defaultDeployConfig(instance);
       const fake = (i: number, base: number) => `0x${(base + i).toString(16).padStart(40, "0")}`;

@@ -3,9 +3,9 @@
 // guardian tightens at once but cannot loosen; PriceSnapshots refuses stale, out-of-bounds, non-positive
 // and incomplete feed rounds and a down or recovering L2 sequencer; only the keeper snapshots, only the
 // operator publishes, only the vault advances the root; pause and venue roles; the on-chain policy hash
-// equals prover/hash.ts's.
+// equals core/hash.ts's.
 import { describe, it, expect, beforeAll } from "vitest";
-import { policyHash, pricesHash } from "../../prover/hash.ts";
+import { policyHash, pricesHash } from "../../core/hash.ts";
 import { readPolicy, clonePolicy } from "../../chain/policy.ts";
 import { factoryOf, loadArtifact } from "../../chain/artifacts.ts";
 import { policyOfConfig } from "../../chain/deploy.ts";
@@ -27,7 +27,7 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     outsider = await f.outsider.getAddress();
   });
 
-  it("hands governance to the timelock and hashes the policy exactly like prover/hash.ts", async () => {
+  it("hands governance to the timelock and hashes the policy exactly like core/hash.ts", async () => {
     const c = f.deployment.contracts;
     for (const contract of [f.stack.riskPolicy, f.stack.treasuryVault, f.stack.solvencyRegistry, f.stack.priceSnapshots]) {
       expect(await contract.getFunction("hasRole")(GOVERNANCE, c.timelock)).toBe(true);
@@ -134,7 +134,7 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     expect(await f.stack.riskPolicy.getFunction("policyHash")()).toBe(hash);
   });
 
-  it("snapshots the feeds as unit prices and hashes them like prover/hash.ts", async () => {
+  it("snapshots the feeds as unit prices and hashes them like core/hash.ts", async () => {
     await refreshFeeds(f);
     const snapshot = await takeSnapshot(f.stack);
     const block = await f.deployer.provider!.getBlock("latest");

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { provingKeysBuilt } from "../../chain/local-treasury.ts";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 import { verifyBundle } from "../../verifier/verify.ts";
 import { loadVerificationKeys } from "../../verifier/node.ts";
 

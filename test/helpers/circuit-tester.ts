@@ -8,9 +8,9 @@ import path from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { readR1cs } from "r1csfile";
 import { expect } from "vitest";
-import { FIELD_MODULUS } from "../../prover/field.ts";
-import { loadInstances, PROJECT_ROOT } from "../../prover/setup/instances.ts";
-import { compileInstance, compiledPaths } from "../../prover/setup/compile.ts";
+import { FIELD_MODULUS } from "../../core/field.ts";
+import { loadInstances, PROJECT_ROOT } from "../../core/node/instances.ts";
+import { compileInstance, compiledPaths } from "../../setup/compile.ts";
 
 type Input = Record<string, unknown>;
 type LinearCombination = Record<string, bigint>;

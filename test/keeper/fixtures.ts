@@ -1,9 +1,9 @@
 // Keeper test fixtures: a controlled 8-asset treasury (USDC, USDT, DAI, WETH, WBTC, wstETH, a governance token
 // MRD, a tokenized T-bill USTB; the symbols of examples/meridian, so the bundled scenarios apply) with its policy (caps, haircuts, liquidity flags, 4 stress scenarios), liabilities and
 // pool depths. Exact integers; prices as 8-decimal feed answers like Chainlink's USD feeds.
-import type { PolicyFields } from "../../prover/hash.ts";
-import type { Position } from "../../prover/types.ts";
-import { parseDecimal } from "../../prover/units.ts";
+import type { PolicyFields } from "../../core/hash.ts";
+import type { Position } from "../../core/types.ts";
+import { parseDecimal } from "../../core/units.ts";
 import type { SimAsset, SimTreasury } from "../../keeper/simulate/types.ts";
 
 /** Asset order = policy order. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { exactCheck } from "../../prover/rules.ts";
 import { applyAction } from "../../prover/witness.ts";
-import type { Position } from "../../prover/types.ts";
+import type { Position } from "../../core/types.ts";
 import { getAmountOut, minAmountOut, reservesFor, type Pool } from "../../keeper/amm.ts";
 import { aggregateAmounts, assetValues, evaluateBounds, evaluatePositions } from "../../keeper/bounds.ts";
 import { planRebalance, type PlanRequest } from "../../keeper/planner.ts";

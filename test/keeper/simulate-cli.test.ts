@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "homeostat-simulate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isUserError } from "../../prover/errors.ts";
+import { isUserError } from "../../core/errors.ts";
 import { loadTreasury, readUsersFile } from "../../prover/treasury.ts";
 import {
   buildPricePath,

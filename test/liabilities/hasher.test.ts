@@ -1,16 +1,16 @@
-// Pins the fast hashing engines of the liabilities tree (prover/liabilities/hasher.ts, native/poseidon.c)
-// to the reference layouts of prover/hash.ts (poseidon-lite): user id hashes (one chunk, several chunks, the
+// Pins the fast hashing engines of the liabilities tree (liabilities/hasher.ts, native/poseidon.c)
+// to the reference layouts of core/hash.ts (poseidon-lite): user id hashes (one chunk, several chunks, the
 // one-call limit of 186 bytes and beyond, non-ASCII), liability leaves and sum-tree parents, for every
 // arithmetic of the native addon this CPU has (AVX-512 IFMA, BMI2/ADX, plain C; 1 and 2 threads) and the JS
 // fallback. Batches are not multiples of 8, so the IFMA engine's partly filled last group is covered.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIELD_MODULUS } from "../../prover/field.ts";
-import { canonicalUserId, liabilityLeaf, sumNode, userIdHash } from "../../prover/hash.ts";
-import { createTreeHasher, NODE_BYTES, readField, SHORT_ID_BYTES, writeField } from "../../prover/liabilities/hasher.ts";
-import { ENGINES, loadNativePoseidon } from "../../prover/liabilities/native.ts";
+import { FIELD_MODULUS } from "../../core/field.ts";
+import { canonicalUserId, liabilityLeaf, sumNode, userIdHash } from "../../core/hash.ts";
+import { createTreeHasher, NODE_BYTES, readField, SHORT_ID_BYTES, writeField } from "../../liabilities/hasher.ts";
+import { ENGINES, loadNativePoseidon } from "../../prover/native.ts";
 import { poseidon3, poseidon4, poseidon8 } from "poseidon-lite";
-import { readU128, writeU128 } from "../../prover/liabilities/reader.ts";
+import { readU128, writeU128 } from "../../liabilities/reader.ts";
 
 const randomField = () => BigInt(`0x${randomBytes(32).toString("hex")}`) % FIELD_MODULUS;
 const randomSum = () => BigInt(`0x${randomBytes(12).toString("hex")}`); // < 2^96
@@ -76,13 +76,13 @@ for (const [label, options, engine] of cases) {
     const hasher = createTreeHasher(options);
     if (label.startsWith("native")) it("uses the native engine", () => expect(hasher.kind).toBe("native"));
 
-    it("computes userIdHash exactly as prover/hash.ts", () => {
+    it("computes userIdHash exactly as core/hash.ts", () => {
       const many = [...IDS, ...Array.from({ length: 100 }, (_, i) => `user-${i}-${"q".repeat(i * 2)}`)];
       const out = hasher.userIdHashes(many.map(canonicalUserId));
       many.forEach((id, i) => expect(readField(out, 32 * i), id).toBe(userIdHash(id)));
     });
 
-    it("computes liability leaves exactly as prover/hash.ts", () => {
+    it("computes liability leaves exactly as core/hash.ts", () => {
       const count = 100;
       const ids = new Uint8Array(32 * count);
       const balances = new Uint8Array(16 * count);
@@ -103,7 +103,7 @@ for (const [label, options, engine] of cases) {
       });
     });
 
-    it("computes sum-tree parents exactly as prover/hash.ts", () => {
+    it("computes sum-tree parents exactly as core/hash.ts", () => {
       const parents = 150;
       const children = new Uint8Array(NODE_BYTES * 2 * parents);
       const nodes = Array.from({ length: 2 * parents }, (_, i) => ({ hash: i === 0 ? 0n : randomField(), sum: i === 0 ? 0n : randomSum() }));

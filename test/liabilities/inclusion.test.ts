@@ -1,4 +1,4 @@
-// Pins per-user inclusion proofs (prover/liabilities/inclusion.ts, pool.ts, verifier/inclusion.ts and the
+// Pins per-user inclusion proofs (liabilities/inclusion.ts, pool.ts, verifier/inclusion.ts and the
 // `homeostat inclusion` CLI) on the inclusion-test instance (D=4; set up by `homeostat setup`): a proof
 // verifies; a user not in the tree or a changed balance cannot be proven (clear error); forged proof files
 // (changed balance, salt, id, leafHash, root) fail verification; `prove --all` killed midway and restarted
@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { liabilityLeaf } from "../../prover/hash.ts";
-import { findUser, inclusionArtifacts, InclusionProver, proofFileName } from "../../prover/liabilities/inclusion.ts";
-import { readLiabilities } from "../../prover/liabilities/reader.ts";
-import { LiabilitiesTree } from "../../prover/liabilities/store.ts";
-import { buildTree } from "../../prover/liabilities/tree.ts";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { liabilityLeaf } from "../../core/hash.ts";
+import { findUser, inclusionArtifacts, InclusionProver, proofFileName } from "../../liabilities/inclusion.ts";
+import { readLiabilities } from "../../liabilities/reader.ts";
+import { LiabilitiesTree } from "../../liabilities/store.ts";
+import { buildTree } from "../../liabilities/tree.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 import { verifyInclusionProof, type InclusionProof } from "../../verifier/inclusion.ts";
 import { loadVerificationKeys } from "../../verifier/node.ts";
 import type { VerificationKeys } from "../../verifier/verify.ts";

@@ -1,4 +1,4 @@
-// Pins the liabilities file reader (prover/liabilities/reader.ts): exact decimal conversion, CSV and JSONL
+// Pins the liabilities file reader (liabilities/reader.ts): exact decimal conversion, CSV and JSONL
 // rows, and the refusal of every kind of bad row with its line number; and that `liabilities build` on a
 // bad file writes nothing.
 import { execFile } from "node:child_process";
@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { UserError } from "../../prover/errors.ts";
-import { parseBalance, readLiabilities, splitCsvLine } from "../../prover/liabilities/reader.ts";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { UserError } from "../../core/errors.ts";
+import { parseBalance, readLiabilities, splitCsvLine } from "../../liabilities/reader.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "homeostat-reader-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,17 +1,17 @@
-// Pins the liabilities sum tree (prover/liabilities/tree.ts, store.ts): the stored root equals a naive
-// recomputation over prover/hash.ts (padding leaf (0, 0)), for odd and even user counts, a full tree and a
+// Pins the liabilities sum tree (liabilities/tree.ts, store.ts): the stored root equals a naive
+// recomputation over core/hash.ts (padding leaf (0, 0)), for odd and even user counts, a full tree and a
 // deep sparse one; reopening the folder gives the same root, leaves and paths; the S1/S2 opening checks out;
 // salts are fresh field elements; a failed or refused build leaves no folder behind.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FIELD_MODULUS } from "../../prover/field.ts";
-import { liabilityLeaf, sumNode, userIdHash, type SumNode } from "../../prover/hash.ts";
-import { createTreeHasher, readField } from "../../prover/liabilities/hasher.ts";
-import { readLiabilities } from "../../prover/liabilities/reader.ts";
-import { LiabilitiesTree, loadLiabilitiesOpening, paddingNodes, rootFromPath } from "../../prover/liabilities/store.ts";
-import { buildTree, randomSalts } from "../../prover/liabilities/tree.ts";
+import { FIELD_MODULUS } from "../../core/field.ts";
+import { liabilityLeaf, sumNode, userIdHash, type SumNode } from "../../core/hash.ts";
+import { createTreeHasher, readField } from "../../liabilities/hasher.ts";
+import { readLiabilities } from "../../liabilities/reader.ts";
+import { LiabilitiesTree, loadLiabilitiesOpening, paddingNodes, rootFromPath } from "../../liabilities/store.ts";
+import { buildTree, randomSalts } from "../../liabilities/tree.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "homeostat-tree-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +30,7 @@ function usersFile(users: Array<[string, string]>, name: string): string {
   return f;
 }
 
-/** The tree recomputed from scratch with prover/hash.ts, using the stored salts. */
+/** The tree recomputed from scratch with core/hash.ts, using the stored salts. */
 function naiveRoot(tree: LiabilitiesTree, users: Array<[string, string]>, balances: bigint[]): SumNode {
   let level: SumNode[] = [];
   for (let i = 0; i < 2 ** tree.depth; i++) {

@@ -10,12 +10,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateQap, ProvingKey, proveGroth16, terminateSingleThreadCurve, witnessValues } from "../../prover/groth16.ts";
-import { findUser, inclusionArtifacts, inclusionInput } from "../../prover/liabilities/inclusion.ts";
-import { loadNativePoseidon } from "../../prover/liabilities/native.ts";
-import { readLiabilities } from "../../prover/liabilities/reader.ts";
-import { LiabilitiesTree } from "../../prover/liabilities/store.ts";
-import { buildTree } from "../../prover/liabilities/tree.ts";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
+import { findUser, inclusionArtifacts, inclusionInput } from "../../liabilities/inclusion.ts";
+import { loadNativePoseidon } from "../../prover/native.ts";
+import { readLiabilities } from "../../liabilities/reader.ts";
+import { LiabilitiesTree } from "../../liabilities/store.ts";
+import { buildTree } from "../../liabilities/tree.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
 
 interface Field {
   mul(a: Uint8Array, b: Uint8Array): Uint8Array;
@@ -125,7 +125,7 @@ describe("Groth16 prover (prover/groth16.ts)", () => {
       [
         `import { readFileSync } from "node:fs";`,
         `import { ProvingKey, proveGroth16 } from ${JSON.stringify(path.join(PROJECT_ROOT, "prover/groth16.ts"))};`,
-        `import { loadNativePoseidon } from ${JSON.stringify(path.join(PROJECT_ROOT, "prover/liabilities/native.ts"))};`,
+        `import { loadNativePoseidon } from ${JSON.stringify(path.join(PROJECT_ROOT, "prover/native.ts"))};`,
         `const key = ProvingKey.parse(new Uint8Array(readFileSync(${JSON.stringify(artifacts.zkey)})));`,
         `const out = await proveGroth16(key, new Uint8Array(readFileSync(${JSON.stringify(wtnsFile)})));`,
         `console.log(JSON.stringify({ native: loadNativePoseidon().reason, ...out }));`,

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { chooseSlots, largestSafeSwap, parseRebalanceRequest } from "../../prover/prove.ts";
 import { exactCheck } from "../../prover/rules.ts";
 import { policyFields } from "../../prover/treasury.ts";
-import type { Position } from "../../prover/types.ts";
+import type { Position } from "../../core/types.ts";
 import { loadExample } from "./small-example.ts";
 
 const slot = (assetIndex: bigint, amount: bigint): Position => ({ assetIndex, amount, salt: 1n });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { UserError } from "../../prover/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { loadLiabilities, loadTreasury, readUsersFile } from "../../prover/treasury.ts";
 import { randomFieldElement } from "../../prover/state.ts";
 

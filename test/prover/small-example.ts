@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PROJECT_ROOT, instanceDir } from "../../prover/setup/instances.ts";
+import { PROJECT_ROOT, instanceDir } from "../../core/node/instances.ts";
 import { loadState, type PrivateState } from "../../prover/state.ts";
 import { loadLiabilities, loadTreasury, type Liabilities, type Treasury } from "../../prover/treasury.ts";
 import { liabilitySalts } from "../../prover/state.ts";

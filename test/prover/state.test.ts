@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FIELD_MODULUS } from "../../prover/field.ts";
+import { FIELD_MODULUS } from "../../core/field.ts";
 import { commitmentRoot, defaultStatePath, liabilitySalts, loadState, openCommitment, randomFieldElement, recordCommitment, saveState } from "../../prover/state.ts";
 
 let dir: string;

@@ -1,7 +1,7 @@
-// Pins the exact conversions of prover/units.ts: decimal strings to base units and back, percentages to
+// Pins the exact conversions of core/units.ts: decimal strings to base units and back, percentages to
 // basis points, feed answers to unit prices. Nothing rounds on the way in; too-precise input is refused.
 import { describe, expect, it } from "vitest";
-import { ceilDiv, formatAmountAtLeast, formatBps, formatDecimal, formatUsd, formatUsdAtLeast, parseBps, parseDecimal, unitPriceFromAnswer } from "../../prover/units.ts";
+import { ceilDiv, formatAmountAtLeast, formatBps, formatDecimal, formatUsd, formatUsdAtLeast, parseBps, parseDecimal, unitPriceFromAnswer } from "../../core/units.ts";
 
 describe("parseDecimal", () => {
   it("converts exactly to base units", () => {

@@ -7,10 +7,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { proveSolvency } from "../../prover/prove.ts";
-import { PROJECT_ROOT } from "../../prover/setup/instances.ts";
-import { vkeyHash } from "../../verifier/canonical.ts";
+import { PROJECT_ROOT } from "../../core/node/instances.ts";
+import { vkeyHash } from "../../core/canonical.ts";
 import { loadVerificationKeys } from "../../verifier/node.ts";
-import type { ProofBundle } from "../../verifier/schema.ts";
+import type { ProofBundle } from "../../core/bundle-schema.ts";
 import { verifyBundle, type VerificationKeys } from "../../verifier/verify.ts";
 import { isSetUp, loadExample } from "../prover/small-example.ts";
 

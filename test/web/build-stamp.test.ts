@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { vkeyHash } from "../../verifier/canonical.ts";
+import { vkeyHash } from "../../core/canonical.ts";
 import { STAMP_FILE, buildStaleness, type BuildStamp } from "../../verifier/web/build-stamp.ts";
 import { readPinnedKeys } from "../../verifier/web/pinned-keys-plugin.ts";
 

@@ -1,16 +1,16 @@
 /**
  * Real proofs for the browser tests and the benchmark, made with the prover library from the example
- * treasuries: a solvency bundle (prover/prove.ts) over a liabilities tree (prover/liabilities/), and
+ * treasuries: a solvency bundle (prover/prove.ts) over a liabilities tree (liabilities/), and
  * users' inclusion proofs in that tree and in another one.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createTreeHasher } from "../../prover/liabilities/hasher.ts";
-import { InclusionProver, findUser, inclusionArtifacts } from "../../prover/liabilities/inclusion.ts";
-import { readLiabilities } from "../../prover/liabilities/reader.ts";
-import { LiabilitiesTree } from "../../prover/liabilities/store.ts";
-import { buildTree } from "../../prover/liabilities/tree.ts";
-import { loadInstances } from "../../prover/setup/instances.ts";
+import { createTreeHasher } from "../../liabilities/hasher.ts";
+import { InclusionProver, findUser, inclusionArtifacts } from "../../liabilities/inclusion.ts";
+import { readLiabilities } from "../../liabilities/reader.ts";
+import { LiabilitiesTree } from "../../liabilities/store.ts";
+import { buildTree } from "../../liabilities/tree.ts";
+import { loadInstances } from "../../core/node/instances.ts";
 import { loadTreasury } from "../../prover/treasury.ts";
 import { DEFAULT_KEYS_DIR, PROJECT_ROOT } from "../../verifier/web/build.ts";
 import { EXAMPLES, makeRebalanceBundle, makeSolvencyBundle } from "./sample-bundles.ts";

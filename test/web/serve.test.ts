@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { latestBundle, resolveInside, startServer, type RunningServer } from "../../cli/commands/serve.ts";
-import { UserError } from "../../prover/errors.ts";
+import { UserError } from "../../core/errors.ts";
 
 /** A raw HTTP request (the path is sent exactly as given, `..` included). */
 function get(port: number, rawPath: string, method = "GET"): Promise<{ status: number; type: string | undefined; body: string }> {

@@ -16,7 +16,7 @@ import path from "node:path";
 import { Interface, type InterfaceAbi } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../cli/commands/serve.ts";
-import { formatBps } from "../../prover/units.ts";
+import { formatBps } from "../../core/units.ts";
 import { DIST_DIR, PROJECT_ROOT, ensureWebBuild } from "../../verifier/web/build.ts";
 import { launchChromium, waitForVerdict, type Browser } from "./browser.ts";
 import { makeFixtureSources } from "./fixture-sources.ts";

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Plugin } from "vite";
-import { canonicalJson } from "../canonical.ts";
+import { canonicalJson } from "../../core/canonical.ts";
 
 /** The id the page imports. */
 export const PINNED_KEYS_MODULE = "virtual:homeostat-pinned-keys";
@@ -25,7 +25,7 @@ export interface PinnedKeyRecord {
   vkey: Record<string, unknown>;
 }
 
-/** sha256 hex of the canonical JSON of a verification key (synchronous twin of verifier/canonical.ts `vkeyHash`). */
+/** sha256 hex of the canonical JSON of a verification key (synchronous twin of core/canonical.ts `vkeyHash`). */
 export function hashVkey(vkey: unknown): string {
   return createHash("sha256").update(canonicalJson(vkey)).digest("hex");
 }

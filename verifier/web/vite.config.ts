@@ -17,7 +17,7 @@ const KEYS_DIR = path.resolve(PROJECT_ROOT, process.env.HOMEOSTAT_WEB_KEYS_DIR ?
 /** Project files seen by the page and worker builds, recorded in dist/.homeostat-build.json. */
 const seen = new Set<string>();
 /** The build's own code, which Rollup does not see as modules. */
-const CONFIG_FILES = ["verifier/web/vite.config.ts", "verifier/web/pinned-keys-plugin.ts", "verifier/web/build-stamp.ts", "verifier/canonical.ts"];
+const CONFIG_FILES = ["verifier/web/vite.config.ts", "verifier/web/pinned-keys-plugin.ts", "verifier/web/build-stamp.ts", "core/canonical.ts"];
 
 export default defineConfig({
   root: WEB_ROOT,
@@ -29,7 +29,7 @@ export default defineConfig({
   plugins: [pinnedKeysPlugin(KEYS_DIR), buildStampPlugin({ projectRoot: PROJECT_ROOT, keysDir: KEYS_DIR, seen, writer: true, extraInputs: CONFIG_FILES })],
   resolve: {
     alias: [
-      // poseidon-lite's index is CommonJS over all 16 arities; load only the four prover/hash.ts uses.
+      // poseidon-lite's index is CommonJS over all 16 arities; load only the four core/hash.ts uses.
       { find: /^poseidon-lite$/, replacement: path.join(WEB_ROOT, "src/poseidon-lite-shim.ts") },
     ],
     // Vite's client conditions already include "browser": snarkjs and ffjavascript resolve to their
@@ -43,7 +43,7 @@ export default defineConfig({
   build: {
     outDir: path.join(WEB_ROOT, "dist"),
     emptyOutDir: true,
-    // BigInt literals and top-level await are used by snarkjs/ffjavascript and prover/hash.ts.
+    // BigInt literals and top-level await are used by snarkjs/ffjavascript and core/hash.ts.
     target: "es2022",
     reportCompressedSize: false,
     // The worker chunk carries snarkjs + ffjavascript (~1 MB unminified); that is expected.

@@ -2,7 +2,7 @@
  * Display formatting for the page: percentages, prices, times and long hashes. Display only; no value
  * path goes through here.
  */
-import { formatBps, formatDecimal, PRICE_SCALE_DECIMALS } from "../../../prover/units.ts";
+import { formatBps, formatDecimal, PRICE_SCALE_DECIMALS } from "../../../core/units.ts";
 
 /** `"12000"` (bps) -> `"120%"`. */
 export function pct(bps: string | bigint): string {

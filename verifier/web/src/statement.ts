@@ -1,12 +1,12 @@
 /**
  * Reads the policy and prices a bundle shows, recomputes their Poseidon hashes from exactly what will be
- * shown (prover/hash.ts) and compares them with the proof's `policyHash` / `pricesHash` public signals.
+ * shown (core/hash.ts) and compares them with the proof's `policyHash` / `pricesHash` public signals.
  * The page only presents the statement as proven when both match. Browser-safe, pure.
  */
-import { policyHash, pricesHash } from "../../../prover/hash.ts";
-import { describeZodError } from "../../../prover/schemas.ts";
+import { policyHash, pricesHash } from "../../../core/hash.ts";
+import { describeZodError } from "../../../core/schemas.ts";
 import { policyFromBundle } from "../../bundle-fields.ts";
-import { bundlePolicySchema, bundlePricesSchema } from "../../schema.ts";
+import { bundlePolicySchema, bundlePricesSchema } from "../../../core/bundle-schema.ts";
 import type { HashCheck, StatementView } from "./protocol.ts";
 
 /** Result of checking a bundle's policy and prices against its public signals. */

@@ -3,7 +3,7 @@
  * Runs in the worker, against the keys pinned at build time only. Bundles go through the verifier library
  * (verifier/verify.ts) and inclusion proofs through verifier/inclusion.ts: the same code the CLI runs in Node.
  */
-import { liabilityLeaf, userIdHash } from "../../../prover/hash.ts";
+import { liabilityLeaf, userIdHash } from "../../../core/hash.ts";
 import { verifyInclusionProof } from "../../inclusion.ts";
 import { verifyBundle, type VerificationKey, type VerificationKeys } from "../../verify.ts";
 import type { PinnedKeyRecord } from "../pinned-keys-plugin.ts";

@@ -7,7 +7,7 @@
  * verifying one proof needs no thread pool, and ffjavascript's pool would start one nested worker per core.
  */
 import { buildBn128, type Bn128 } from "ffjavascript";
-import { listHash } from "../../../prover/hash.ts";
+import { listHash } from "../../../core/hash.ts";
 import pinnedKeys from "virtual:homeostat-pinned-keys";
 import { checkStatement } from "./statement.ts";
 import { verifyAttestation, verifyInclusionFile } from "./verify-adapter.ts";

@@ -1,0 +1,76 @@
+/**
+ * What the audit reads on chain (with --rpc and --deployment): the policy hash RiskPolicy stores, which of
+ * the published prices hashes PriceSnapshots stores, the registry's latest attestation, and the runtime
+ * bytecode of the deployed verifiers (compared with the compiled artifacts' deployedBytecode). Loaded only
+ * when asked for, so audits without a chain do not load ethers.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { openDeployment } from "../chain/session.ts";
+import { PROJECT_ROOT } from "../core/node/instances.ts";
+import { verifierContractName } from "../setup/verifier.ts";
+import type { ProofBundle } from "../core/bundle-schema.ts";
+import { makeCheck } from "./checks.ts";
+import type { AuditCheck } from "./types.ts";
+
+/** The on-chain facts an audit compares against. */
+export interface OnchainView {
+  policy: { policyHash: bigint; address: string };
+  prices: { snapshotIds: Record<string, bigint>; address: string };
+  /** Deployed verifiers by instance name. */
+  verifiers: Record<string, { address: string; code: string; artifactDeployedBytecode?: string }>;
+  attestationCheck(s1: ProofBundle): AuditCheck;
+  close(): void;
+}
+
+/** The Hardhat artifact's deployedBytecode of a generated verifier, when it has been compiled. */
+function deployedBytecodeOf(contract: string): string | undefined {
+  const file = path.join(PROJECT_ROOT, "artifacts", "contracts", "generated", `${contract}.sol`, `${contract}.json`);
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, "utf8")) as { deployedBytecode?: string }).deployedBytecode;
+}
+
+/** Opens the deployment on its node and reads everything the audit compares. */
+export async function readOnchain(deploymentFile: string, rpc: string | undefined, bundles: readonly ProofBundle[]): Promise<OnchainView> {
+  const session = await openDeployment(deploymentFile, rpc);
+  try {
+    const { stack, deployment } = session;
+    const provider = session.signer.provider!;
+    const policyHash = BigInt(await stack.riskPolicy.getFunction("policyHash")());
+    const snapshotIds: Record<string, bigint> = {};
+    for (const b of bundles) {
+      const snap = (await stack.priceSnapshots.getFunction("snapshotOf")(BigInt(b.publicSignals.pricesHash!))) as { id: bigint };
+      snapshotIds[b.publicSignals.pricesHash!] = BigInt(snap.id);
+    }
+    const att = (await stack.solvencyRegistry.getFunction("latestAttestation")()) as { positionsRoot: bigint; liabilitiesRoot: bigint; policyHash: bigint; pricesHash: bigint; number: bigint };
+    const verifiers: OnchainView["verifiers"] = {};
+    for (const [statement, address] of [["solvency", deployment.contracts.solvencyVerifier], ["rebalance", deployment.contracts.rebalanceVerifier]] as const) {
+      const instance = `${statement}-${deployment.instance}`;
+      const bytecode = deployedBytecodeOf(verifierContractName(instance));
+      verifiers[instance] = { address, code: await provider.getCode(address), ...(bytecode ? { artifactDeployedBytecode: bytecode } : {}) };
+    }
+    return {
+      policy: { policyHash, address: deployment.contracts.riskPolicy },
+      prices: { snapshotIds, address: deployment.contracts.priceSnapshots },
+      verifiers,
+      attestationCheck(s1) {
+        const evidence = {
+          registry: deployment.contracts.solvencyRegistry,
+          number: att.number.toString(),
+          positionsRoot: att.positionsRoot.toString(),
+          liabilitiesRoot: att.liabilitiesRoot.toString(),
+          policyHash: att.policyHash.toString(),
+          pricesHash: att.pricesHash.toString(),
+        };
+        const problems = (["positionsRoot", "liabilitiesRoot", "policyHash", "pricesHash"] as const)
+          .filter((k) => att[k].toString() !== s1.publicSignals[k])
+          .map((k) => `the registry's latest attestation has ${k} ${att[k]}, the published proof ${s1.publicSignals[k]}`);
+        return makeCheck("onchain-attestation", "the registry's latest attestation is the published solvency proof", evidence, problems);
+      },
+      close: () => session.close(),
+    };
+  } catch (e) {
+    session.close();
+    throw e;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The proof bundle (`homeostat-bundle/1`, docs/ARCHITECTURE.md "Proof bundle"): what `homeostat prove`
+ * writes and what the verifier, the contracts glue and the browser page read. Every integer is a decimal
+ * string. The policy and prices appear twice: as the exact field lists that hash to the public signals and
+ * in readable form (the verifier checks that both agree). Browser-safe (zod only).
+ */
+import { z } from "zod";
+import { FIELD_MODULUS } from "./field.ts";
+
+/** Format tag of the current bundle version. */
+export const BUNDLE_FORMAT = "homeostat-bundle/1";
+
+/** A decimal string holding a canonical BN254 field element. */
+export const fieldString = z
+  .string()
+  .regex(/^(0|[1-9]\d*)$/, "expected a decimal integer string")
+  .refine((s) => BigInt(s) < FIELD_MODULUS, "not below the BN254 field modulus");
+
+const g1Point = z.array(fieldLike()).length(3);
+const g2Point = z.array(z.array(fieldLike()).length(2)).length(3);
+
+/** Coordinates of curve points are base-field elements (a different prime); only check they are integers. */
+function fieldLike() {
+  return z.string().regex(/^(0|[1-9]\d*)$/, "expected a decimal integer string");
+}
+
+/** A snarkjs Groth16 proof object. */
+export const groth16ProofSchema = z
+  .object({
+    pi_a: g1Point,
+    pi_b: g2Point,
+    pi_c: g1Point,
+    protocol: z.literal("groth16"),
+    curve: z.literal("bn128"),
+  })
+  .strict();
+
+/** One asset of the policy, readable form. */
+export const bundlePolicyAssetSchema = z
+  .object({
+    symbol: z.string(),
+    decimals: z.number().int().min(0).max(36),
+    token: z.string().optional(),
+    feed: z.string().optional(),
+    capBps: fieldString,
+    haircutBps: fieldString,
+    liquid: z.boolean(),
+  })
+  .strict();
+
+/** The policy used: its field list (hashed into `policyHash`) and its readable form. */
+export const bundlePolicySchema = z
+  .object({
+    fields: z.array(fieldString).min(7),
+    chainId: fieldString,
+    vault: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte hex address"),
+    liabilityAsset: z.number().int().nonnegative(),
+    minCoverageBps: fieldString,
+    minLiquidityBps: fieldString,
+    assets: z.array(bundlePolicyAssetSchema).min(1),
+    scenarios: z.array(z.object({ name: z.string(), shockBps: z.array(fieldString) }).strict()).min(1),
+  })
+  .strict();
+
+/** One asset's price, readable form. */
+export const bundlePriceAssetSchema = z
+  .object({
+    symbol: z.string(),
+    answer: fieldString,
+    feedDecimals: z.number().int().min(0).max(36),
+    updatedAt: fieldString.optional(),
+    unitPrice: fieldString,
+  })
+  .strict();
+
+/** The price snapshot used: its field list (hashed into `pricesHash`) and its readable form. */
+export const bundlePricesSchema = z
+  .object({
+    fields: z.array(fieldString).min(2),
+    timestamp: fieldString,
+    assets: z.array(bundlePriceAssetSchema).min(1),
+  })
+  .strict();
+
+/** The swap of a rebalance bundle, as fields and in words. */
+export const bundleActionSchema = z
+  .object({
+    assetIn: fieldString,
+    amountIn: fieldString,
+    assetOut: fieldString,
+    minAmountOut: fieldString,
+    sell: z.string(),
+    amount: z.string(),
+    buy: z.string(),
+    minOut: z.string(),
+  })
+  .strict();
+
+/** A proof bundle. */
+export const bundleSchema = z
+  .object({
+    format: z.literal(BUNDLE_FORMAT),
+    statement: z.enum(["solvency", "rebalance"]),
+    instance: z.string().min(1),
+    vkeyHash: z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits (sha256)"),
+    proof: groth16ProofSchema,
+    packedProof: z.array(fieldLike()).length(8),
+    publicSignals: z.record(z.string(), fieldString),
+    policy: bundlePolicySchema,
+    prices: bundlePricesSchema,
+    action: bundleActionSchema.optional(),
+    createdAt: z.string().datetime({ offset: true }),
+  })
+  .strict();
+
+/** A proof bundle as stored (all integers as decimal strings). */
+export type ProofBundle = z.infer<typeof bundleSchema>;
+/** The policy part of a bundle. */
+export type BundlePolicy = z.infer<typeof bundlePolicySchema>;
+/** The prices part of a bundle. */
+export type BundlePrices = z.infer<typeof bundlePricesSchema>;
+/** The action of a rebalance bundle. */
+export type BundleAction = z.infer<typeof bundleActionSchema>;
+/** A snarkjs Groth16 proof. */
+export type Groth16Proof = z.infer<typeof groth16ProofSchema>;

@@ -12,6 +12,7 @@ import { compileInstance } from "../setup/compile.ts";
 import { sha256File } from "../setup/files.ts";
 import { BUILD_DIR, PROJECT_ROOT, type InstanceSpec } from "../core/node/instances.ts";
 import { compareSources, type LockEntry } from "../setup/lock.ts";
+import { makeSnarkjsLogger, type SnarkjsLogger } from "../setup/progress.ts";
 import { loadSnarkjs, type VerificationKey } from "../setup/snarkjs.ts";
 import { collectSources } from "../setup/sources.ts";
 import { commitmentRoot, type PrivateState } from "../prover/state.ts";
@@ -322,9 +323,9 @@ export async function checkCircuitCompile(name: string, spec: InstanceSpec, entr
 }
 
 /** A snarkjs logger that keeps errors and drops the rest. */
-function quietLogger(): { errors: string[]; debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void } {
+function quietLogger(): SnarkjsLogger & { errors: string[] } {
   const errors: string[] = [];
-  return { errors, debug() {}, info() {}, warn() {}, error: (m: string) => void errors.push(String(m)) };
+  return { ...makeSnarkjsLogger(() => {}, (m, level) => void (level === "error" && errors.push(m))), errors };
 }
 
 /**

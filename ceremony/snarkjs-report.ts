@@ -5,6 +5,7 @@
  * These are read from the snarkjs log because that is the output a person running the snarkjs CLI sees;
  * `mpc-params.ts` reads the same facts from the file independently.
  */
+import { makeSnarkjsLogger } from "../setup/progress.ts";
 import { loadSnarkjs } from "../setup/snarkjs.ts";
 
 /** One contribution as `snarkjs zkey verify` lists it. */
@@ -60,11 +61,13 @@ function absorb(report: SnarkjsReport, message: string, pendingBeacon: { target?
 export async function snarkjsVerify(r1cs: string, ptau: string, zkey: string): Promise<SnarkjsReport> {
   const report: SnarkjsReport = { ok: false, contributions: [], errors: [] };
   const pending: { target?: ReportedContribution } = {};
+  // snarkjs reports the contributions through info; its debug lines (progress) are not evidence.
   const logger = {
-    info: (m: unknown) => absorb(report, String(m), pending),
+    ...makeSnarkjsLogger(
+      (m) => absorb(report, m, pending),
+      (m) => report.errors.push(m),
+    ),
     debug: () => {},
-    warn: (m: unknown) => report.errors.push(String(m)),
-    error: (m: unknown) => report.errors.push(String(m)),
   };
   const snarkjs = await loadSnarkjs();
   try {

@@ -48,7 +48,8 @@ export interface SetupManifest {
     csHash: string;
     contributions: Array<{ name: string; hash: string; entropy: string }>;
     beacon: { name: string; hash: string; iterationsExp: number; contributionHash: string };
-    verified: true;
+    /** `zkey verify` passed (false: built without it, e.g. by the demo; the next verifying `setup` runs it). */
+    verified: boolean;
   };
   lock: { file: string; pinned: boolean };
   verifierContract?: string;

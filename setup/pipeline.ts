@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
+import { artifactCacheEnabled, isCached, restoreArtifacts, storeArtifacts } from "./artifact-cache.ts";
 import { compileInstance, compiledPaths, mainSource } from "./compile.ts";
 import { moveIntoPlace, sha256File, withFileLock, writeFileAtomic } from "./files.ts";
 import { BUILD_DIR, CIRCUITS_JSON, DEV_GROUP, PROJECT_ROOT, instanceDir, loadInstances, selectInstances, type InstanceSpec } from "../core/node/instances.ts";
@@ -41,9 +42,15 @@ export interface SetupOptions {
   force?: boolean;
   reporter: Reporter;
   cacheDir?: string;
+  /**
+   * Run `zkey verify` (the key is a phase 2 of this r1cs over this ptau) after building, and on an up-to-date
+   * or restored build that was not verified yet. Default true; the demo turns it off (DESIGN: verification
+   * belongs where it adds assurance: `setup`, `audit`, the ceremony).
+   */
+  verify?: boolean;
 }
 
-export type InstanceStatus = "built" | "compiled" | "up-to-date";
+export type InstanceStatus = "built" | "compiled" | "restored" | "up-to-date";
 
 export interface InstanceResult {
   instance: string;
@@ -88,12 +95,24 @@ export async function runSetup(options: SetupOptions): Promise<SetupSummary> {
     tools: await toolVersions(),
     explicitPtau: undefined,
     resolvedPtau: new Map(),
+    verify: options.verify ?? true,
   };
   // An explicit ptau is checked once, before any compilation, so a bad file fails fast.
   const explicit = explicitPtau(options.ptau);
   if (explicit && names.some((n) => table[n]!.group !== DEV_GROUP)) {
     context.explicitPtau = await inspectPtau(explicit.path, explicit.source, { cacheDir, reporter: options.reporter });
     noteDevelopmentPtau(context.explicitPtau, options.reporter);
+  }
+  // One ptau for the whole run, of the largest power the selected instances need (from the lock, before
+  // compiling): a generated development file is then made once, at that power, and every smaller circuit
+  // reuses it, instead of one file per power.
+  if (!context.explicitPtau) {
+    const powers = names
+      .filter((n) => table[n]!.group !== DEV_GROUP)
+      .map((n) => context.lock?.instances[n])
+      .filter((e): e is NonNullable<typeof e> => e !== undefined)
+      .map((e) => requiredPtauPower(e));
+    if (powers.length > 0) await ptauFor(Math.max(...powers), context);
   }
   const instances: InstanceResult[] = [];
   for (const name of names) instances.push(await setupInstance(name, table[name]!, context));
@@ -108,6 +127,7 @@ interface Context {
   tools: ToolVersions;
   explicitPtau: PtauFile | undefined;
   resolvedPtau: Map<number, PtauFile>;
+  verify: boolean;
 }
 
 function noteDevelopmentPtau(ptau: PtauFile, reporter: Reporter): void {
@@ -252,13 +272,41 @@ async function setupInstanceLocked(name: string, spec: InstanceSpec, context: Co
           ? whatChanged(previous, spec, sources, context, ptau)
           : staleArtifact(previous, expectedArtifacts(name, mode));
     if (!stale) {
-      const result = resultFrom(previous, "up-to-date", "inputs and artifacts unchanged", Date.now() - start);
-      reporter.info(`${name}: up to date`);
-      return result;
+      const manifest = await verifyIfNeeded(name, previous, context);
+      if (manifest) {
+        // Builds made before the cache existed (or with it off) seed it, so the next clone restores them.
+        if (artifactCacheEnabled() && !isCached(context.cacheDir, manifest.inputs)) storeArtifacts(context.cacheDir, manifest);
+        const result = resultFrom(manifest, "up-to-date", "inputs and artifacts unchanged", Date.now() - start);
+        reporter.info(`${name}: up to date`);
+        return result;
+      }
+      reason = "the installed zkey does not verify";
+    } else {
+      reason = stale;
     }
-    reason = stale;
   }
   reporter.info(`${name}: building (${reason})`);
+
+  // The same inputs were built before (another clone, a cleaned build folder): restore that build.
+  if (!context.force && entry && artifactCacheEnabled() && compareSources(name, spec, sources, entry).length === 0) {
+    const ptau = mode === "groth16" ? await ptauFor(requiredPtauPower(entry), context) : undefined;
+    const hit = restoreArtifacts(context.cacheDir, buildInputs(name, spec, mode, sources, context, ptau), expectedArtifacts(name, mode));
+    if (hit.restored) {
+      rmSync(path.join(PROJECT_ROOT, manifestPath(name)), { force: true });
+      writeFileAtomic(path.join(PROJECT_ROOT, `${instanceDir(name)}/${name}.circom`), mainSource(name, spec));
+      writeFileAtomic(path.join(PROJECT_ROOT, manifestPath(name)), `${JSON.stringify(hit.manifest, null, 2)}\n`);
+      const verified = await verifyIfNeeded(name, hit.manifest, context);
+      if (verified) {
+        const result = resultFrom(verified, "restored", `restored from the artifact cache (${reason})`, Date.now() - start);
+        reporter.info(`${name}: restored from the artifact cache ${path.join(context.cacheDir, "artifacts", hit.key.slice(0, 12))}… in ${(result.durationMs / 1000).toFixed(1)} s`);
+        return result;
+      }
+      reason = "the cached zkey does not verify";
+      reporter.warn(`${name}: ${reason}; building it`);
+    } else if (hit.reason !== "not in the artifact cache") {
+      reporter.warn(`${name}: ${hit.reason}`);
+    }
+  }
   // Sources as locked: the lock's constraint count is the circuit's, so a too-small explicit ptau fails
   // now rather than after compiling (the compiled circuit is checked against the lock, and again below).
   if (mode === "groth16" && entry && context.explicitPtau && compareSources(name, spec, sources, entry).length === 0) {
@@ -340,6 +388,10 @@ async function setupInstanceLocked(name: string, spec: InstanceSpec, context: Co
     for (const kind of Object.keys(finals) as Array<keyof SetupManifest["artifacts"]>) moveIntoPlace(abs(staged[kind]!), abs(finals[kind]!));
     writeFileAtomic(abs(`${instanceDir(name)}/${name}.circom`), mainSource(name, spec));
     moveIntoPlace(stagedManifest, abs(manifestPath(name)));
+    if (artifactCacheEnabled()) {
+      const failed = storeArtifacts(context.cacheDir, manifest);
+      if (failed) reporter.warn(`${name}: could not store the build in the artifact cache (${failed}); the next fresh checkout rebuilds it`);
+    }
     const result = resultFrom(manifest, mode === "groth16" ? "built" : "compiled", reason, Date.now() - start);
     reporter.info(`${name}: ${result.status} in ${(result.durationMs / 1000).toFixed(1)} s`);
     return result;
@@ -393,9 +445,11 @@ async function runPhase2(
   });
   rmSync(z0, { force: true });
   rmSync(z1, { force: true });
-  await snark("zkey verify", async (logger) => {
-    if (!(await snarkjs.zKey.verifyFromR1cs(files.r1cs, files.ptau, zFinal, logger))) fail("zkey verify", ["the final zkey does not match the circuit and the ptau"]);
-  });
+  if (context.verify) {
+    await snark("zkey verify", async (logger) => {
+      if (!(await snarkjs.zKey.verifyFromR1cs(files.r1cs, files.ptau, zFinal, logger))) fail("zkey verify", ["the final zkey does not match the circuit and the ptau"]);
+    });
+  }
   const vkey = await snark("export verification key", (logger) => snarkjs.zKey.exportVerificationKey(zFinal, logger));
   writeFileSync(path.join(files.dir, `${name}.vkey.json`), `${JSON.stringify(vkey, null, 1)}\n`);
   const rendered = await snark("export Solidity verifier", (logger) =>
@@ -415,6 +469,27 @@ async function runPhase2(
     csHash,
     contributions: [{ name: contributionName, hash: contribution, entropy: "node:crypto randomBytes(64), not kept" }],
     beacon: { name: beaconName, hash: PHASE2_BEACON.hash, iterationsExp: PHASE2_BEACON.iterationsExp, contributionHash: beacon },
-    verified: true,
+    verified: context.verify,
   };
+}
+
+/**
+ * A groth16 build whose phase 2 was not verified (made with `verify: false`, as the demo does) gets its
+ * `zkey verify` now when this run verifies; the manifest (and the cache entry) then record it. Returns the
+ * manifest to report, or undefined when the installed key does not verify (the caller rebuilds).
+ */
+async function verifyIfNeeded(name: string, manifest: SetupManifest, context: Context): Promise<SetupManifest | undefined> {
+  if (!context.verify || manifest.mode !== "groth16" || !manifest.phase2 || manifest.phase2.verified || "ceremony" in manifest) return manifest;
+  const r1cs = path.join(PROJECT_ROOT, manifest.artifacts.r1cs!.path);
+  const zkey = path.join(PROJECT_ROOT, manifest.artifacts.zkey!.path);
+  const ptau = await ptauFor(manifest.circuit.ptauPowerNeeded, context);
+  const snarkjs = await loadSnarkjs();
+  const ok = await context.reporter.step(`${name}: zkey verify (not verified when it was built)`, (note) =>
+    snarkjs.zKey.verifyFromR1cs(r1cs, ptau.path, zkey, context.reporter.snarkjsLogger(note)).catch(() => false),
+  );
+  if (!ok) return undefined;
+  const verified: SetupManifest = { ...manifest, phase2: { ...manifest.phase2, verified: true } };
+  writeFileAtomic(path.join(PROJECT_ROOT, manifestPath(name)), `${JSON.stringify(verified, null, 2)}\n`);
+  if (artifactCacheEnabled()) storeArtifacts(context.cacheDir, verified);
+  return verified;
 }

@@ -4,12 +4,36 @@
  * live clock and the latest snarkjs message; in logs, a "still working" line every 15 s.
  */
 
-/** The logger object snarkjs functions take as their last argument. */
+/**
+ * The logger object snarkjs functions take as their last argument: every method snarkjs 0.7 (and the
+ * ffjavascript, binfileutils and r1csfile it calls) uses. `powersoftau new` calls `log` every 100,000
+ * points, so a logger without it crashes only on large files; test/setup/snarkjs-logger.test.ts re-reads
+ * the installed snarkjs and fails if it starts calling a method missing here.
+ */
 export interface SnarkjsLogger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  debug(message: unknown): void;
+  info(message: unknown): void;
+  log(message: unknown): void;
+  warn(message: unknown): void;
+  error(message: unknown): void;
+}
+
+/** The method names of SnarkjsLogger, for the test that compares them with snarkjs's calls. */
+export const SNARKJS_LOGGER_METHODS = ["debug", "info", "log", "warn", "error"] as const;
+
+/**
+ * A SnarkjsLogger from two sinks: `message` for progress (debug, info, log) and `problem` for warnings and
+ * errors. Every snarkjs call in the project gets its logger from here.
+ */
+export function makeSnarkjsLogger(message: (m: string) => void, problem: (m: string, level: "warn" | "error") => void = message): SnarkjsLogger {
+  const text = (m: unknown) => (typeof m === "string" ? m : String(m));
+  return {
+    debug: (m) => message(text(m)),
+    info: (m) => message(text(m)),
+    log: (m) => message(text(m)),
+    warn: (m) => problem(text(m), "warn"),
+    error: (m) => problem(text(m), "error"),
+  };
 }
 
 export interface Reporter {
@@ -82,16 +106,11 @@ export function createReporter(options: { quiet?: boolean; prefix?: string; stre
     },
     snarkjsLogger(note) {
       const errors: string[] = [];
-      return {
-        errors,
-        debug: (m: string) => note(m),
-        info: (m: string) => note(m),
-        warn: (m: string) => note(m),
-        error: (m: string) => {
-          errors.push(m);
-          note(m);
-        },
-      };
+      const logger = makeSnarkjsLogger(note, (m, level) => {
+        if (level === "error") errors.push(m);
+        note(m);
+      });
+      return { ...logger, errors };
     },
   };
 }

@@ -12,7 +12,6 @@
  * one of KNOWN_PTAU, its hashes. Hashes are cached by path, size and mtime so a 75 MB file is read once.
  */
 import { createWriteStream, existsSync, mkdirSync, openSync, closeSync, readSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
@@ -22,7 +21,7 @@ import { PROJECT_ROOT } from "../core/node/instances.ts";
 import type { Reporter } from "./progress.ts";
 import type { R1csInfo } from "./r1cs-info.ts";
 import { requiredPtauPower } from "./r1cs-info.ts";
-import { loadSnarkjs } from "./snarkjs.ts";
+import { writeDevPtau } from "./dev-ptau.ts";
 
 export interface KnownPtau {
   name: string;
@@ -136,6 +135,16 @@ export function ptauCacheDirs(cacheDir: string): string[] {
 
 /** The workplace's shared development ptau folder (`../shared/ptau/` beside the project), searched after the caches. */
 export const SHARED_PTAU_DIR = path.join(PROJECT_ROOT, "..", "shared", "ptau");
+
+/**
+ * Folders searched after the caches: `HOMEOSTAT_PTAU_DIRS` (path-delimiter separated; set but empty
+ * searches none, which is how CI tries a machine without `../shared`), else SHARED_PTAU_DIR.
+ */
+export function ptauSearchDirs(): string[] {
+  const dirs = process.env.HOMEOSTAT_PTAU_DIRS;
+  if (dirs === undefined) return [SHARED_PTAU_DIR];
+  return dirs.split(path.delimiter).filter(Boolean).map((d) => path.resolve(d));
+}
 
 /** Name of a ptau generated here for development. */
 export function devPtauName(power: number): string {
@@ -324,7 +333,7 @@ export async function resolvePtau(options: ResolveOptions): Promise<PtauFile> {
 
   // 2. A cached file: public files first (smallest that fits), then development ones.
   const cached: Array<{ file: string; power: number; rank: number }> = [];
-  for (const dir of [...ptauCacheDirs(cacheDir), ...(options.extraDirs ?? [SHARED_PTAU_DIR])]) {
+  for (const dir of [...ptauCacheDirs(cacheDir), ...(options.extraDirs ?? ptauSearchDirs())]) {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir)) {
       const hermez = /^powersOfTau28_hez_final(?:_(\d{2}))?\.ptau$/.exec(entry);
@@ -370,7 +379,8 @@ function warnGenerated(reporter: Reporter, file: string): void {
   for (const line of [
     bar,
     "WARNING: using a powers of tau GENERATED ON THIS MACHINE. It is for DEVELOPMENT ONLY:",
-    "whoever ran it could forge proofs for every key made from it. Never deploy such keys.",
+    "its secret is public (setup/dev-ptau.ts), so anyone can forge proofs for every key made from it.",
+    "Never deploy such keys.",
     "For production use the public Hermez file (--ptau powersOfTau28_hez_final_NN.ptau).",
     `file: ${file}`,
     bar,
@@ -429,40 +439,11 @@ export async function downloadHermez(power: number, dir: string, reporter: Repor
 }
 
 /**
- * Beacon of development ptau files (2^10 iterations): sha256 of the ASCII text
- * "homeostat development ptau beacon v1" = 4896f470b9684f14826d0d4de37d4fdf8ff5134f23cd7e747d5a555caabee860.
- */
-export const DEV_PTAU_BEACON = "4896f470b9684f14826d0d4de37d4fdf8ff5134f23cd7e747d5a555caabee860";
-
-/**
- * Makes a prepared BN254 ptau of `power` with snarkjs (new, one random contribution, a beacon, prepare
- * phase 2), for development only: minutes at 2^14, about 23 minutes at 2^16 on two cores. Writes
- * temporary files next to `outFile` and renames the result into place.
+ * Makes a prepared BN254 ptau of `power` for development only, directly from the published development
+ * secret (setup/dev-ptau.ts: no group FFT; about 20 s at 2^15 and 40 s at 2^16 on two cores). Written to a
+ * temporary name next to `outFile` and renamed into place.
  */
 export async function generateDevPtau(power: number, outFile: string, reporter: Reporter): Promise<void> {
-  const snarkjs = await loadSnarkjs();
-  const dir = path.dirname(outFile);
-  mkdirSync(dir, { recursive: true });
-  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const stage = (n: string) => path.join(dir, `.${path.basename(outFile)}.${tag}.${n}`);
-  const files = [stage("0"), stage("1"), stage("2"), stage("final")];
-  try {
-    const curve = await snarkjs.curves.getCurveFromName("bn128");
-    await reporter.step(`dev ptau 2^${power}: new accumulator`, (note) =>
-      snarkjs.powersOfTau.newAccumulator(curve, power, files[0]!, reporter.snarkjsLogger(note)),
-    );
-    await reporter.step(`dev ptau 2^${power}: contribution`, (note) =>
-      snarkjs.powersOfTau.contribute(files[0]!, files[1]!, "homeostat development contribution", randomBytes(64).toString("hex"), reporter.snarkjsLogger(note)),
-    );
-    await reporter.step(`dev ptau 2^${power}: beacon`, async (note) => {
-      const ok = await snarkjs.powersOfTau.beacon(files[1]!, files[2]!, "homeostat development beacon", DEV_PTAU_BEACON, 10, reporter.snarkjsLogger(note));
-      if (ok === false) throw new Error("snarkjs powersoftau beacon refused its parameters");
-    });
-    await reporter.step(`dev ptau 2^${power}: prepare phase 2`, (note) =>
-      snarkjs.powersOfTau.preparePhase2(files[2]!, files[3]!, reporter.snarkjsLogger(note)),
-    );
-    renameSync(files[3]!, outFile);
-  } finally {
-    for (const f of files) rmSync(f, { force: true });
-  }
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  await reporter.step(`development ptau 2^${power} (from the published development secret)`, (note) => writeDevPtau(power, outFile, { progress: note }));
 }

@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from "../core/node/instances.ts";
 import type { SetupManifest } from "../setup/manifest.ts";
 import { PHASE2_BEACON, type SetupSummary } from "../setup/pipeline.ts";
 import { createReporter } from "../setup/progress.ts";
-import { assertPtauFits, DEV_PTAU_BEACON, devPtauName, generateDevPtau, KNOWN_PTAU, resolvePtau } from "../setup/ptau.ts";
+import { assertPtauFits, devPtauName, generateDevPtau, KNOWN_PTAU, resolvePtau } from "../setup/ptau.ts";
 import { readR1csInfo, requiredPtauPower } from "../setup/r1cs-info.ts";
 
 const SHARED_PTAU = path.resolve(PROJECT_ROOT, "../shared/ptau/pot16_final.ptau");
@@ -55,6 +55,7 @@ function cli(args: string[], env: Record<string, string | undefined> = {}): Prom
     HOMEOSTAT_PTAU_GENERATE: "0",
     ...env,
   });
+  for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["bin/homeostat.mjs", ...args], { cwd: PROJECT_ROOT, env: childEnv as NodeJS.ProcessEnv });
     let stdout = "";
@@ -307,6 +308,69 @@ describe("setup: build, idempotence, compile-only dev instances", () => {
   }, HEAVY);
 });
 
+describe("setup: the artifact cache and deferred phase-2 verification", () => {
+  /** The pipe-small files of a snapshot (the dev instance is not asked for below). */
+  const pipeSmall = (snap: Record<string, string>) => Object.fromEntries(Object.entries(snap).filter(([f]) => !f.includes("pipe-dev")));
+
+  it("a cleaned build folder (a fresh clone on this machine) is restored from the cache in seconds, byte for byte", async () => {
+    const before = pipeSmall(snapshot());
+    expect(Object.keys(before).some((f) => f.endsWith("pipe-small.zkey"))).toBe(true);
+    expect(readdirSync(path.join(cacheDir, "artifacts")).filter((e) => !e.startsWith(".")).length).toBeGreaterThan(0);
+    rmSync(abs(BUILD), { recursive: true, force: true });
+    rmSync(abs(GENERATED), { recursive: true, force: true });
+    const run = await cli(["setup", "--instance", "test", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as SetupSummary;
+    expect(summary.instances.map((r) => [r.instance, r.status])).toEqual([["pipe-small", "restored"]]);
+    expect(summary.durationMs).toBeLessThan(10_000);
+    expect(pipeSmall(snapshot())).toEqual(before);
+    const again = await cli(["setup", "--instance", "pipe-small"]);
+    expect(again.stdout).toMatch(/^pipe-small: up to date/m);
+  }, HEAVY);
+
+  it("a damaged cache entry is dropped with a warning and the instance is built again", async () => {
+    const entries = readdirSync(path.join(cacheDir, "artifacts")).filter((e) => !e.startsWith("."));
+    const withZkey = entries.map((e) => path.join(cacheDir, "artifacts", e)).filter((d) => existsSync(path.join(d, "zkey")));
+    expect(withZkey).toHaveLength(1);
+    const zkey = path.join(withZkey[0]!, "zkey");
+    const fd = openSync(zkey, "r+");
+    writeSync(fd, Buffer.from([0xff, 0xfe]), 0, 2, 4096);
+    closeSync(fd);
+    rmSync(abs(BUILD), { recursive: true, force: true });
+    const run = await cli(["setup", "--instance", "pipe-small"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/pipe-small: damaged artifact cache entry \(zkey; removed\)/);
+    expect(run.stdout).toMatch(/pipe-small: built zkey, verification key and verifier/);
+    // The new build replaced the entry, intact.
+    const manifest = JSON.parse(readFileSync(abs(`${BUILD}/pipe-small/manifest.json`), "utf8")) as SetupManifest;
+    const replaced = readdirSync(path.join(cacheDir, "artifacts")).map((e) => path.join(cacheDir, "artifacts", e, "zkey")).filter(existsSync);
+    expect(replaced.map(sha256)).toEqual([manifest.artifacts.zkey!.sha256]);
+    expectNoLeftovers();
+  }, HEAVY);
+
+  it("--no-verify skips zkey verify and says so in the manifest; the next verifying run verifies the installed key", async () => {
+    const quick = await cli(["setup", "--instance", "pipe-small", "--force", "--no-verify"]);
+    expect(quick.code, quick.stderr).toBe(0);
+    expect(quick.stderr).not.toMatch(/zkey verify/);
+    const file = abs(`${BUILD}/pipe-small/manifest.json`);
+    const unverified = JSON.parse(readFileSync(file, "utf8")) as SetupManifest;
+    expect(unverified.phase2!.verified).toBe(false);
+    const zkeySha = sha256(abs(`${BUILD}/pipe-small/pipe-small.zkey`));
+
+    const full = await cli(["setup", "--instance", "pipe-small"]);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stderr).toMatch(/pipe-small: zkey verify \(not verified when it was built\)/);
+    expect(full.stdout).toMatch(/^pipe-small: up to date/m);
+    const verified = JSON.parse(readFileSync(file, "utf8")) as SetupManifest;
+    expect(verified.phase2!.verified).toBe(true);
+    expect(verified.inputs).toBe(unverified.inputs);
+    expect(sha256(abs(`${BUILD}/pipe-small/pipe-small.zkey`))).toBe(zkeySha); // verified, not rebuilt
+
+    const third = await cli(["setup", "--instance", "pipe-small"]);
+    expect(third.stderr).not.toMatch(/zkey verify/);
+  }, HEAVY);
+});
+
 describe("setup keeps a key installed by a ceremony", () => {
   // `ceremony finalize` (test/ceremony) installs a manifest with a `ceremony` record and the ceremony's own
   // inputs fingerprint. Here that manifest is simulated on the pipe-small build: the key files stay those
@@ -357,10 +421,9 @@ describe("powers of tau resolution and provenance", () => {
     expect(shared).toContain(dev.sha256!);
   });
 
-  it("the documented beacons are sha256 of their documented texts", () => {
+  it("the documented beacon is sha256 of its documented text", () => {
     const h = (s: string) => createHash("sha256").update(s).digest("hex");
     expect(PHASE2_BEACON.hash).toBe(h("homeostat phase-2 beacon v1"));
-    expect(DEV_PTAU_BEACON).toBe(h("homeostat development ptau beacon v1"));
   });
 
   it("without an explicit file: a cached file that fits is used; offline, the download fails with a clear note and falls through", async () => {
@@ -389,5 +452,48 @@ describe("powers of tau resolution and provenance", () => {
     expect(warnings.join("\n")).toMatch(/could not download powersOfTau28_hez_final_12\.ptau from https:\/\/storage\.googleapis\.com\/zkevm\/ptau\/.*ENOTFOUND.*trying the next source/);
     expect(readdirSync(path.join(cache, "ptau"))).toEqual([devPtauName(8)]); // no partial download left
     expect(statSync(path.join(cache, "ptau-hashes.json")).isFile()).toBe(true);
+  }, HEAVY);
+});
+
+describe("setup on a machine with no powers of tau at all (no ../shared, no cache, offline)", () => {
+  it("generates one development ptau, of the largest power the instances need, warns, and builds and verifies every key on it", async () => {
+    // A second Groth16 instance that needs a larger power than pipe-small: the small inclusion circuit.
+    const table = JSON.parse(readFileSync(abs(CIRCUITS), "utf8")) as Record<string, unknown>;
+    table["pipe-incl"] = { file: "inclusion", template: "Inclusion", params: [4], pubs: ["liabilitiesRoot", "leafHash"], group: "gen" };
+    table["pipe-small-gen"] = { file: "test/hash_vectors", template: "HashVectors", params: [], pubs: [], group: "gen" };
+    writeFileSync(abs(CIRCUITS), JSON.stringify(table));
+    const lock = await new Promise<number | null>((resolve) =>
+      spawn(process.execPath, ["scripts/lock.ts", "pipe-incl", "pipe-small-gen"], { cwd: PROJECT_ROOT, env: { ...process.env, HOMEOSTAT_CIRCUITS: CIRCUITS, HOMEOSTAT_BUILD_DIR: BUILD }, stdio: "ignore" }).on(
+        "close",
+        resolve,
+      ),
+    );
+    expect(lock).toBe(0);
+    const home = path.join(tmp, "fresh-home");
+    const freshCache = path.join(tmp, "fresh-cache");
+    const run = await cli(["setup", "--instance", "gen", "--json"], {
+      HOME: home,
+      HOMEOSTAT_CACHE_DIR: freshCache,
+      HOMEOSTAT_PTAU: undefined,
+      HOMEOSTAT_PTAU_DIRS: "",
+      HOMEOSTAT_PTAU_GENERATE: undefined,
+      HOMEOSTAT_BUILD_DIR: `${WORK}/build-gen`,
+      HOMEOSTAT_VERIFIER_DIR: `${WORK}/generated-gen`,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/WARNING: using a powers of tau GENERATED ON THIS MACHINE/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    const summary = JSON.parse(run.stdout) as SetupSummary;
+    const needs = summary.instances.map((r) => r.ptauPowerNeeded);
+    expect(new Set(needs).size, "the two instances need different powers").toBe(2);
+    const max = Math.max(...needs);
+    // One file, of the larger power, used by both.
+    expect(readdirSync(path.join(freshCache, "ptau")).filter((f) => f.endsWith(".ptau"))).toEqual([devPtauName(max)]);
+    for (const r of summary.instances) {
+      expect(r.status).toBe("built");
+      expect(r.ptau).toMatchObject({ name: devPtauName(max), power: max, development: true });
+      const m = JSON.parse(readFileSync(abs(r.manifest), "utf8")) as SetupManifest;
+      expect(m.phase2!.verified).toBe(true);
+    }
   }, HEAVY);
 });

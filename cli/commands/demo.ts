@@ -31,7 +31,6 @@ import { buildTree } from "../../liabilities/tree.ts";
 import { runSetup } from "../../setup/pipeline.ts";
 import { createReporter } from "../../setup/progress.ts";
 import { PROJECT_ROOT } from "../../core/node/instances.ts";
-import { SHARED_PTAU_DIR } from "../../setup/ptau.ts";
 import { randomFieldElement } from "../../prover/state.ts";
 import { loadLiabilities, policyFields } from "../../prover/treasury.ts";
 import type { Position } from "../../core/types.ts";
@@ -74,13 +73,6 @@ function parseIntFlag(text: string, flag: string, min: number, max: number): num
     throw new UserError(`expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`, { where: flag, exitCode: 2 });
   }
   return Number(text);
-}
-
-/** The ptau the setup uses when none is configured: HOMEOSTAT_PTAU, else ../shared/ptau/pot16_final.ptau if present. */
-function defaultPtau(): string | undefined {
-  if (process.env["HOMEOSTAT_PTAU"]) return undefined; // the pipeline reads it itself
-  const shared = path.join(SHARED_PTAU_DIR, "pot16_final.ptau");
-  return existsSync(shared) ? shared : undefined;
 }
 
 /** Which instance group to run: the flag, else `test` (small and fast; the standard one takes much longer to set up). */
@@ -128,8 +120,9 @@ export function register(program: Command): void {
       "after",
       [
         "",
-        "Setup is cached: build/circuits is reused when up to date; otherwise the setup pipeline runs with",
-        "--ptau from HOMEOSTAT_PTAU, else ../shared/ptau/pot16_final.ptau when it exists. The chain lives in this",
+        "Setup is cached: build/circuits is reused when up to date, else restored from the artifact cache, else",
+        "built (without `zkey verify`) on the powers of tau `homeostat setup` would pick: HOMEOSTAT_PTAU, the cache,",
+        "../shared/ptau, or a development file generated in about a minute (with a warning). The chain lives in this",
         "process and ends with it. The output folder holds site/ (the page and bundles/), deployment.json and",
         "private/ (the keeper's state and the liabilities tree: salts and balances, keep it private).",
       ].join("\n"),
@@ -154,9 +147,10 @@ export function register(program: Command): void {
 
       // 1. setup (cached)
       await timed("setup", async () => {
-        const ptau = defaultPtau();
         const reporter = createReporter({ prefix: "homeostat demo: setup" });
-        const summary = await runSetup({ instances: [`solvency-${instance}`, `rebalance-${instance}`], reporter, ...(ptau ? { ptau } : {}) });
+        // No `zkey verify` on the demo's path: `setup` (and `npm test`) verify, and a later verifying setup
+        // verifies these keys too (their manifests record that they were not).
+        const summary = await runSetup({ instances: [`solvency-${instance}`, `rebalance-${instance}`], reporter, verify: false });
         const built = summary.instances.filter((i) => i.status !== "up-to-date");
         say(built.length === 0 ? `circuits ${instance}: up to date` : `circuits set up: ${built.map((i) => i.instance).join(", ")}`);
         if (built.length > 0 || contractsStale(instance)) {

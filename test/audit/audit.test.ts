@@ -16,7 +16,7 @@ import { readLiabilities } from "../../liabilities/reader.ts";
 import { buildTree } from "../../liabilities/tree.ts";
 import { createTreeHasher } from "../../liabilities/hasher.ts";
 import { generateDevPtau } from "../../setup/ptau.ts";
-import { createReporter } from "../../setup/progress.ts";
+import { createReporter, makeSnarkjsLogger } from "../../setup/progress.ts";
 import { loadSnarkjs } from "../../setup/snarkjs.ts";
 import { spawnSync } from "node:child_process";
 
@@ -172,7 +172,7 @@ describe.skipIf(!treeReady)("homeostat audit: liabilities tree, S3 inclusion pro
     cpSync(path.join(PROJECT_ROOT, "build/circuits/inclusion-test"), path.join(artifacts, "inclusion-test"), { recursive: true });
     const zkey = path.join(artifacts, "inclusion-test/inclusion-test.zkey");
     const snarkjs = await loadSnarkjs();
-    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const quiet = makeSnarkjsLogger(() => {});
     await snarkjs.zKey.newZKey(path.join(artifacts, "inclusion-test/inclusion-test.r1cs"), ptau12, zkey, quiet);
     writeFileSync(path.join(artifacts, "inclusion-test/inclusion-test.vkey.json"), JSON.stringify(await snarkjs.zKey.exportVerificationKey(zkey, quiet)));
     const report = await runAudit({ ...opts, circuitsDir: artifacts, only: ["zkey:inclusion-test"] });

@@ -19,11 +19,12 @@ import { generateDevPtau } from "../../setup/ptau.ts";
 import { createReporter, makeSnarkjsLogger } from "../../setup/progress.ts";
 import { loadSnarkjs } from "../../setup/snarkjs.ts";
 import { spawnSync } from "node:child_process";
+import { projectPtau } from "../helpers/ptau.ts";
 
 const ready = isSetUp("solvency-test");
 const treeReady = ready && isSetUp("inclusion-test");
 /** The development powers of tau the keys were made from (DESIGN section 8). */
-const PTAU = process.env.HOMEOSTAT_PTAU ?? path.resolve(PROJECT_ROOT, "../shared/ptau/pot16_final.ptau");
+const PTAU = projectPtau();
 const CHEAP = ["positions-root", "liabilities-root", "policy-hash", "prices-hash", "published-proof", "inclusion-sample", "circuit-sources", "verifier-contract"];
 
 let dir: string;

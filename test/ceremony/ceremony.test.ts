@@ -12,9 +12,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type * as CeremonyModule from "../../ceremony/index.ts";
 import type * as HashModule from "../../core/hash.ts";
+import { projectPtau } from "../helpers/ptau.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const PTAU = path.resolve(ROOT, "../shared/ptau/pot16_final.ptau");
+const PTAU = projectPtau();
 const SCRATCH_REL = `test-output/ceremony-${process.pid}-${randomBytes(3).toString("hex")}`;
 const SCRATCH = path.join(ROOT, SCRATCH_REL);
 const INSTANCE = "hash-vectors";

@@ -3,10 +3,12 @@
  * folder holding treasury.json, policy.json, prices.json and users.csv / liabilities.json), and loading
  * them into domain types. Missing flags and unreadable files are UserErrors naming the flag or file.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../core/errors.ts";
+import { BUILD_DIR, PROJECT_ROOT } from "../core/node/instances.ts";
+import type { CommandInput } from "../core/node/output-paths.ts";
 import { randomFieldElement, type PrivateState, liabilitySalts } from "../prover/state.ts";
 import { loadLiabilities, loadTreasury, type Liabilities, type Treasury } from "../prover/treasury.ts";
 
@@ -55,6 +57,26 @@ export function resolveTreasuryPaths(flags: TreasuryFlags): TreasuryPaths {
     prices: pick(flags.prices, fromDir("prices.json"), "--prices"),
     liabilities: pick(flags.liabilities, liabilitiesInDir, "--liabilities"),
   };
+}
+
+/**
+ * The inputs as output checks see them (core/node/output-paths.ts): the three files, the liabilities (a
+ * tree folder protects everything in it) and the circuit keys.
+ */
+export function treasuryInputs(paths: TreasuryPaths): CommandInput[] {
+  let tree: string | undefined;
+  try {
+    tree = statSync(paths.liabilities).isDirectory() ? paths.liabilities : path.basename(paths.liabilities) === "root.json" ? path.dirname(paths.liabilities) : undefined;
+  } catch {
+    tree = undefined; // a missing file is refused when it is read
+  }
+  return [
+    { path: paths.treasury, what: "the treasury file (--treasury)" },
+    { path: paths.policy, what: "the policy file (--policy)" },
+    { path: paths.prices, what: "the prices file (--prices)" },
+    tree ? { path: tree, what: "the liabilities tree (--liabilities)", folder: true } : { path: paths.liabilities, what: "the liabilities file (--liabilities)" },
+    { path: path.resolve(PROJECT_ROOT, BUILD_DIR), what: "the circuit build folder", folder: true },
+  ];
 }
 
 /**

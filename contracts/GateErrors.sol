@@ -14,3 +14,7 @@ error OldRootMismatch(uint256 current, uint256 claimed);
 error InvalidProof();
 /// @notice No policy is set yet.
 error PolicyNotSet();
+/// @notice A proof coordinate is not below the BN254 base field modulus q. The pairing would see `x + q` as
+/// `x` (or reject it), so a proof would have more than one encoding; only the canonical one is accepted.
+/// @param index Position in the packed proof (0..7).
+error NonCanonicalProof(uint256 index, uint256 value);

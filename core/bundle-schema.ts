@@ -5,7 +5,7 @@
  * in readable form (the verifier checks that both agree). Browser-safe (zod only).
  */
 import { z } from "zod";
-import { FIELD_MODULUS } from "./field.ts";
+import { BASE_FIELD_MODULUS, FIELD_MODULUS } from "./field.ts";
 
 /** Format tag of the current bundle version. */
 export const BUNDLE_FORMAT = "homeostat-bundle/1";
@@ -16,13 +16,20 @@ export const fieldString = z
   .regex(/^(0|[1-9]\d*)$/, "expected a decimal integer string")
   .refine((s) => BigInt(s) < FIELD_MODULUS, "not below the BN254 field modulus");
 
-const g1Point = z.array(fieldLike()).length(3);
-const g2Point = z.array(z.array(fieldLike()).length(2)).length(3);
+/**
+ * A curve point coordinate: a decimal below the base field modulus q (a different prime from the scalar
+ * field's). snarkjs would reduce `x + q` to `x` and accept it: a second encoding of the same proof, which
+ * canonical encodings exclude (so do the contracts, contracts/IGroth16Verifiers.sol).
+ */
+export const coordinateString = z
+  .string()
+  .regex(/^(0|[1-9]\d*)$/, "expected a decimal integer string")
+  .refine((s) => BigInt(s) < BASE_FIELD_MODULUS, "not below the BN254 base field modulus q (a non-canonical encoding)");
 
-/** Coordinates of curve points are base-field elements (a different prime); only check they are integers. */
-function fieldLike() {
-  return z.string().regex(/^(0|[1-9]\d*)$/, "expected a decimal integer string");
-}
+/** snarkjs writes points in affine form: the projective third coordinate is exactly 1 (1 + 0i for G2). */
+const affine = (value: "0" | "1") => z.literal(value, { errorMap: () => ({ message: `expected "${value}" (snarkjs writes affine points, z = 1)` }) });
+const g1Point = z.tuple([coordinateString, coordinateString, affine("1")]);
+const g2Point = z.tuple([z.tuple([coordinateString, coordinateString]), z.tuple([coordinateString, coordinateString]), z.tuple([affine("1"), affine("0")])]);
 
 /** A snarkjs Groth16 proof object. */
 export const groth16ProofSchema = z
@@ -104,7 +111,7 @@ export const bundleSchema = z
     instance: z.string().min(1),
     vkeyHash: z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits (sha256)"),
     proof: groth16ProofSchema,
-    packedProof: z.array(fieldLike()).length(8),
+    packedProof: z.array(coordinateString).length(8),
     publicSignals: z.record(z.string(), fieldString),
     policy: bundlePolicySchema,
     prices: bundlePricesSchema,

@@ -6,6 +6,13 @@
 /** The BN254 scalar field modulus (the field circom and Groth16 work in). */
 export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
+/**
+ * The BN254 base field modulus q: curve point coordinates (a proof's pi_a, pi_b, pi_c) live below it. snarkjs
+ * reduces a coordinate modulo q before the pairing, so `x + q` would verify as `x`: a second encoding of the
+ * same proof. Canonical encodings keep every coordinate below q (and the contracts refuse the rest).
+ */
+export const BASE_FIELD_MODULUS = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+
 /** Amounts are token base units below 2^96. */
 export const AMOUNT_BITS = 96;
 /** Unit prices (USD per base unit x 10^36) are below 2^128 and positive. */

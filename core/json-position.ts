@@ -2,7 +2,24 @@
  * Where a JSON text first goes wrong, as a line and column. V8's JSON.parse messages do not always carry
  * a position ("Unexpected token 'o', ... is not valid JSON"), and a user needs the line. This is a strict
  * RFC 8259 scanner that only runs after JSON.parse has failed; it validates, it builds nothing.
+ * `parseJsonText` parses with that position in the refusal. Browser-safe.
  */
+import { UserError } from "./errors.ts";
+
+/**
+ * Parses JSON text; a syntax error is a UserError naming `file:line` and the column. A byte-order mark left
+ * at the start (text decoded elsewhere) is accepted, as the file readers accept it (core/utf8.ts).
+ */
+export function parseJsonText(text: string, file: string): unknown {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const at = jsonErrorPosition(text);
+    const reason = (e as Error).message.replace(/,? ".*" is not valid JSON$/s, "").replace(/ (in JSON )?at position \d+.*$/s, "");
+    throw new UserError(`invalid JSON${at ? ` at column ${at.column}` : ""}: ${reason}`, { where: at ? `${file}:${at.line}` : file });
+  }
+}
 
 /** Line and column (1-based) of the first JSON syntax error in `text`, or undefined if the text is valid. */
 export function jsonErrorPosition(text: string): { line: number; column: number } | undefined {

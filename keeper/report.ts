@@ -12,6 +12,8 @@ import type { SimulationResult, StrategyMetrics, TradeRecord } from "./simulate/
 
 /** The chart files a report embeds, relative to the report. */
 export const CHART_FILES = { coverage: "coverage.svg", shares: "shares.svg", prices: "prices.svg" } as const;
+/** Every file `writeSimulationReport` writes into its folder. */
+export const SIMULATION_REPORT_FILES = [...Object.values(CHART_FILES), "report.json", "report.md"] as const;
 
 /** When a step happened: `day 2 14:00`. */
 export function stepTime(result: SimulationResult, step: number): string {

@@ -11,7 +11,9 @@
  *  - JSONL: one JSON object per line, `{"user": "alice", "balance": "123.45"}` (`id` works for `user`).
  *    Balances are strings; a JSON number is accepted only when it is a safe integer, since a JSON
  *    number with a fraction has already lost its exact value.
- * Blank lines are skipped (they still count for line numbers). A UTF-8 byte-order mark is ignored.
+ * Blank lines are skipped (they still count for line numbers). The file must be UTF-8 (a bad byte is
+ * refused with its line and byte offset, never replaced: the id would change); a byte-order mark is
+ * ignored; lines and the file have size caps (core/node/input-files.ts).
  *
  * Rules (each refusal is a UserError naming `file:line`):
  *  - the id is NFC-normalised and trimmed (core/hash.ts `canonicalUserId`), non-empty, at most
@@ -21,12 +23,12 @@
  *    sum in the tree, the root's included, must stay below 2^96 (DESIGN section 3);
  *  - at most `maxUsers` rows (2^depth of the tree).
  */
-import { createReadStream, statSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { UserError } from "../core/errors.ts";
 import { AMOUNT_BITS } from "../core/field.ts";
 import { canonicalUserId } from "../core/hash.ts";
+import { readInputLines } from "../core/node/input-files.ts";
+import { isWellFormedText } from "../core/utf8.ts";
 
 /** Largest accepted id, in bytes of canonical UTF-8 (an email address is at most 254). */
 export const MAX_ID_BYTES = 1024;
@@ -247,15 +249,6 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
   if (!Number.isInteger(decimals) || decimals < 0 || decimals > 36) {
     throw new UserError(`decimals must be an integer from 0 to 36, got ${decimals}`, { where: "--decimals", exitCode: 2 });
   }
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new UserError("not a file", { where: file });
-    size = st.size;
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError((e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message, { where: file });
-  }
   const maxUsers = options.maxUsers ?? Number.MAX_SAFE_INTEGER;
   let format = options.format ?? formatFromName(file);
 
@@ -278,6 +271,7 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
   function addRow(rawId: unknown, rawBalance: unknown): void {
     if (typeof rawId === "number" && Number.isSafeInteger(rawId)) rawId = String(rawId);
     if (typeof rawId !== "string") fail("the user id must be a string");
+    if (!isWellFormedText(rawId)) fail("the user id holds an unpaired surrogate (a \\uD800-\\uDFFF escape), which has no UTF-8 form");
     const bytes = canonicalUserId(rawId); // the bytes userIdHash hashes
     if (bytes.length === 0) fail("empty user id");
     if (bytes.length > MAX_ID_BYTES) fail(`user id is ${bytes.length} bytes long; at most ${MAX_ID_BYTES} are accepted`);
@@ -315,17 +309,10 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
     count++;
   }
 
-  const stream = createReadStream(file);
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
-  let lastReport = 0;
-  try {
-    for await (let line of rl) {
+  // Line by line, each checked as UTF-8 (a bad byte is refused with its line and offset), the size capped.
+  for await (const batch of readInputLines(file, options.onProgress ? { onProgress: options.onProgress } : {})) {
+    for (const line of batch) {
       lineNo++;
-      if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-      if (options.onProgress && lineNo - lastReport >= 16384) {
-        lastReport = lineNo;
-        options.onProgress(stream.bytesRead, size);
-      }
       if (line.trim() === "") continue;
       if (!format) format = line.trimStart().startsWith("{") ? "jsonl" : "csv";
       if (format === "jsonl") {
@@ -356,15 +343,8 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
         addRow(fields[idColumn], fields[balanceColumn]);
       }
     }
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`cannot read: ${(e as Error).message}`, { where: file });
-  } finally {
-    rl.close();
-    stream.destroy();
   }
   if (format === "csv" && idColumn < 0) throw new UserError("empty file: no header and no rows", { where: file });
   if (count === 0) throw new UserError("no users in the file", { where: file });
-  options.onProgress?.(size, size);
   return new LiabilitiesTable(count, total, ids.data.slice(0, ids.length), offsets.slice(0, count + 1), balances.slice(0, 16 * count), lines.slice(0, count));
 }

@@ -6,13 +6,15 @@
  * tree and an existing tree is only replaced when asked to.
  */
 import { randomFillSync } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
+import { checkOutputFolder, type CommandInput } from "../core/node/output-paths.ts";
 import { FIELD_MODULUS } from "../core/field.ts";
 import { createTreeHasher, NODE_BYTES, readField, type TreeHasher, writeField } from "./hasher.ts";
 import { readU128, type LiabilitiesTable } from "./reader.ts";
 import { INDEX_RECORD_BYTES, LEAF_RECORD_BYTES, levelFile, MAX_DEPTH, paddingNodes, TREE_FORMAT, type TreeSummary } from "./store.ts";
+import { readSummary } from "../prover/liabilities-root.ts";
 
 /** Users hashed per native call; progress is reported between calls. */
 const CHUNK = 1 << 15;
@@ -26,7 +28,7 @@ export interface BuildOptions {
   outDir: string;
   replace?: boolean;
   hasher?: TreeHasher;
-  /** Recorded in root.json (e.g. the input file name). */
+  /** The input file: recorded in root.json, and never inside the folder replaced. */
   source?: string;
   /** Work done so far out of the total, in hash-call units. */
   onProgress?: (done: number, total: number, phase: BuildPhase) => void;
@@ -58,10 +60,28 @@ export function randomSalts(count: number): Uint8Array {
   return out;
 }
 
-/** Refuses an existing output folder unless it is to be replaced (checked again when writing). */
-export function checkOutDir(outDir: string, replace: boolean): void {
-  if (existsSync(path.resolve(outDir)) && !replace) {
+/**
+ * Checks the output folder before any work (and again when writing): a folder that holds no input, and
+ * an existing one only when it is to be replaced and is a tree folder (or empty): replacing removes it
+ * whole, so `--force` never removes anything else.
+ */
+export function checkOutDir(outDir: string, replace: boolean, inputs: readonly CommandInput[] = []): void {
+  checkOutputFolder(outDir, { flag: "--out", inputs, replaces: true });
+  if (!existsSync(path.resolve(outDir))) return;
+  if (!replace) {
     throw new UserError("already exists: choose a new folder, or replace it with --force (proofs made from the old tree will no longer match its root)", { where: outDir });
+  }
+  if (readdirSync(outDir).length > 0 && !isTreeFolder(outDir)) {
+    throw new UserError(`is not a liabilities tree folder (no root.json of ${TREE_FORMAT}): --force replaces only a tree folder or an empty one`, { where: outDir, exitCode: 2 });
+  }
+}
+
+function isTreeFolder(dir: string): boolean {
+  try {
+    readSummary(dir);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -114,7 +134,7 @@ export async function buildTree(table: LiabilitiesTable, options: BuildOptions):
   const n = table.count;
   if (n > 2 ** depth) throw new UserError(`${n} users do not fit a depth-${depth} tree (at most ${2 ** depth})`, { where: "--depth", exitCode: 2 });
   const target = path.resolve(outDir);
-  checkOutDir(outDir, options.replace === true);
+  checkOutDir(outDir, options.replace === true, options.source ? [{ path: options.source, what: "the liabilities file" }] : []);
   const hasher = options.hasher ?? createTreeHasher();
   // Hash-call units: a Poseidon8 id hash costs about two leaf hashes.
   let treeWork = 0;

@@ -77,8 +77,10 @@ export function evaluateTreasury(policy: RiskPolicy, prices: PriceSnapshot, posi
 
   const checks: BoundCheck[] = feedChecks(policy, prices);
   const rules = evaluateRules(values, fields, liabilityValue);
+  // Liabilities that exist but are valued at 0 (a zero price, e.g. a broken feed) are not "no liabilities".
+  const noLiabilities = liabilitiesTotal === 0n ? "no liabilities" : `the liabilities are valued at 0 (the ${policy.assets[L]!.symbol} price is 0)`;
   for (const rule of rules) {
-    const check = describeRule(rule, policy, values, total, liabilityValue);
+    const check = describeRule(rule, policy, values, total, liabilityValue, noLiabilities);
     if (!rule.ok) {
       check.fix = findFixes(rule, { policy: fields, amounts, unitPrices, values, liabilityValue });
     }
@@ -134,7 +136,7 @@ function feedChecks(policy: RiskPolicy, prices: PriceSnapshot): BoundCheck[] {
 }
 
 /** Measured ratio, limit and margins of one rule. */
-function describeRule(rule: RuleCheck, policy: RiskPolicy, values: readonly bigint[], total: bigint, liabilityValue: bigint): BoundCheck {
+function describeRule(rule: RuleCheck, policy: RiskPolicy, values: readonly bigint[], total: bigint, liabilityValue: bigint, noLiabilities: string): BoundCheck {
   const deficit = rule.need - rule.have;
   // have - need is value x bps; divide by 10^4 for a value (floor for headroom, ceil for shortfall).
   const marginValue = deficit > 0n ? -ceilDiv(deficit, BPS) : -deficit / BPS;
@@ -159,7 +161,7 @@ function describeRule(rule: RuleCheck, policy: RiskPolicy, values: readonly bigi
       const limit = rule.kind === "coverage" ? policy.minCoverageBps : policy.minLiquidityBps;
       const check: BoundCheck = { id: rule.id, kind: rule.kind, name: rule.kind, ok: rule.ok, limitBps: limit, limitKind: "min", marginValue };
       if (liabilityValue > 0n) check.measuredBps = rule.have / liabilityValue;
-      else check.detail = "no liabilities";
+      else check.detail = noLiabilities;
       if (!rule.ok) check.shortfallBps = ceilDiv(deficit, liabilityValue);
       return check;
     }
@@ -176,7 +178,7 @@ function describeRule(rule: RuleCheck, policy: RiskPolicy, values: readonly bigi
       };
       // Shocked assets over shocked liabilities.
       if (rule.need > 0n) check.measuredBps = (rule.have * BPS) / rule.need;
-      else check.detail = liabilityValue > 0n ? "the scenario wipes out the liabilities' value" : "no liabilities";
+      else check.detail = liabilityValue > 0n ? "the scenario wipes out the liabilities' value" : noLiabilities;
       if (!rule.ok) check.shortfallBps = ceilDiv(deficit * BPS, rule.need);
       return check;
     }

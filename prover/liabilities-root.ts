@@ -3,9 +3,10 @@
  * layout is in liabilities/store.ts): its root, total and the root's two children, which S1 and S2 open.
  * The prover reads it here; the liabilities builder (liabilities/) writes it.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
+import { readJsonInput } from "../core/node/input-files.ts";
 import { sumNode } from "../core/hash.ts";
 import type { LiabilitiesOpening } from "../core/types.ts";
 
@@ -37,12 +38,8 @@ export interface TreeSummary {
 export function readSummary(dir: string): TreeSummary {
   const file = path.join(dir, "root.json");
   if (!existsSync(file)) throw new UserError("not a liabilities tree folder (no root.json): build one with `homeostat liabilities build`", { where: dir });
-  let summary: TreeSummary;
-  try {
-    summary = JSON.parse(readFileSync(file, "utf8")) as TreeSummary;
-  } catch (e) {
-    throw new UserError(`unreadable root.json (${(e as Error).message})`, { where: file });
-  }
+  const summary = readJsonInput(file) as TreeSummary;
+  if (summary === null || typeof summary !== "object") throw new UserError("root.json is not a JSON object", { where: file });
   if (summary.format !== TREE_FORMAT) throw new UserError(`unknown tree format ${JSON.stringify(summary.format)} (expected ${TREE_FORMAT})`, { where: file });
   if (!Number.isInteger(summary.depth) || summary.depth < 1 || summary.depth > MAX_DEPTH || !Number.isInteger(summary.userCount) || summary.userCount < 1) {
     throw new UserError("root.json has an invalid depth or user count", { where: file });

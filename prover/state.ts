@@ -6,10 +6,11 @@
  * next to the treasury file; written atomically with mode 0600. Keep it secret and backed up.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../core/node/atomic-write.ts";
+import { readJsonInput } from "../core/node/input-files.ts";
 import { UserError } from "../core/errors.ts";
 import { FIELD_MODULUS } from "../core/field.ts";
 import { merkleRoot, positionLeaf } from "../core/hash.ts";
@@ -84,9 +85,10 @@ export function loadState(file: string): PrivateState {
   if (!existsSync(file)) return state;
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    json = readJsonInput(file);
   } catch (e) {
-    throw new UserError(`the private state file is not readable JSON (${(e as Error).message}); it holds salts, so it is left untouched`, { where: file });
+    if (!(e instanceof UserError)) throw e;
+    throw new UserError(`the private state file is unreadable (${e.reason}); it holds salts, so it is left untouched`, { where: e.where ?? file, cause: e });
   }
   const parsed = stateSchema.safeParse(json);
   if (!parsed.success) throw new UserError(`not a Homeostat state file: ${describeZodError(parsed.error)}`, { where: file });

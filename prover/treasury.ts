@@ -6,10 +6,12 @@
  * Every refusal is a UserError naming the file and field (or line).
  */
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
-import { jsonErrorPosition } from "../core/json-position.ts";
+import { parseJsonText } from "../core/json-position.ts";
+import { decodeInputText, readInputBytes, readJsonInput } from "../core/node/input-files.ts";
+import { isWellFormedText } from "../core/utf8.ts";
 import { AMOUNT_BITS, PRICE_BITS } from "../core/field.ts";
 import { addressToField, liabilityLeaf, sumNode, userIdHash, type PolicyFields, type PriceFields, type SumNode } from "../core/hash.ts";
 import { parseFile, policyFileSchema, pricesFileSchema, treasuryFileSchema, usersFileSchema, userLiabilitySchema, formatIssuePath } from "../core/schemas.ts";
@@ -102,37 +104,6 @@ export interface Liabilities {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Reading files
-
-/** Reads a text file or throws a UserError naming it. */
-export function readTextFile(file: string): string {
-  try {
-    if (statSync(file).isDirectory()) throw new UserError("is a folder, expected a file", { where: file });
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? "no such file" : `cannot read (${code ?? (e as Error).message})`, { where: file, cause: e });
-  }
-}
-
-/** Parses JSON text; a syntax error names the file and line. */
-export function parseJsonText(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const at = jsonErrorPosition(text);
-    const reason = (e as Error).message.replace(/,? ".*" is not valid JSON$/s, "").replace(/ (in JSON )?at position \d+.*$/s, "");
-    throw new UserError(`invalid JSON${at ? ` at column ${at.column}` : ""}: ${reason}`, { where: at ? `${file}:${at.line}` : file });
-  }
-}
-
-/** Reads and parses a JSON file. */
-export function readJsonFile(file: string): unknown {
-  return parseJsonText(readTextFile(file), file);
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Treasury, policy, prices
 
 /**
@@ -140,9 +111,9 @@ export function readJsonFile(file: string): unknown {
  * must describe exactly the policy's assets; every policy asset must have a price.
  */
 export function loadTreasury(files: { treasury: string; policy: string; prices: string }): Treasury {
-  const treasuryFile = parseFile(treasuryFileSchema, readJsonFile(files.treasury), files.treasury);
-  const policyFile = parseFile(policyFileSchema, readJsonFile(files.policy), files.policy);
-  const pricesFile = parseFile(pricesFileSchema, readJsonFile(files.prices), files.prices);
+  const treasuryFile = parseFile(treasuryFileSchema, readJsonInput(files.treasury), files.treasury);
+  const policyFile = parseFile(policyFileSchema, readJsonInput(files.policy), files.policy);
+  const pricesFile = parseFile(pricesFileSchema, readJsonInput(files.prices), files.prices);
 
   const index = new Map(policyFile.assets.map((a, i) => [a.symbol, i]));
   treasuryFile.assets.forEach((asset, i) => {
@@ -210,6 +181,8 @@ export function loadTreasury(files: { treasury: string; policy: string; prices: 
       } catch (e) {
         throw new UserError(`${(e as Error).message} (the ${asset.symbol} feed has ${asset.feedDecimals} decimals)`, { where });
       }
+      // A zero price values the asset (or the liabilities) at nothing, and the circuits take 0 < unitPrice.
+      if (answer === 0n) throw new UserError(`the ${asset.symbol} price is 0: prices must be positive`, { where });
       const unitPrice = unitPriceFromAnswer(answer, asset.feedDecimals, asset.decimals);
       if (unitPrice >= 1n << BigInt(PRICE_BITS)) throw new UserError(`the unit price is too large (must stay below 2^128)`, { where });
       const updatedAt = (typeof entry === "string" ? undefined : entry.updatedAt) ?? pricesFile.timestamp;
@@ -277,11 +250,16 @@ export interface UserLiability {
 
 /**
  * Reads a users file: CSV with a `user,balance` header (balances in units of the liability asset, e.g.
- * `1234.56` USDC), or JSON `[{user, balance}]`. Duplicate users and too-precise balances are refused
- * naming the line or field.
+ * `1234.56` USDC), or JSON `[{user, balance}]`. Duplicate users, ids that are not valid UTF-8 and
+ * too-precise balances are refused naming the line or field.
  */
 export function readUsersFile(file: string, asset: PolicyAsset): UserLiability[] {
-  const text = readTextFile(file);
+  return usersOf(readInputBytes(file), file, asset);
+}
+
+/** The users of a users file's bytes (see `readUsersFile`). */
+function usersOf(bytes: Uint8Array, file: string, asset: PolicyAsset): UserLiability[] {
+  const text = decodeInputText(bytes, file);
   const rows: Array<{ user: string; balance: string; where: string }> = [];
   if (/\.json$/i.test(file) || /^\s*[[{]/.test(text)) {
     const users = parseFile(usersFileSchema, parseJsonText(text, file), file);
@@ -303,6 +281,7 @@ export function readUsersFile(file: string, asset: PolicyAsset): UserLiability[]
   }
   const seen = new Map<string, string>();
   return rows.map((row) => {
+    if (!isWellFormedText(row.user)) throw new UserError("the user id holds an unpaired surrogate (a \\uD800-\\uDFFF escape), which has no UTF-8 form", { where: row.where });
     const id = row.user.normalize("NFC").trim();
     const first = seen.get(id);
     if (first) throw new UserError(`user ${JSON.stringify(id)} appears twice (first at ${first})`, { where: row.where });
@@ -360,7 +339,11 @@ export function buildLiabilityTree(users: readonly UserLiability[], salts: reado
 
 /** sha256 hex of a file's bytes (fingerprints a users file so its salts can be reused). */
 export function fileFingerprint(file: string): string {
-  return createHash("sha256").update(readFileSync(file)).digest("hex");
+  return fingerprintOf(readInputBytes(file));
+}
+
+function fingerprintOf(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** What the liabilities loader needs from the private state to reuse salts (prover/state.ts implements it). */
@@ -390,8 +373,10 @@ export function loadLiabilities(file: string, policy: RiskPolicy, salts: Liabili
     }
     return { root: tree.root, opening: tree.opening, total: tree.total, users: tree.userCount, source: dir, kind: "commitment" };
   }
-  const users = readUsersFile(file, asset);
-  const tree = buildLiabilityTree(users, salts(fileFingerprint(file), users.length));
+  // One read: the salts are keyed by the fingerprint of exactly the bytes the users came from.
+  const bytes = readInputBytes(file);
+  const users = usersOf(bytes, file, asset);
+  const tree = buildLiabilityTree(users, salts(fingerprintOf(bytes), users.length));
   if (tree.total >= 1n << BigInt(AMOUNT_BITS)) throw new UserError("the liabilities total is not below 2^96", { where: file });
   return { ...tree, users: users.length, source: file, kind: "users" };
 }

@@ -2,9 +2,10 @@
  * Node conveniences around the browser-safe verifier: load the trusted verification keys that the setup
  * pipeline wrote under build/circuits, and read a bundle file. Not part of the browser path.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
+import { readJsonInput } from "../core/node/input-files.ts";
 import { BUILD_DIR, PROJECT_ROOT } from "../core/node/instances.ts";
 import type { VerificationKey, VerificationKeys } from "./verify.ts";
 
@@ -13,13 +14,7 @@ export const DEFAULT_CIRCUITS_DIR = path.join(PROJECT_ROOT, BUILD_DIR);
 
 /** Reads one verification key file, or throws a UserError naming it. */
 export function readVkeyFile(file: string): VerificationKey {
-  let vkey: unknown;
-  try {
-    vkey = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? "no such file" : `not a JSON verification key (${(e as Error).message})`, { where: file });
-  }
+  const vkey = readJsonInput(file);
   const key = vkey as Partial<VerificationKey> | null;
   if (!key || typeof key !== "object" || key.protocol !== "groth16" || typeof key.nPublic !== "number") {
     throw new UserError("not a snarkjs Groth16 verification key", { where: file });
@@ -38,20 +33,12 @@ export function loadVerificationKeys(circuitsDir: string = DEFAULT_CIRCUITS_DIR)
   return keys;
 }
 
-/** Reads a bundle file as JSON (its content is checked by `verifyBundle`); unreadable or non-JSON: UserError. */
+/**
+ * Reads a bundle (or any proof file) as JSON; its content is checked by `verifyBundle`. Unreadable, too
+ * large, not UTF-8 or not JSON: a UserError naming the file (and the line).
+ */
 export function readBundleFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? "no such file" : `cannot read (${(e as Error).message})`, { where: file });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`not JSON (${(e as Error).message})`, { where: file });
-  }
+  return readJsonInput(file);
 }
 
 export type { VerificationKeys };

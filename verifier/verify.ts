@@ -1,6 +1,8 @@
 /**
- * Verifies a proof bundle: schema, instance, verification-key fingerprint, the policy/prices/action it
- * shows against the public signals it proves, the packed proof, and finally the Groth16 proof itself.
+ * Verifies a proof bundle: schema (with canonical encodings: every proof coordinate below the base field
+ * modulus q, which snarkjs alone does not insist on), instance, verification-key fingerprint, the
+ * policy/prices/action it shows against the public signals it proves, the packed proof, and finally the
+ * Groth16 proof itself.
  * Runs in Node and in the browser (no `node:` imports on this path: WebCrypto for sha256, snarkjs's
  * browser build for the pairing check). Never throws on bad input: it returns `{valid, reasons}`.
  */

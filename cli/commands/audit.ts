@@ -3,11 +3,13 @@
  * (treasury, policy, prices, liabilities, salts) and the published bundle(s). Prints the verdict (or the
  * JSON report with --json), writes audit-report.md/.json with --out, exits 1 when any check fails.
  */
+import path from "node:path";
 import type { Command } from "commander";
 import { defaultStatePath } from "../../prover/state.ts";
 import { UserError } from "../../core/errors.ts";
+import { checkOutputFile, checkOutputFolder } from "../../core/node/output-paths.ts";
 import { failureLines, runAudit, writeReport } from "../../audit/index.ts";
-import { addTreasuryOptions, resolveTreasuryPaths, type TreasuryFlags } from "../treasury-inputs.ts";
+import { addTreasuryOptions, resolveTreasuryPaths, treasuryInputs, type TreasuryFlags } from "../treasury-inputs.ts";
 
 interface AuditFlags extends TreasuryFlags {
   bundle: string[];
@@ -43,6 +45,12 @@ export function register(program: Command): void {
       const paths = resolveTreasuryPaths(flags);
       const sample = Number(flags.sample);
       if (!/^\d+$/.test(flags.sample)) throw new UserError(`expected a whole number, got "${flags.sample}"`, { where: "--sample", exitCode: 2 });
+      if (flags.out) {
+        // Before the audit's work: the report lands on no input.
+        const inputs = [...treasuryInputs(paths), ...flags.bundle.map((b) => ({ path: b, what: "a bundle (--bundle)" }))];
+        checkOutputFolder(flags.out, { flag: "--out", inputs });
+        for (const name of ["audit-report.md", "audit-report.json"]) checkOutputFile(path.join(flags.out, name), { flag: "--out", inputs });
+      }
       const report = await runAudit({
         ...paths,
         state: flags.state ?? defaultStatePath(paths.treasury),

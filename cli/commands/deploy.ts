@@ -8,6 +8,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../core/errors.ts";
+import { checkOutputFile, checkOutputFolder } from "../../core/node/output-paths.ts";
 import { defaultDeployConfig, deployStack, INSTANCES, writeDeployment, type Deployment, type InstanceName } from "../../chain/deploy.ts";
 import { writeInputFiles } from "../../chain/inputs.ts";
 import { releaseSigner, signerFor, startLocalChain, type LocalChain } from "../../chain/local.ts";
@@ -89,6 +90,9 @@ export function register(program: Command): void {
       config.timelockDelay = parseInteger(flags.timelockDelay, "--timelock-delay", 0, 30 * 86400);
       const port = parseInteger(flags.port, "--port", 0, 65535);
       const out = path.resolve(flags.out);
+      // Before deploying: where the deployment (and the operator's files) go must be writable.
+      checkOutputFile(out, { flag: "--out", inputs: [] });
+      if (flags.inputs) checkOutputFolder(flags.inputs, { flag: "--inputs", inputs: [{ path: out, what: "the deployment file (--out)" }] });
 
       let chain: LocalChain | undefined;
       const url = flags.rpc ?? (chain = await startLocalChain({ port })).url;

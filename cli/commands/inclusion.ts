@@ -4,15 +4,15 @@
  * user's proof with a pool of worker processes, resumably. `verify FILE` checks a user's proof file with
  * the browser-safe verifier (verifier/inclusion.ts). Progress on stderr, results on stdout.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { writeFileAtomic } from "../../core/node/atomic-write.ts";
+import { checkOutputFile, checkOutputFolder, type CommandInput } from "../../core/node/output-paths.ts";
 import { UserError } from "../../core/errors.ts";
 import { findUser, inclusionArtifacts, inclusionInstanceForDepth, InclusionProver, proofFileName } from "../../liabilities/inclusion.ts";
 import { formatDuration, progressLine } from "../../liabilities/progress.ts";
 import { LiabilitiesTree } from "../../liabilities/store.ts";
-import { loadVerificationKeys, readVkeyFile, useSingleThreadedCurve, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
+import { loadVerificationKeys, readBundleFile, readVkeyFile, useSingleThreadedCurve, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
 import type { VerificationKeys } from "../../verifier/verify.ts";
 
 /** Exit code of `inclusion verify` for a proof that does not verify (as `homeostat verify`). */
@@ -45,16 +45,26 @@ function positiveInteger(value: string, name: string): number {
   return Number(value);
 }
 
+/** The inputs an output must not land on: the tree (everything in it) and the keys. */
+function inclusionInputs(flags: ProveFlags): CommandInput[] {
+  return [
+    { path: flags.tree, what: "the liabilities tree (--tree)", folder: true },
+    { path: flags.keys ?? DEFAULT_CIRCUITS_DIR, what: "the circuit keys folder", folder: true },
+  ];
+}
+
 async function proveOne(flags: ProveFlags): Promise<void> {
+  if (flags.out !== undefined) checkOutputFile(flags.out, { flag: "--out", inputs: inclusionInputs(flags) });
   const tree = LiabilitiesTree.open(flags.tree);
   try {
     const leaf = findUser(tree, flags.user!, flags.balance);
+    const out = flags.out ?? proofFileName(leaf.userIdHash);
+    if (flags.out === undefined) checkOutputFile(out, { flag: "--out", inputs: inclusionInputs(flags) });
     const instance = flags.instance ?? inclusionInstanceForDepth(tree.depth);
     const prover = await InclusionProver.load(inclusionArtifacts(instance, flags.keys));
     const started = performance.now();
     if (!flags.json) process.stderr.write(`homeostat inclusion: proving leaf ${leaf.index} with ${instance}…\n`);
     const proof = await prover.prove(tree, leaf);
-    const out = flags.out ?? proofFileName(leaf.userIdHash);
     writeFileAtomic(out, `${JSON.stringify(proof, null, 2)}\n`);
     const seconds = (performance.now() - started) / 1000;
     if (flags.json) {
@@ -69,7 +79,7 @@ async function proveOne(flags: ProveFlags): Promise<void> {
 
 async function proveEveryone(flags: ProveFlags): Promise<void> {
   if (!flags.out) throw new UserError("--all needs --out DIR (one proof file per user goes there)", { where: "--out", exitCode: 2 });
-  if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new UserError("not a folder", { where: flags.out, exitCode: 2 });
+  checkOutputFolder(flags.out, { flag: "--out", inputs: inclusionInputs(flags) });
   const { proveAll, looksLikeProofDir } = await import("../../liabilities/pool.ts");
   if (!looksLikeProofDir(flags.out)) {
     throw new UserError("holds files that are not inclusion proofs (<64 hex digits>.json): choose an empty or proofs-only folder", { where: flags.out, exitCode: 2 });
@@ -157,13 +167,7 @@ export function register(program: Command): void {
     .option("--json", "print {valid, reasons, ...} as JSON on stdout")
     .addHelpText("after", "\nExit codes: 0 valid; 3 invalid (reasons listed); 1 unreadable input; 2 bad usage.")
     .action(async (file: string, flags: VerifyFlags) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(readFileSync(file, "utf8"));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new UserError(code === "ENOENT" ? "no such file" : `not a JSON file (${(e as Error).message})`, { where: file });
-      }
+      const parsed = readBundleFile(file);
       if (flags.root !== undefined && !/^(0x[0-9a-fA-F]+|\d+)$/.test(flags.root)) throw new UserError("expected a decimal or 0x-hex integer", { where: "--root", exitCode: 2 });
       let keys: VerificationKeys;
       if (flags.vkey) {

@@ -67,7 +67,7 @@ export function register(program: Command): void {
       if (flags.engine !== undefined && flags.engine !== "native" && flags.engine !== "js") {
         throw new UserError(`expected native or js, got ${JSON.stringify(flags.engine)}`, { where: "--engine", exitCode: 2 });
       }
-      checkOutDir(flags.out, flags.force === true);
+      checkOutDir(flags.out, flags.force === true, [{ path: flags.in, what: "the liabilities file (--in)" }]);
       const quiet = flags.json === true;
       const started = performance.now();
 

@@ -10,7 +10,8 @@ import { formatReport, reportToJson } from "../../prover/report.ts";
 import { PolicyViolationError, proveRebalance, proveSolvency, type ProveResult, type ProveStage } from "../../prover/prove.ts";
 import { defaultStatePath, loadState } from "../../prover/state.ts";
 import { UserError } from "../../core/errors.ts";
-import { addTreasuryOptions, loadInputs, resolveTreasuryPaths, type TreasuryFlags } from "../treasury-inputs.ts";
+import { checkOutputFile } from "../../core/node/output-paths.ts";
+import { addTreasuryOptions, loadInputs, resolveTreasuryPaths, treasuryInputs, type TreasuryFlags } from "../treasury-inputs.ts";
 import { EXIT_POLICY_FAILS } from "./check.ts";
 
 interface ProveFlags extends TreasuryFlags {
@@ -77,7 +78,12 @@ function addProveOptions(command: Command): Command {
 /** Runs a prove function with progress, the violation report and the bundle write. */
 async function run(flags: ProveFlags, statement: "solvency" | "rebalance", prove: (common: Parameters<typeof proveSolvency>[0]) => Promise<ProveResult>): Promise<void> {
   const paths = resolveTreasuryPaths(flags);
-  const state = loadState(flags.state ?? defaultStatePath(paths.treasury));
+  const statePath = flags.state ?? defaultStatePath(paths.treasury);
+  // Before any work: neither output may land on an input (or on the other), and both must be writable.
+  const inputs = treasuryInputs(paths);
+  checkOutputFile(flags.out, { flag: "--out", inputs: [...inputs, { path: statePath, what: "the private state file (--state)" }] });
+  checkOutputFile(statePath, { flag: "--state", inputs: [...inputs, { path: flags.out, what: "the bundle output (--out)" }] });
+  const state = loadState(statePath);
   const { treasury, liabilities } = loadInputs(paths, state);
   const printer = stagePrinter(flags.json === true);
   let result: ProveResult;

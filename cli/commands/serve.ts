@@ -5,14 +5,18 @@
  * can leave the two served folders.
  *
  * Routes: `/` and `/assets/...` from verifier/web/dist; `/bundles/NAME` from `--bundles DIR`;
- * `/bundles/` lists that folder's JSON files as a JSON array (newest first).
+ * `/bundles/` lists that folder's bundles as a JSON array (newest first). Under /bundles/ only bundle JSON
+ * is served (a file of the folder itself, `format: "homeostat-bundle/..."`): the folder may be a treasury
+ * folder next to private files (positions, the salts in .homeostat/, users' inclusion proofs). Nothing whose
+ * path has a part starting with "." is ever served.
  */
-import { createReadStream, existsSync, readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import path from "node:path";
 import type { Command } from "commander";
-import { UserError } from "../../core/errors.ts";
+import { UserError, systemErrorReason } from "../../core/errors.ts";
+import { decodeInputText, readInputBytes } from "../../core/node/input-files.ts";
 import { DIST_DIR, ensureWebBuild } from "../../verifier/web/build.ts";
 
 /** Content types by file extension; anything else is served as bytes. */
@@ -55,13 +59,34 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** JSON files of `dir`, newest first (by modification time). */
+/** Largest file served (or considered) as a bundle: bundles are a few kilobytes. */
+const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+
+/** The bytes of `file` when it is a bundle (JSON whose `format` is a Homeostat bundle's), else undefined. */
+function bundleBytes(file: string): Buffer | undefined {
+  try {
+    const bytes = readInputBytes(file, MAX_BUNDLE_BYTES);
+    const parsed = JSON.parse(decodeInputText(bytes, file)) as { format?: unknown } | null;
+    return typeof parsed?.format === "string" && parsed.format.startsWith("homeostat-bundle/") ? bytes : undefined;
+  } catch {
+    return undefined; // not readable, not UTF-8, not JSON: not a bundle
+  }
+}
+
+/** Visible `.json` files of `dir`, newest first (by modification time). */
 function jsonFilesNewestFirst(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith(".json"))
+    .filter((e) => e.isFile() && !e.name.startsWith(".") && e.name.toLowerCase().endsWith(".json"))
     .map((e) => ({ name: e.name, mtime: statSync(path.join(dir, e.name)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime || a.name.localeCompare(b.name))
     .map((e) => e.name);
+}
+
+/** The bundles among the 1,000 newest JSON files of `dir`, newest first (each listing opens them). */
+function bundlesNewestFirst(dir: string): string[] {
+  return jsonFilesNewestFirst(dir)
+    .slice(0, 1000)
+    .filter((name) => bundleBytes(path.join(dir, name)) !== undefined);
 }
 
 /**
@@ -69,22 +94,22 @@ function jsonFilesNewestFirst(dir: string): string[] {
  * Homeostat bundle (other JSON, such as inclusion proofs, is skipped). Undefined when there is none.
  */
 export function latestBundle(dir: string): string | undefined {
-  for (const name of jsonFilesNewestFirst(dir).slice(0, 200)) {
-    const file = path.join(dir, name);
-    try {
-      if (statSync(file).size > 4 * 1024 * 1024) continue;
-      const parsed = JSON.parse(readFileSync(file, "utf8")) as { format?: unknown };
-      if (typeof parsed.format === "string" && parsed.format.startsWith("homeostat-bundle/")) return name;
-    } catch {
-      // Not JSON: not a bundle.
-    }
-  }
-  return undefined;
+  return jsonFilesNewestFirst(dir)
+    .slice(0, 200)
+    .find((name) => bundleBytes(path.join(dir, name)) !== undefined);
+}
+
+/** A bundle's bytes for `/bundles/NAME`: a bundle file directly in `dir` (no sub-folder, no dotfile), else undefined. */
+export function bundleFor(dir: string, name: string): Buffer | undefined {
+  const file = resolveInside(dir, name);
+  if (!file || path.dirname(file) !== realpathSync(dir) || !file.toLowerCase().endsWith(".json")) return undefined;
+  return bundleBytes(file);
 }
 
 /**
  * Maps a URL path onto a file inside `root`, or undefined when it would leave `root` (`..`, encoded
- * separators, NUL, symlinks pointing outside) or is not a regular file.
+ * separators, NUL, symlinks pointing outside), names a hidden file (a part starting with "."), or is not a
+ * regular file.
  */
 export function resolveInside(root: string, urlPath: string): string | undefined {
   let decoded: string;
@@ -95,18 +120,27 @@ export function resolveInside(root: string, urlPath: string): string | undefined
   }
   if (decoded.includes("\0") || decoded.includes("\\")) return undefined;
   const parts = decoded.split("/").filter((p) => p !== "" && p !== ".");
-  if (parts.some((p) => p === "..")) return undefined;
+  // `..` leaves the folder; any other part starting with "." is a hidden (private or internal) file.
+  if (parts.some((p) => p.startsWith("."))) return undefined;
   const realRoot = realpathSync(root);
   const candidate = path.join(realRoot, ...parts);
   if (!existsSync(candidate)) return undefined;
   const real = realpathSync(candidate);
   if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return undefined;
+  // A symlink inside the folder may still point at a hidden file.
+  if (path.relative(realRoot, real).split(path.sep).some((p) => p.startsWith("."))) return undefined;
   return statSync(real).isFile() ? real : undefined;
 }
 
 function send(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8"): void {
   res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
   res.end(body);
+}
+
+/** Sends bytes already read (a bundle: checked and served from the same read). */
+function serveBytes(req: IncomingMessage, res: ServerResponse, bytes: Buffer, type: string): void {
+  res.writeHead(200, { "Content-Type": type, "Content-Length": bytes.length, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff" });
+  res.end(req.method === "HEAD" ? undefined : bytes);
 }
 
 function serveFile(req: IncomingMessage, res: ServerResponse, file: string): void {
@@ -155,16 +189,15 @@ function routeRequest(pageDir: string, bundlesDir: string | undefined) {
     }
     if (pathname === "/bundles" || pathname === "/bundles/") {
       if (!bundlesDir) return send(res, 404, "no bundles folder is served (start with --bundles DIR)\n");
-      return send(res, 200, `${JSON.stringify(jsonFilesNewestFirst(bundlesDir))}\n`, MIME[".json"]);
+      return send(res, 200, `${JSON.stringify(bundlesNewestFirst(bundlesDir))}\n`, MIME[".json"]);
     }
-    let file: string | undefined;
     if (pathname.startsWith("/bundles/")) {
-      file = bundlesDir ? resolveInside(bundlesDir, pathname.slice("/bundles/".length)) : undefined;
-    } else {
-      file = resolveInside(pageDir, pathname === "/" ? "index.html" : pathname);
-      // The build stamp is an internal file, not part of the page.
-      if (file && path.basename(file).startsWith(".")) file = undefined;
+      const bundle = bundlesDir ? bundleFor(bundlesDir, pathname.slice("/bundles/".length)) : undefined;
+      if (!bundle) return send(res, 404, "not found\n");
+      return serveBytes(req, res, bundle, MIME[".json"]!);
     }
+    // The page's own hidden files (the build stamp) are internal: resolveInside refuses them.
+    const file = resolveInside(pageDir, pathname === "/" ? "index.html" : pathname);
     if (!file) return send(res, 404, "not found\n");
     serveFile(req, res, file);
   };
@@ -175,18 +208,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const pageDir = path.resolve(options.pageDir ?? DIST_DIR);
   if (!existsSync(path.join(pageDir, "index.html"))) throw new UserError("no built page here (run `npm run build:web`)", { where: pageDir });
   let bundlesDir: string | undefined;
-  if (options.bundlesDir !== undefined) {
-    bundlesDir = path.resolve(options.bundlesDir);
-    if (!existsSync(bundlesDir) || !statSync(bundlesDir).isDirectory()) throw new UserError("not a folder", { where: options.bundlesDir });
-  }
+  if (options.bundlesDir !== undefined) bundlesDir = checkBundlesDir(options.bundlesDir);
   const host = options.host ?? "127.0.0.1";
+  checkHost(host);
   const port = options.port ?? 4173;
   const server: Server = createServer(handler(pageDir, bundlesDir));
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) => {
-      const why = e.code === "EADDRINUSE" ? `port ${port} is in use (choose another with --port)` : e.code === "EACCES" ? `no permission to listen on port ${port}` : e.message;
-      reject(new UserError(why, { where: `--port ${port}`, exitCode: 2 }));
-    });
+    server.once("error", (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
     server.listen(port, host, () => resolve());
   });
   const actualPort = (server.address() as AddressInfo).port;
@@ -207,6 +235,39 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   };
 }
 
+/** The bundles folder, resolved; not a folder is a UserError. */
+function checkBundlesDir(dir: string): string {
+  const resolved = path.resolve(dir);
+  if (!existsSync(resolved) || !statSync(resolved).isDirectory()) throw new UserError("not a folder", { where: dir });
+  return resolved;
+}
+
+/** `--host` must be an IP address or a host name (RFC 1123 labels); anything else is bad usage. */
+function checkHost(host: string): void {
+  const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+  if (isIP(host) || (host.length <= 253 && new RegExp(`^${label}(?:\\.${label})*\\.?$`).test(host))) return;
+  throw new UserError(`${JSON.stringify(host)} is not an IP address or a host name`, { where: "--host", exitCode: 2 });
+}
+
+/** Why the server could not listen, naming the flag at fault, in words. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): UserError {
+  switch (e.code) {
+    case "EADDRINUSE":
+      return new UserError(`port ${port} is in use (choose another with --port)`, { where: `--port ${port}`, exitCode: 2 });
+    case "EACCES":
+      return new UserError(`no permission to listen on port ${port}`, { where: `--port ${port}`, exitCode: 2 });
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_NONAME":
+    case "EAI_FAIL":
+      return new UserError(`cannot resolve the host name ${JSON.stringify(host)}`, { where: "--host", exitCode: 2 });
+    case "EADDRNOTAVAIL":
+      return new UserError(`${host} is not an address of this machine`, { where: "--host", exitCode: 2 });
+    default:
+      return new UserError(`cannot listen on ${host} port ${port}: ${systemErrorReason(e) ?? e.message}`, { where: "--host", exitCode: 2 });
+  }
+}
+
 function parsePort(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 65535) throw new UserError(`${JSON.stringify(text)} is not a port number (0-65535)`, { where: "--port", exitCode: 2 });
   return Number(text);
@@ -223,6 +284,8 @@ export function register(program: Command): void {
     .option("--json", "print {url} as JSON")
     .action(async (opts: { bundles?: string; port: string; host: string; json?: boolean }) => {
       const port = parsePort(opts.port);
+      checkHost(opts.host); // before building the page
+      if (opts.bundles !== undefined) checkBundlesDir(opts.bundles);
       const log = opts.json ? undefined : (line: string) => process.stderr.write(`${line}\n`);
       const build = await ensureWebBuild(log ? { log } : {});
       if (build.built && log) log(`built in ${((build.ms ?? 0) / 1000).toFixed(1)} s`);

@@ -14,9 +14,10 @@ import path from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../core/errors.ts";
 import { PROJECT_ROOT } from "../../core/node/instances.ts";
+import { checkOutputFile, checkOutputFolder, type CommandInput } from "../../core/node/output-paths.ts";
 import { loadTreasury, readUsersFile } from "../../prover/treasury.ts";
 import { formatBps } from "../../keeper/format.ts";
-import { writeSimulationReport } from "../../keeper/report.ts";
+import { SIMULATION_REPORT_FILES, writeSimulationReport } from "../../keeper/report.ts";
 import { BUNDLED_SCENARIOS, defaultRandomWalk, resolveScenario, simTreasuryFrom, simulate, type Scenario } from "../../keeper/simulate/index.ts";
 
 interface SimulateFlags {
@@ -67,6 +68,15 @@ export function register(program: Command): void {
       const files = { treasury: path.join(dir, "treasury.json"), policy: path.join(dir, "policy.json"), prices: path.join(dir, "prices.json") };
       const users = path.join(dir, "users.csv");
       for (const f of [...Object.values(files), users]) if (!existsSync(f)) throw new UserError("missing (the treasury folder needs treasury.json, policy.json, prices.json, users.csv)", { where: f });
+      // Before any work: the report folder and each report file must be writable and land on no input.
+      const out = path.resolve(flags.out);
+      const inputs: CommandInput[] = [
+        { path: dir, what: "the treasury folder (--treasury)" },
+        ...[...Object.values(files), users].map((f) => ({ path: f, what: `an input (${path.basename(f)})` })),
+        ...(flags.scenario !== undefined && existsSync(flags.scenario) ? [{ path: flags.scenario, what: "the scenario file (--scenario)" }] : []),
+      ];
+      checkOutputFolder(out, { flag: "--out", inputs });
+      for (const name of SIMULATION_REPORT_FILES) checkOutputFile(path.join(out, name), { flag: "--out", inputs });
       const isDefault = dir === path.resolve(DEFAULT_TREASURY);
       const scale = flags.liabilitiesScale !== undefined ? intFlag(flags.liabilitiesScale, "--liabilities-scale", 1, 10_000) : isDefault ? DEFAULT_SCALE : 100;
       const steps = intFlag(flags.steps, "--steps", 2, 100_000);
@@ -80,7 +90,6 @@ export function register(program: Command): void {
       const started = performance.now();
       const result = simulate({ treasury, scenario });
       const seconds = (performance.now() - started) / 1000;
-      const out = path.resolve(flags.out);
       mkdirSync(out, { recursive: true });
       const written = writeSimulationReport(result, out);
 

@@ -6,6 +6,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { writeFileAtomic } from "../../core/node/atomic-write.ts";
+import { checkOutputFile } from "../../core/node/output-paths.ts";
 import { takeSnapshot } from "../../chain/gate.ts";
 import { pricesFileOf } from "../../chain/inputs.ts";
 import { onChain, openDeployment } from "../../chain/session.ts";
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .option("--json", "print the snapshot as JSON")
     .addHelpText("after", "\nThe sender needs PriceSnapshots' KEEPER_ROLE (key: HOMEOSTAT_PRIVATE_KEY, else the node's first account).")
     .action(async (flags: SnapshotFlags) => {
+      if (flags.out) checkOutputFile(flags.out, { flag: "--out", inputs: [{ path: flags.deployment, what: "the deployment file (--deployment)" }] });
       const session = await openDeployment(flags.deployment, flags.rpc);
       try {
         const snapshot = await onChain("takeSnapshot", async () => {

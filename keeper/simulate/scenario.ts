@@ -25,7 +25,7 @@ import { z } from "zod";
 import { UserError } from "../../core/errors.ts";
 import { BPS } from "../../core/field.ts";
 import { durationSchema, parseFile, symbolSchema } from "../../core/schemas.ts";
-import { parseJsonText, readTextFile } from "../../prover/treasury.ts";
+import { readJsonInput } from "../../core/node/input-files.ts";
 import { parseDecimal } from "../../core/units.ts";
 import { isqrt } from "../amm.ts";
 import { Prng, Q16 } from "./prng.ts";
@@ -135,7 +135,7 @@ export function bundledScenarioPath(name: string): string {
 
 /** Reads and validates a scenario file; every refusal names the file and the field. */
 export function loadScenario(file: string): Scenario {
-  const spec = parseFile(scenarioFileSchema, parseJsonText(readTextFile(file), file), file);
+  const spec = parseFile(scenarioFileSchema, readJsonInput(file), file);
   return { file, spec };
 }
 

@@ -2,9 +2,10 @@
 // snapshot, liabilities root, S1 attestation, S2 swap on a real Uniswap V2 router that stores the new root
 // and moves the vault's balances as the action says), and every refusal by its custom error: replay, a
 // proof under the previous policy, old/unknown/expired snapshots, liabilities/policy/root mismatches,
-// tampered proofs, deadline, venue, pause (nothing moves), unauthorized callers.
+// tampered proofs, non-canonical proofs (a coordinate + q), deadline, venue, pause (nothing moves), unauthorized callers.
 import { describe, it, expect, beforeAll } from "vitest";
 import type { Contract } from "ethers";
+import { BASE_FIELD_MODULUS } from "../../core/field.ts";
 import { policyHash } from "../../core/hash.ts";
 import type { Position } from "../../core/types.ts";
 import { clonePolicy, readPolicy, type OnchainPolicy } from "../../chain/policy.ts";
@@ -122,7 +123,7 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     positions = s2.newPositions;
   });
 
-  it("refuses each mismatch, tampering and unauthorized call by its custom error; a paused vault moves nothing", async () => {
+  it("refuses each mismatch, tampering (a coordinate + q too: NonCanonicalProof) and unauthorized call by its custom error; a paused vault moves nothing", async () => {
     // Sell 50,000 USDC for at least 49,000 DAI.
     const swap = { assetIn: 0n, amountIn: 50_000n * E6, assetOut: 3n, minAmountOut: 49_000n * E18 };
     let s2 = await proveSwap(swap, 0, 3);
@@ -144,6 +145,10 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     const tampered = [...s2.proof];
     tampered[6] = tampered[6]! + 1n;
     await expectRevert(rebalanceCall(f.stack, action, transition, tampered, at), "InvalidProof");
+    // The same proof with q added to a coordinate (a second encoding of the same point): refused as such.
+    const shifted = [...s2.proof];
+    shifted[6] = shifted[6]! + BASE_FIELD_MODULUS;
+    await expectRevert(rebalanceCall(f.stack, action, transition, shifted, at), "NonCanonicalProof", { index: "6", value: shifted[6]!.toString() });
 
     // A new liabilities root invalidates the proof; restoring the root makes it valid again.
     await publishLiabilitiesRoot(f.stack, liab.root + 1n);
@@ -206,7 +211,7 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     positions = s2b.newPositions;
   });
 
-  it("refuses attestations on an old or unknown snapshot, for other liabilities, or with a bad proof", async () => {
+  it("refuses attestations on an old or unknown snapshot, for other liabilities, or with a bad or non-canonical proof (a coordinate + q)", async () => {
     const s1 = await proveSolvency({ positions, policy: fieldsOf(f, policy), prices: pricesOf(snapshot), liabilities: liab.opening });
     const publish = (signals: bigint[], proof = s1.proof) => f.stack.solvencyRegistry.getFunction("publishAttestation")(signals, proof);
     const [root, liabilitiesRoot, policyHashSignal, pricesHashSignal] = s1.signals as [bigint, bigint, bigint, bigint];
@@ -217,6 +222,13 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     const bent = [...s1.proof];
     bent[0] = bent[0]! + 1n;
     await expectRevert(publish(s1.signals, bent), "InvalidProof");
+    // A real proof with the base field modulus q added to a coordinate: the pairing would see the same point
+    // (or fail); the registry refuses it first, by name.
+    for (const index of [0, 3]) {
+      const shifted = [...s1.proof];
+      shifted[index] = shifted[index]! + BASE_FIELD_MODULUS;
+      await expectRevert(publish(s1.signals, shifted), "NonCanonicalProof", { index: String(index) });
+    }
 
     await advanceTime(f.stack, 5);
     await refreshFeeds(f);

@@ -6,7 +6,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { PROJECT_ROOT } from "../../core/node/instances.ts";
+import { fileURLToPath } from "node:url";
+
+// Not core/node/instances.ts: importing it fixes the build folders from the environment at load time, and
+// some test files (the ceremony's) set HOMEOSTAT_BUILD_DIR and friends before they import the pipeline.
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** The workplace's shared development file (../shared/ptau/pot16_final.ptau); absent on a user's machine. */
 export const SHARED_PTAU = path.resolve(PROJECT_ROOT, "../shared/ptau/pot16_final.ptau");

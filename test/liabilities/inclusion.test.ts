@@ -1,7 +1,7 @@
 // Pins per-user inclusion proofs (liabilities/inclusion.ts, pool.ts, verifier/inclusion.ts and the
 // `homeostat inclusion` CLI) on the inclusion-test instance (D=4; set up by `homeostat setup`): a proof
 // verifies; a user not in the tree or a changed balance cannot be proven (clear error); forged proof files
-// (changed balance, salt, id, leafHash, root) fail verification; `prove --all` killed midway and restarted
+// (changed balance, salt, id, leafHash, root, a coordinate + q) fail verification; `prove --all` killed midway and restarted
 // finishes without redoing finished users (their files untouched) and every file verifies.
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BASE_FIELD_MODULUS } from "../../core/field.ts";
 import { liabilityLeaf } from "../../core/hash.ts";
 import { findUser, inclusionArtifacts, InclusionProver, proofFileName } from "../../liabilities/inclusion.ts";
 import { readLiabilities } from "../../liabilities/reader.ts";
@@ -93,6 +94,8 @@ describe("inclusion proofs", () => {
       ["a balance that disagrees with its base units", forge((f) => (f.user.balance = "15.4")), /is not 15500000 base units/],
       ["another key fingerprint", forge((f) => (f.vkeyHash = "0".repeat(64))), /vkeyHash/],
       ["an unknown instance", forge((f) => (f.instance = "inclusion-huge")), /unknown instance/],
+      // The same proof, another encoding: snarkjs alone would reduce the coordinate and accept it.
+      ["a coordinate plus the base field modulus q", forge((f) => (f.proof.pi_a[0] = (BigInt(f.proof.pi_a[0]) + BASE_FIELD_MODULUS).toString())), /proof\.pi_a\[0\]: not below the BN254 base field modulus q/],
     ];
     for (const [label, forged, reason] of cases) {
       const result = await verifyInclusionProof(forged, vkeys);

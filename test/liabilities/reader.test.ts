@@ -1,6 +1,7 @@
 // Pins the liabilities file reader (liabilities/reader.ts): exact decimal conversion, CSV and JSONL
-// rows, and the refusal of every kind of bad row with its line number; and that `liabilities build` on a
-// bad file writes nothing.
+// rows, and the refusal of every kind of bad row with its line number (an invalid UTF-8 byte with its byte
+// offset, in whichever chunk it lies; an endless line at the cap); and that `liabilities build` on a bad
+// file writes nothing.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -121,6 +122,25 @@ describe("readLiabilities", () => {
     await expect(readLiabilities(file(""), { decimals: 6 })).rejects.toThrow(/empty file/);
     await expect(readLiabilities(file("user,balance\n"), { decimals: 6 })).rejects.toThrow(/no users/);
     await expect(readLiabilities(path.join(dir, "nope.csv"), { decimals: 6 })).rejects.toThrow(/no such file/);
+  });
+
+  it("refuses a bad byte past the first chunk with its exact line and byte offset, after the rows before it", async () => {
+    // ~2 MiB of rows: the file is read in 1 MiB chunks, so the bad byte lies in a later one.
+    const rows = Array.from({ length: 60_000 }, (_, i) => `user-${String(i).padStart(8, "0")}@example.com,1`);
+    const head = `\ufeffuser,balance\r\n${rows.join("\r\n")}\r\nbad-`;
+    const f = path.join(dir, "late-bad-byte.csv");
+    writeFileSync(f, Buffer.concat([Buffer.from(head), Buffer.from([0xc3, 0x28]), Buffer.from("id,1\r\n")]));
+    await expect(readLiabilities(f, { decimals: 6 })).rejects.toThrow(`${f}:60002: not valid UTF-8: byte 0xC3 at byte offset ${Buffer.byteLength(head)} of the file`);
+    // A bad row before it is reported first (file order).
+    rows[10] = "user-x,-1";
+    writeFileSync(f, Buffer.concat([Buffer.from(`user,balance\n${rows.join("\n")}\nbad-`), Buffer.from([0xff]), Buffer.from(",1\n")]));
+    await expect(readLiabilities(f, { decimals: 6 })).rejects.toThrow(`${f}:12: negative balance`);
+  });
+
+  it("refuses a line over 64 KiB and a device that never ends, instead of reading until memory runs out", async () => {
+    const f = file(`user,balance\n${"x".repeat(70_000)},1\n`);
+    await expect(readLiabilities(f, { decimals: 6 })).rejects.toThrow(`${f}:2: a line longer than 64 KiB`);
+    await expect(readLiabilities("/dev/zero", { decimals: 6 })).rejects.toThrow("/dev/zero:1: a line longer than 64 KiB");
   });
 
   it("finds duplicates among many ids (the compact id set grows correctly)", async () => {

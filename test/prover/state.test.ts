@@ -93,7 +93,7 @@ describe("state file", () => {
     writeFileSync(file, JSON.stringify(json));
     expect(() => loadState(file)).toThrow(/does not open to its root/);
     writeFileSync(file, "{ not json");
-    expect(() => loadState(file)).toThrow(/state\.json: the private state file is not readable JSON/);
+    expect(() => loadState(file)).toThrow(/state\.json(:1)?: the private state file is unreadable \(invalid JSON/);
     expect(readFileSync(file, "utf8")).toBe("{ not json");
   });
 

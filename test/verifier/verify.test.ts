@@ -1,6 +1,7 @@
 // Pins the verifier library: a valid S1 bundle passes; it rejects, each with a clear reason and without
 // throwing, a bundle with one public signal changed, a proof checked against another instance's key, a
-// malformed bundle, a policy or prices that do not match their hashes, a packed proof that is not the proof.
+// malformed bundle, a policy or prices that do not match their hashes, a packed proof that is not the proof,
+// a non-canonical proof (a coordinate + q, which snarkjs alone accepts; the page runs this same code).
 // Also pins that the browser path (verifier/*.ts except node.ts) imports nothing from `node:`, and that
 // packedProof is the order of snarkjs's Solidity calldata. Needs the test instance set up.
 import { readFileSync } from "node:fs";
@@ -9,6 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { proveSolvency } from "../../prover/prove.ts";
 import { PROJECT_ROOT } from "../../core/node/instances.ts";
 import { vkeyHash } from "../../core/canonical.ts";
+import { BASE_FIELD_MODULUS } from "../../core/field.ts";
+import { groth16 } from "snarkjs";
 import { loadVerificationKeys } from "../../verifier/node.ts";
 import type { ProofBundle } from "../../core/bundle-schema.ts";
 import { verifyBundle, type VerificationKeys } from "../../verifier/verify.ts";
@@ -103,7 +106,7 @@ describe.runIf(ready)("verifyBundle", () => {
       [null, /^malformed bundle: Expected object, received null/],
       ["proof", /^malformed bundle: Expected object, received string/],
       [mutate((b) => delete (b as Partial<ProofBundle>).proof), /^malformed bundle: proof: Required/],
-      [mutate((b) => b.proof.pi_a.pop()), /^malformed bundle: proof\.pi_a: Array must contain exactly 3/],
+      [mutate((b) => b.proof.pi_a.pop()), /^malformed bundle: proof\.pi_a: Array must contain at least 3/],
       [mutate((b) => (b.format = "homeostat-bundle/0" as ProofBundle["format"])), /^malformed bundle: format: Invalid literal value/],
       [mutate((b) => (b.publicSignals.policyHash = "-5")), /^malformed bundle: publicSignals\.policyHash: expected a decimal integer string/],
       [mutate((b) => (b.publicSignals.policyHash = "21888242871839275222246405745257275088548364400416034343698204186575808495617")), /publicSignals\.policyHash: not below the BN254 field modulus/],
@@ -144,6 +147,25 @@ describe.runIf(ready)("verifyBundle", () => {
   it("rejects a packed proof that is not the proof", async () => {
     const swapped = mutate((b) => ([b.packedProof[2], b.packedProof[3]] = [b.packedProof[3]!, b.packedProof[2]!]));
     expect((await verifyBundle(swapped, keys)).reasons).toEqual(["packedProof is not the packed form of proof (a0, a1, b01, b00, b11, b10, c0, c1)"]);
+  });
+
+  it("rejects a non-canonical proof: q added to pi_a[0] (and packedProof[0]), or a point not in affine form", async () => {
+    const plusQ = (x: string) => (BigInt(x) + BASE_FIELD_MODULUS).toString();
+    const shifted = mutate((b) => {
+      b.proof.pi_a[0] = plusQ(b.proof.pi_a[0]);
+      b.packedProof[0] = plusQ(b.packedProof[0]!);
+    });
+    // snarkjs alone reduces the coordinate modulo q and accepts: the canonical check is the verifier's.
+    expect(await groth16.verify(keys["solvency-test"]!, Object.values(bundle.publicSignals), shifted.proof)).toBe(true);
+    const result = await verifyBundle(shifted, keys);
+    expect(result).toMatchObject({ valid: false });
+    expect(result.reasons).toEqual([expect.stringMatching(/^malformed bundle: proof\.pi_a\[0\]: not below the BN254 base field modulus q \(a non-canonical encoding\) \(\+1 more\)$/)]);
+    const packedOnly = await verifyBundle(mutate((b) => (b.packedProof[0] = plusQ(b.packedProof[0]!))), keys);
+    expect(packedOnly.reasons).toEqual([expect.stringMatching(/^malformed bundle: packedProof\[0\]: not below the BN254 base field modulus q/)]);
+    const g2 = await verifyBundle(mutate((b) => (b.proof.pi_b[1][0] = plusQ(b.proof.pi_b[1][0]))), keys);
+    expect(g2.reasons).toEqual([expect.stringMatching(/^malformed bundle: proof\.pi_b\[1\]\[0\]: not below the BN254 base field modulus q/)]);
+    const projective = await verifyBundle(mutate((b) => (b.proof.pi_c[2] = "2" as "1")), keys);
+    expect(projective.reasons).toEqual([expect.stringMatching(/^malformed bundle: proof\.pi_c\[2\]: expected "1" \(snarkjs writes affine points/)]);
   });
 
   it("packs the proof in the order of snarkjs's Solidity calldata", async () => {

@@ -1,10 +1,12 @@
 /**
  * Bundles and inclusion proofs for the browser tests: one valid attestation and one valid inclusion proof,
  * and forgeries derived from them by editing the JSON (a changed public signal, a policy that no longer
- * matches its hash, a key that is not pinned, a changed balance, a proof for another root).
+ * matches its hash, a key that is not pinned, a proof coordinate plus the base field modulus q, a changed
+ * balance, a proof for another root).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { BASE_FIELD_MODULUS } from "../../core/field.ts";
 
 type Json = Record<string, unknown>;
 
@@ -18,6 +20,8 @@ export interface Fixtures {
   changedSignal: string;
   policyMismatch: string;
   unpinnedKey: string;
+  /** The valid bundle with q added to proof.pi_a[0] and packedProof[0]: the same proof, a non-canonical encoding. */
+  nonCanonical: string;
   inclusionValid: string;
   inclusionChangedBalance: string;
   inclusionOtherRoot: string;
@@ -55,6 +59,13 @@ export function writeFixtures(dir: string, sources: { bundle: Json; rebalance: J
   const unpinnedKey = clone(bundle);
   unpinnedKey.vkeyHash = "ab".repeat(32);
 
+  const nonCanonical = clone(bundle);
+  const plusQ = (x: string) => (BigInt(x) + BASE_FIELD_MODULUS).toString();
+  const proof = nonCanonical.proof as { pi_a: string[] };
+  proof.pi_a[0] = plusQ(proof.pi_a[0]!);
+  const packed = nonCanonical.packedProof as string[];
+  packed[0] = plusQ(packed[0]!);
+
   // The user claims one more base unit than was proven (balance and base units kept consistent).
   const changedBalance = clone(inclusion);
   const user = changedBalance.user as { balance: string; balanceBaseUnits: string; decimals: number };
@@ -70,6 +81,7 @@ export function writeFixtures(dir: string, sources: { bundle: Json; rebalance: J
     changedSignal: write(dir, "bundle-changed-signal.json", changedSignal),
     policyMismatch: write(dir, "bundle-policy-mismatch.json", policyMismatch),
     unpinnedKey: write(dir, "bundle-unpinned-key.json", unpinnedKey),
+    nonCanonical: write(dir, "bundle-non-canonical.json", nonCanonical),
     inclusionValid: write(dir, "inclusion-valid.json", inclusion),
     inclusionChangedBalance: write(dir, "inclusion-changed-balance.json", changedBalance),
     inclusionOtherRoot: write(dir, "inclusion-other-tree.json", otherTreeInclusion),

@@ -2,7 +2,9 @@
  * Pins the static server behind `homeostat serve` (cli/commands/serve.ts), without a browser and without
  * building the page: MIME types, the newest-bundle URL, refusal of every way out of the served folders
  * (`..`, encoded separators, symlinks), internal files hidden, methods other than GET/HEAD refused, and a
- * port in use reported as a user error.
+ * port in use reported as a user error. With a treasury folder as the bundles folder, nothing but bundle
+ * JSON is served: no dotfile (the salts in .homeostat/state.json), no other JSON (positions, inclusion
+ * proofs), no sub-folder; a host that is not one is refused naming --host.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -50,6 +52,14 @@ beforeAll(async () => {
   writeFileSync(path.join(bundlesDir, "new bundle.json"), bundle("2026-01-02T00:00:00Z"));
   writeFileSync(path.join(bundlesDir, "inclusion-alice.json"), JSON.stringify({ format: "homeostat-inclusion/1" }));
   writeFileSync(path.join(bundlesDir, "broken.json"), "{not json");
+  // A treasury folder's private files next to the bundles.
+  mkdirSync(path.join(bundlesDir, ".homeostat"));
+  writeFileSync(path.join(bundlesDir, ".homeostat", "state.json"), JSON.stringify({ format: "homeostat-state/1", commitments: { 1: { slots: [{ salt: "42" }] } } }));
+  writeFileSync(path.join(bundlesDir, ".hidden.json"), bundle("2026-01-03T00:00:00Z"));
+  writeFileSync(path.join(bundlesDir, "treasury.json"), JSON.stringify({ positions: [{ asset: "WETH", amount: "100" }] }));
+  mkdirSync(path.join(bundlesDir, "sub"));
+  writeFileSync(path.join(bundlesDir, "sub", "nested.json"), bundle("2026-01-03T00:00:00Z"));
+  symlinkSync(path.join(bundlesDir, ".homeostat", "state.json"), path.join(bundlesDir, "state-link.json"));
   // Modification times decide "newest": the inclusion proof and the broken file are newer but are not bundles.
   const at = (name: string, seconds: number) => utimesSync(path.join(bundlesDir, name), seconds, seconds);
   at("old bundle.json", 1_000);
@@ -111,10 +121,29 @@ describe("the server", () => {
     expect((await get(server.port, "/?bundle=bundles/x.json")).body).toContain("<title>page</title>");
   });
 
-  it("lists the bundles folder as JSON, newest first", async () => {
+  it("lists the bundles folder's bundles as JSON, newest first (no other file)", async () => {
     const res = await get(server.port, "/bundles/");
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual(["broken.json", "inclusion-alice.json", "new bundle.json", "old bundle.json"]);
+    expect(JSON.parse(res.body)).toEqual(["new bundle.json", "old bundle.json"]);
+  });
+
+  it("serves nothing but bundle JSON under /bundles/: no dotfile, no private JSON, no sub-folder (404)", async () => {
+    for (const p of [
+      "/bundles/.homeostat/state.json",
+      "/bundles/%2ehomeostat/state.json",
+      "/bundles/.hidden.json",
+      "/bundles/treasury.json",
+      "/bundles/inclusion-alice.json",
+      "/bundles/broken.json",
+      "/bundles/sub/nested.json",
+      "/bundles/state-link.json",
+      "/bundles/.homeostat/",
+    ]) {
+      const res = await get(server.port, p);
+      expect([p, res.status]).toEqual([p, 404]);
+      expect(res.body).not.toContain("42");
+    }
+    expect((await get(server.port, "/bundles/old%20bundle.json")).status).toBe(200);
   });
 
   it("answers 404 for paths that leave the served folders, internal files and missing files", async () => {
@@ -132,6 +161,14 @@ describe("the server", () => {
   it("reports a port in use as a user error", async () => {
     await expect(startServer({ pageDir, port: server.port })).rejects.toThrow(UserError);
     await expect(startServer({ pageDir, port: server.port })).rejects.toThrow(/in use/);
+  });
+
+  it("refuses a host that is not one naming --host, in words (no raw error code)", async () => {
+    const bad = startServer({ pageDir, host: "not a host", port: 0 });
+    await expect(bad).rejects.toThrow(UserError);
+    await expect(startServer({ pageDir, host: "not a host", port: 0 })).rejects.toThrow(/^--host: "not a host" is not an IP address or a host name$/);
+    // A well-formed address that is not this machine's.
+    await expect(startServer({ pageDir, host: "192.0.2.1", port: 0 })).rejects.toThrow(/^--host: 192\.0\.2\.1 is not an address of this machine$/);
   });
 
   it("refuses a missing bundles folder and an unbuilt page", async () => {

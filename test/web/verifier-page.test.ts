@@ -2,10 +2,11 @@
  * Pins the browser verifier page end to end in a real Chromium (Debian's, through playwright-core): the
  * page is built with Vite, served by `homeostat serve`'s server with a folder of fixture bundles, and
  * driven like a user would. A valid bundle (S1, and an S2 swap) shows verified with its statement in words; a changed public
- * signal, a policy that does not match its hash and an unpinned key show invalid with the reason; a valid
- * inclusion proof shows the balance counted under the attestation's root, a changed balance and a proof
- * for another root are refused with the reason; the optional on-chain check reads a (stand-in) registry
- * through the compiled contract's ABI. A screenshot is kept in test-output/ as an artifact.
+ * signal, a policy that does not match its hash, an unpinned key and a non-canonical proof (a coordinate + q)
+ * show invalid with the reason; a valid inclusion proof shows the balance counted under the attestation's
+ * root, a changed balance and a proof for another root are refused with the reason; the optional on-chain
+ * check reads a (stand-in) registry through the compiled contract's ABI. A screenshot is kept in
+ * test-output/ as an artifact.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -121,6 +122,11 @@ describe("attestation", () => {
   it("a bundle naming a key that is not pinned is refused", async () => {
     expect(await open(fixtures.unpinnedKey)).toBe("invalid");
     expect(await text("#verdict-reasons")).toMatch(/is not one of the verification keys pinned in this page/);
+  });
+
+  it("a bundle whose proof has q added to a coordinate (a non-canonical encoding) shows invalid", async () => {
+    expect(await open(fixtures.nonCanonical)).toBe("invalid");
+    expect(await text("#verdict-reasons")).toMatch(/proof\.pi_a\[0\]: not below the BN254 base field modulus q/);
   });
 
   it("a bundle chosen with the file picker is verified too", async () => {

@@ -64,6 +64,20 @@ module.exports = {
       to: { path: "^core/node/" },
     },
     {
+      name: "verifier-browser-no-node-entry",
+      comment: "the browser verifier imports no value from the verifier's Node files (they reach node: and core/node/)",
+      severity: "error",
+      from: { path: "^verifier/", pathNot: VERIFIER_NODE_FILES },
+      to: { path: VERIFIER_NODE_FILES, dependencyTypesNot: ["type-only", "type-import"] },
+    },
+    {
+      name: "verifier-browser-reach",
+      comment: "nothing the browser verifier imports (values, at any depth) reaches core/node/",
+      severity: "error",
+      from: { path: "^verifier/", pathNot: VERIFIER_NODE_FILES },
+      to: { path: "^core/node/", reachable: true },
+    },
+    {
       name: "no-circular",
       comment: "no import cycles",
       severity: "error",

@@ -41,7 +41,7 @@ async function stopCurves(): Promise<void> {
 /** True when the arguments (before a `--`) or HOMEOSTAT_DEBUG ask for stacks. Read before parsing, which may fail. */
 export function debugRequested(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const end = argv.indexOf("--");
-  return (end < 0 ? argv : argv.slice(0, end)).includes("--debug") || (env.HOMEOSTAT_DEBUG ?? "") !== "";
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--debug") || ["1", "true"].includes((env.HOMEOSTAT_DEBUG ?? "").toLowerCase());
 }
 
 /** The name a command is typed with: `prove solvency`, `inclusion verify`. */

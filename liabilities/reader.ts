@@ -1,8 +1,9 @@
 /**
  * Streaming reader of a liabilities file: one row per user, the user's id and balance in the liability
  * unit as a decimal string, converted exactly to base units. The file is read line by line
- * (node:readline over a stream), never as one string, and kept in compact typed arrays; every row is
- * validated before anything is hashed or written, so a bad row refuses the whole file.
+ * (core/node/input-files.ts `readInputLines`: checked UTF-8, size and line caps), never as one string,
+ * and kept in compact typed arrays; every row is validated before anything is hashed or written, so a bad
+ * row refuses the whole file.
  *
  * Formats (chosen by `format`, else by the extension `.csv` / `.jsonl` / `.ndjson`, else by the first line):
  *  - CSV: a header line naming the columns, then one row per line. The id column is `user` (or `id`,

@@ -69,7 +69,7 @@ export function checkOutDir(outDir: string, replace: boolean, inputs: readonly C
   checkOutputFolder(outDir, { flag: "--out", inputs, replaces: true });
   if (!existsSync(path.resolve(outDir))) return;
   if (!replace) {
-    throw new UserError("already exists: choose a new folder, or replace it with --force (proofs made from the old tree will no longer match its root)", { where: outDir });
+    throw new UserError("already exists: choose a new folder, or replace it with --force (proofs made from the old tree will no longer match its root)", { where: outDir, exitCode: 2 });
   }
   if (readdirSync(outDir).length > 0 && !isTreeFolder(outDir)) {
     throw new UserError(`is not a liabilities tree folder (no root.json of ${TREE_FORMAT}): --force replaces only a tree folder or an empty one`, { where: outDir, exitCode: 2 });

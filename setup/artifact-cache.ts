@@ -10,8 +10,8 @@
  * Layout: `<cache>/artifacts/<key>/manifest.json` plus one file per artifact kind (`r1cs`, `wasm`, `sym`,
  * `zkey`, `vkey`, `verifier`). An entry is written in a temporary folder and renamed into place, so a
  * reader sees it whole or not at all. Restoring checks every file's sha256 against the entry's manifest
- * (a damaged entry is deleted and the instance is built). `HOMEOSTAT_ARTIFACT_CACHE=0` turns the cache off;
- * `setup --force` neither reads nor trusts it (it rebuilds, then replaces the entry).
+ * (a damaged entry is deleted and the instance is built). Entries are write-once (see storeArtifacts).
+ * `HOMEOSTAT_ARTIFACT_CACHE=0` turns the cache off; `setup --force` does not read it.
  *
  * The zkey in an entry carries the random phase-2 contribution of the build that made it: a restored key
  * is that build's key, exactly as if the build folder had been kept.
@@ -19,7 +19,7 @@
 import { copyFileSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUILD_DIR, PROJECT_ROOT } from "../core/node/instances.ts";
-import { canonicalJson, moveIntoPlace, sha256, sha256File } from "./files.ts";
+import { canonicalJson, moveIntoPlace, sha256, sha256File, writeFileAtomic } from "./files.ts";
 import { MANIFEST_FORMAT, type SetupManifest } from "./manifest.ts";
 
 type Kind = keyof SetupManifest["artifacts"];
@@ -39,14 +39,22 @@ function entryDir(cacheDir: string, key: string): string {
 }
 
 /**
- * Copies a finished build into the cache (its files as installed under the project root). Failures only
- * cost speed next time, so they are returned as a reason rather than thrown.
+ * Copies a finished build into the cache (its files as installed under the project root). Entries are
+ * write-once: when the key already has one (another checkout built the same inputs, with its own random
+ * contribution), it is kept, and only its manifest may be updated, atomically, and only when it describes
+ * the very same files (e.g. to record that `zkey verify` has now passed). Failures only cost speed next
+ * time, so they are returned as a reason rather than thrown.
  */
 export function storeArtifacts(cacheDir: string, manifest: SetupManifest): string | undefined {
   const key = artifactKey(manifest.inputs);
   const final = entryDir(cacheDir, key);
   let tmp: string | undefined;
   try {
+    const existing = readEntryManifest(final);
+    if (existing) {
+      if (sameFiles(existing, manifest)) writeFileAtomic(path.join(final, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+      return undefined;
+    }
     mkdirSync(path.dirname(final), { recursive: true });
     tmp = mkdtempSync(path.join(path.dirname(final), `.${key.slice(0, 16)}-`));
     for (const [kind, record] of Object.entries(manifest.artifacts) as Array<[Kind, SetupManifest["artifacts"][Kind]]>) {
@@ -56,9 +64,13 @@ export function storeArtifacts(cacheDir: string, manifest: SetupManifest): strin
       if (sha256File(path.join(tmp, kind)) !== record.sha256) throw new Error(`${record.path} changed while it was being cached`);
     }
     writeFileSync(path.join(tmp, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-    rmSync(final, { recursive: true, force: true });
-    renameSync(tmp, final);
-    tmp = undefined;
+    try {
+      renameSync(tmp, final);
+      tmp = undefined;
+    } catch (e) {
+      // Another process stored this key first: keep its entry (write-once).
+      if (!existsSync(final)) throw e;
+    }
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -67,34 +79,40 @@ export function storeArtifacts(cacheDir: string, manifest: SetupManifest): strin
   }
 }
 
+function readEntryManifest(dir: string): SetupManifest | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) as SetupManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The two manifests record the same artifact files (kinds and hashes). */
+function sameFiles(a: SetupManifest, b: SetupManifest): boolean {
+  const kinds = new Set([...Object.keys(a.artifacts), ...Object.keys(b.artifacts)]) as Set<Kind>;
+  return [...kinds].every((k) => a.artifacts[k]?.sha256 !== undefined && a.artifacts[k]?.sha256 === b.artifacts[k]?.sha256);
+}
+
 export type RestoreResult =
   | { restored: true; manifest: SetupManifest; key: string }
   | { restored: false; key: string; reason: string };
 
 /**
  * Installs the cached build of `inputs`, if there is an intact one, at `finals` (project-relative paths by
- * artifact kind). Each file is checked against the entry's manifest before anything is installed, staged
- * next to its final place and renamed over it; the manifest returned names the current paths.
+ * artifact kind). The entry's manifest is read once; every file is copied next to its final place first and
+ * the copies are checked against that manifest, so what is installed is exactly the build the manifest
+ * describes even if another process touches the entry meanwhile; only then are they renamed into place.
+ * Any failure is a cache miss (the caller builds).
  */
 export function restoreArtifacts(cacheDir: string, inputs: string, finals: Partial<Record<Kind, string>>): RestoreResult {
   const key = artifactKey(inputs);
   const dir = entryDir(cacheDir, key);
   if (!existsSync(path.join(dir, "manifest.json"))) return { restored: false, key, reason: "not in the artifact cache" };
-  let manifest: SetupManifest;
-  try {
-    manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) as SetupManifest;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return { restored: false, key, reason: "unreadable artifact cache entry (removed)" };
-  }
+  const manifest = readEntryManifest(dir);
   const kinds = Object.keys(finals) as Kind[];
-  const damaged =
-    manifest.format !== MANIFEST_FORMAT || manifest.inputs !== inputs
-      ? "entry for other inputs"
-      : kinds.find((k) => !manifest.artifacts[k] || !existsSync(path.join(dir, k)) || sha256File(path.join(dir, k)) !== manifest.artifacts[k]!.sha256);
-  if (damaged) {
+  if (!manifest || manifest.format !== MANIFEST_FORMAT || manifest.inputs !== inputs || kinds.some((k) => !manifest.artifacts[k])) {
     rmSync(dir, { recursive: true, force: true });
-    return { restored: false, key, reason: `damaged artifact cache entry (${damaged}; removed)` };
+    return { restored: false, key, reason: "damaged artifact cache entry (manifest; removed)" };
   }
   const staged: Array<[string, string]> = [];
   try {
@@ -102,10 +120,16 @@ export function restoreArtifacts(cacheDir: string, inputs: string, finals: Parti
       const to = path.join(PROJECT_ROOT, finals[kind]!);
       mkdirSync(path.dirname(to), { recursive: true });
       const tmp = `${to}.restore-${process.pid}`;
-      copyFileSync(path.join(dir, kind), tmp, constants.COPYFILE_FICLONE);
       staged.push([tmp, to]);
+      copyFileSync(path.join(dir, kind), tmp, constants.COPYFILE_FICLONE);
+      if (sha256File(tmp) !== manifest.artifacts[kind]!.sha256) {
+        rmSync(dir, { recursive: true, force: true });
+        return { restored: false, key, reason: `damaged artifact cache entry (${kind}; removed)` };
+      }
     }
     for (const [tmp, to] of staged) moveIntoPlace(tmp, to);
+  } catch (e) {
+    return { restored: false, key, reason: `artifact cache entry unusable (${(e as Error).message.split("\n")[0]})` };
   } finally {
     for (const [tmp] of staged) rmSync(tmp, { force: true });
   }

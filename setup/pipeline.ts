@@ -103,11 +103,12 @@ export async function runSetup(options: SetupOptions): Promise<SetupSummary> {
     context.explicitPtau = await inspectPtau(explicit.path, explicit.source, { cacheDir, reporter: options.reporter });
     noteDevelopmentPtau(context.explicitPtau, options.reporter);
   }
-  // One ptau for the whole run, of the largest power the selected instances need (from the lock, before
-  // compiling): a generated development file is then made once, at that power, and every smaller circuit
-  // reuses it, instead of one file per power.
-  if (!context.explicitPtau) {
-    const powers = names
+  // One ptau for every instance, of the largest power any Groth16 instance of the lock needs (read before
+  // compiling): a generated development file is made once, at that power, and every smaller circuit reuses
+  // it. Not just the selected instances: the demo (test instances) and `setup --all` would otherwise pick
+  // files of different powers and replace each other's keys on every switch.
+  if (!context.explicitPtau && names.some((n) => table[n]!.group !== DEV_GROUP)) {
+    const powers = Object.keys(table)
       .filter((n) => table[n]!.group !== DEV_GROUP)
       .map((n) => context.lock?.instances[n])
       .filter((e): e is NonNullable<typeof e> => e !== undefined)
@@ -167,6 +168,21 @@ function buildInputs(
     beacon: mode === "groth16" ? PHASE2_BEACON : null,
     verifier: mode === "groth16" ? verifierPath(name) : null,
   });
+}
+
+/** The manifest's record of the ptau a build used. */
+function ptauRecord(ptau: PtauFile): NonNullable<SetupManifest["ptau"]> {
+  return {
+    path: ptau.path,
+    name: ptau.name,
+    power: ptau.power,
+    size: ptau.size,
+    sha256: ptau.sha256,
+    blake2b: ptau.blake2b,
+    known: ptau.known?.name ?? null,
+    development: ptau.development,
+    source: ptau.source,
+  };
 }
 
 /** What changed in the circuit itself since `previous` (spec, sources, libraries, compiler), if anything. */
@@ -292,10 +308,12 @@ async function setupInstanceLocked(name: string, spec: InstanceSpec, context: Co
     const ptau = mode === "groth16" ? await ptauFor(requiredPtauPower(entry), context) : undefined;
     const hit = restoreArtifacts(context.cacheDir, buildInputs(name, spec, mode, sources, context, ptau), expectedArtifacts(name, mode));
     if (hit.restored) {
+      // The same ptau content (its blake2b is in the key), at this machine's path and from this run's source.
+      const restored: SetupManifest = ptau ? { ...hit.manifest, ptau: ptauRecord(ptau) } : hit.manifest;
       rmSync(path.join(PROJECT_ROOT, manifestPath(name)), { force: true });
       writeFileAtomic(path.join(PROJECT_ROOT, `${instanceDir(name)}/${name}.circom`), mainSource(name, spec));
-      writeFileAtomic(path.join(PROJECT_ROOT, manifestPath(name)), `${JSON.stringify(hit.manifest, null, 2)}\n`);
-      const verified = await verifyIfNeeded(name, hit.manifest, context);
+      writeFileAtomic(path.join(PROJECT_ROOT, manifestPath(name)), `${JSON.stringify(restored, null, 2)}\n`);
+      const verified = await verifyIfNeeded(name, restored, context);
       if (verified) {
         const result = resultFrom(verified, "restored", `restored from the artifact cache (${reason})`, Date.now() - start);
         reporter.info(`${name}: restored from the artifact cache ${path.join(context.cacheDir, "artifacts", hit.key.slice(0, 12))}… in ${(result.durationMs / 1000).toFixed(1)} s`);
@@ -358,21 +376,7 @@ async function setupInstanceLocked(name: string, spec: InstanceSpec, context: Co
       sources,
       tools: context.tools,
       circuit: { constraints: info.constraints, wires: info.wires, publicSignals: info.publicSignals, privateInputs: info.privateInputs, ptauPowerNeeded: powerNeeded },
-      ...(ptau
-        ? {
-            ptau: {
-              path: ptau.path,
-              name: ptau.name,
-              power: ptau.power,
-              size: ptau.size,
-              sha256: ptau.sha256,
-              blake2b: ptau.blake2b,
-              known: ptau.known?.name ?? null,
-              development: ptau.development,
-              source: ptau.source,
-            },
-          }
-        : {}),
+      ...(ptau ? { ptau: ptauRecord(ptau) } : {}),
       ...(phase2 ? { phase2, verifierContract: verifierContractName(name) } : {}),
       lock: { file: lockFile, pinned: entry !== undefined },
       artifacts,

@@ -2,11 +2,11 @@
  * Powers of tau for Groth16 phase 2: which file to use, and whether it can be trusted to be the file it
  * claims to be. Resolution order (DESIGN section 8):
  *   1. `--ptau FILE` or `HOMEOSTAT_PTAU` (an explicit file is never replaced by another);
- *   2. a cached file in `~/.cache/homeostat/ptau/` (`HOMEOSTAT_CACHE_DIR`) or `build/ptau/`, then the
- *      project's sibling `../shared/ptau/` (where this workplace keeps its development file);
+ *   2. a cached file in `~/.cache/homeostat/ptau/` (`HOMEOSTAT_CACHE_DIR`), then the folders of
+ *      `HOMEOSTAT_PTAU_DIRS` (default: the project's sibling `../shared/ptau/`, this workplace's development file);
  *   3. the public Hermez/Polygon prepared file `powersOfTau28_hez_final_NN.ptau`, downloaded and checked
  *      against the blake2b published in the snarkjs README (`HOMEOSTAT_PTAU_DOWNLOAD=0` skips this);
- *   4. for development only, a file generated here with snarkjs (loud warning; `HOMEOSTAT_PTAU_GENERATE=0`
+ *   4. for development only, a file computed here from a published secret (setup/dev-ptau.ts; loud warning; `HOMEOSTAT_PTAU_GENERATE=0`
  *      refuses instead).
  * Every file is checked: the snarkjs header (BN254, prepared for phase 2) and, when its name or size is
  * one of KNOWN_PTAU, its hashes. Hashes are cached by path, size and mtime so a 75 MB file is read once.
@@ -130,7 +130,7 @@ export { defaultCacheDir };
 
 /** Folders searched for cached ptau files, in order. */
 export function ptauCacheDirs(cacheDir: string): string[] {
-  return [path.join(cacheDir, "ptau"), path.join(PROJECT_ROOT, "build", "ptau")];
+  return [path.join(cacheDir, "ptau")];
 }
 
 /** The workplace's shared development ptau folder (`../shared/ptau/` beside the project), searched after the caches. */
@@ -440,7 +440,7 @@ export async function downloadHermez(power: number, dir: string, reporter: Repor
 
 /**
  * Makes a prepared BN254 ptau of `power` for development only, directly from the published development
- * secret (setup/dev-ptau.ts: no group FFT; about 20 s at 2^15 and 40 s at 2^16 on two cores). Written to a
+ * secret (setup/dev-ptau.ts: no group FFT; under a minute at 2^16 on two cores). Written to a
  * temporary name next to `outFile` and renamed into place.
  */
 export async function generateDevPtau(power: number, outFile: string, reporter: Reporter): Promise<void> {

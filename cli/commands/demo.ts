@@ -122,7 +122,7 @@ export function register(program: Command): void {
         "",
         "Setup is cached: build/circuits is reused when up to date, else restored from the artifact cache, else",
         "built (without `zkey verify`) on the powers of tau `homeostat setup` would pick: HOMEOSTAT_PTAU, the cache,",
-        "../shared/ptau, or a development file generated in about a minute (with a warning). The chain lives in this",
+        "../shared/ptau, or a development file generated in under a minute (with a warning). The chain lives in this",
         "process and ends with it. The output folder holds site/ (the page and bundles/), deployment.json and",
         "private/ (the keeper's state and the liabilities tree: salts and balances, keep it private).",
       ].join("\n"),

@@ -137,8 +137,11 @@ export async function* readInputLines(file: string, options: LineOptions = {}): 
     while (start < text.length) {
       let stop = text.indexOf("\n", start);
       if (stop < 0) stop = text.length;
-      // Characters never outnumber bytes: a line this long in characters is too long in bytes.
-      if (stop - start > maxLineBytes) return { lines, error: longLine(line + lines.length + 1) };
+      // A UTF-16 unit is 1 to 3 UTF-8 bytes: count the bytes only for a line that could be too long.
+      const units = stop - start;
+      if (units > maxLineBytes || (units * 3 > maxLineBytes && Buffer.byteLength(text.slice(start, stop)) > maxLineBytes)) {
+        return { lines, error: longLine(line + lines.length + 1) };
+      }
       lines.push(text.slice(start, stop > start && text.charCodeAt(stop - 1) === 0x0d ? stop - 1 : stop));
       start = stop + 1;
     }

@@ -67,7 +67,7 @@ function checkFolderFor(target: string, shown: string): void {
   try {
     accessSync(at, constants.W_OK);
   } catch {
-    throw new UserError(`cannot write in ${at} (permission denied)`, { where: shown });
+    throw new UserError(`cannot write in ${at} (permission denied)`, { where: shown, exitCode: 2 });
   }
 }
 
@@ -117,7 +117,7 @@ export function checkOutputFolder(dir: string, options: { flag: string; inputs: 
     try {
       accessSync(dir, constants.W_OK);
     } catch {
-      throw new UserError("cannot write in this folder (permission denied)", { where: dir });
+      throw new UserError("cannot write in this folder (permission denied)", { where: dir, exitCode: 2 });
     }
   } else checkFolderFor(dir, dir);
 }

@@ -194,7 +194,7 @@ describe("ceremony: three contributors, verified, finalized, then proving", () =
     const result = await ceremony.verifyTranscript(dir(), { quick: true });
     expect(ceremony.firstFailure(result)).toBeUndefined();
     expect(result.finalized).toBe(true);
-    // The ptau is only compared when one is found (a cached copy in build/ptau/ would be): never a failure here.
+    // The ptau is only compared when one is found (a cached copy in the cache folder would be): never a failure here.
     const statuses = result.checks.map((c) => [c.id, c.id === "ptau" && c.status === "pass" ? "skip" : c.status]);
     expect(statuses).toEqual([
       ["transcript", "pass"],

@@ -74,6 +74,20 @@ describe("layers (dependency-cruiser)", () => {
       files: { "prover/treasury.ts": 'import { l } from "../liabilities/store.ts";\nexport const t = l;\n', "liabilities/store.ts": "export const l = 1;\n" },
     },
     {
+      name: "the page importing a value from the verifier's Node entry point",
+      rule: "verifier-browser-no-node-entry",
+      files: { "verifier/web/src/main.ts": 'import { loadKeys } from "../../node.ts";\nexport const m = loadKeys;\n', "verifier/node.ts": "export const loadKeys = 1;\n" },
+    },
+    {
+      name: "the page reaching core/node through a Node file of the verifier",
+      rule: "verifier-browser-reach",
+      files: {
+        "verifier/web/src/main.ts": 'import { b } from "../build.ts";\nexport const m = b;\n',
+        "verifier/web/build.ts": 'import { w } from "../../core/node/atomic-write.ts";\nexport const b = w;\n',
+        "core/node/atomic-write.ts": "export const w = 1;\n",
+      },
+    },
+    {
       name: "an import cycle",
       rule: "no-circular",
       files: { "prover/a.ts": 'import { b } from "./b.ts";\nexport const a = () => b;\n', "prover/b.ts": 'import { a } from "./a.ts";\nexport const b = () => a;\n' },

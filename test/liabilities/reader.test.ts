@@ -141,6 +141,11 @@ describe("readLiabilities", () => {
     const f = file(`user,balance\n${"x".repeat(70_000)},1\n`);
     await expect(readLiabilities(f, { decimals: 6 })).rejects.toThrow(`${f}:2: a line longer than 64 KiB`);
     await expect(readLiabilities("/dev/zero", { decimals: 6 })).rejects.toThrow("/dev/zero:1: a line longer than 64 KiB");
+    // The cap is in bytes: 30,000 three-byte characters are 90,000 bytes, though fewer than 64 Ki characters.
+    const wide = file(`user,balance\n${"€".repeat(30_000)},1\n`);
+    await expect(readLiabilities(wide, { decimals: 6 })).rejects.toThrow(`${wide}:2: a line longer than 64 KiB`);
+    const fits = file(`user,balance\n${"€".repeat(20_000)},1\n`);
+    await expect(readLiabilities(fits, { decimals: 6 })).rejects.not.toThrow(/longer than/);
   });
 
   it("finds duplicates among many ids (the compact id set grows correctly)", async () => {

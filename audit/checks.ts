@@ -397,6 +397,19 @@ export function solidityConstants(source: string): Record<string, string> {
  * generated source equals the key's, with no extra IC. With `deployed` (runtime bytecode read with --rpc),
  * the bytecode equals the compiled artifact's and contains each constant as a 32-byte word.
  */
+
+/**
+ * The PUSH instruction (hex) solc emits for a constant: PUSHn with the value's n significant bytes. A value
+ * with leading zero bytes is pushed by a shorter PUSH, so searching for its 32-byte form would miss it
+ * (about one verification-key coordinate in fifty has a leading zero byte).
+ */
+export function pushOf(value: bigint): string {
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  const bytes = Math.max(1, hex.length / 2);
+  return `${(0x5f + bytes).toString(16)}${hex}`;
+}
+
 export function checkVerifierContract(
   name: string,
   sourceFile: string,
@@ -423,7 +436,7 @@ export function checkVerifierContract(
       evidence.deployedEqualsArtifact = same;
       if (!same) problems.push(`the runtime bytecode at ${deployed.address} differs from the compiled artifact's deployedBytecode`);
     }
-    const absent = Object.entries(want).filter(([, v]) => !code.includes(BigInt(v).toString(16).padStart(64, "0")));
+    const absent = Object.entries(want).filter(([, v]) => !code.includes(pushOf(BigInt(v))));
     evidence.constantsMissingFromBytecode = absent.length;
     if (absent.length) problems.push(`${absent.length} verification-key constant(s) do not appear in the deployed bytecode at ${deployed.address}`);
   }

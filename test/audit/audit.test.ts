@@ -15,8 +15,8 @@ import { SMALL, isSetUp } from "../prover/small-example.ts";
 import { readLiabilities } from "../../liabilities/reader.ts";
 import { buildTree } from "../../liabilities/tree.ts";
 import { createTreeHasher } from "../../liabilities/hasher.ts";
-import { generateDevPtau } from "../../setup/ptau.ts";
-import { createReporter, makeSnarkjsLogger } from "../../setup/progress.ts";
+import { writeDevPtau } from "../../setup/dev-ptau.ts";
+import { makeSnarkjsLogger } from "../../setup/progress.ts";
 import { loadSnarkjs } from "../../setup/snarkjs.ts";
 import { spawnSync } from "node:child_process";
 import { projectPtau } from "../helpers/ptau.ts";
@@ -164,11 +164,12 @@ describe.skipIf(!treeReady)("homeostat audit: liabilities tree, S3 inclusion pro
   }, 600_000);
 
   it("fails zkey:inclusion-test for a zkey made from another powers of tau", async () => {
-    // A real "other ptau": a freshly generated 2^12 one (inclusion-test needs 2^12, so it fits), and a zkey
-    // of the same r1cs made from it, put in place of the instance's zkey in a copy of its artifacts. Its
+    // A real "other ptau": a 2^12 one (inclusion-test needs 2^12, so it fits) from another secret than the
+    // development one (which may be the project's ptau on a machine without ../shared), and a zkey of the
+    // same r1cs made from it, put in place of the instance's zkey in a copy of its artifacts. Its
     // verification key is then exported from it, so only the ptau differs from a genuine build.
     const ptau12 = path.join(tdir, "other12.ptau");
-    await generateDevPtau(12, ptau12, createReporter({ quiet: true }));
+    await writeDevPtau(12, ptau12, { secretSeed: "homeostat audit test: another secret" });
     const artifacts = path.join(tdir, "circuits");
     cpSync(path.join(PROJECT_ROOT, "build/circuits/inclusion-test"), path.join(artifacts, "inclusion-test"), { recursive: true });
     const zkey = path.join(artifacts, "inclusion-test/inclusion-test.zkey");

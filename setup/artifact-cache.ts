@@ -16,7 +16,7 @@
  * The zkey in an entry carries the random phase-2 contribution of the build that made it: a restored key
  * is that build's key, exactly as if the build folder had been kept.
  */
-import { copyFileSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUILD_DIR, PROJECT_ROOT } from "../core/node/instances.ts";
 import { canonicalJson, moveIntoPlace, sha256, sha256File, writeFileAtomic } from "./files.ts";
@@ -141,10 +141,4 @@ export function restoreArtifacts(cacheDir: string, inputs: string, finals: Parti
 /** Whether the cache holds an entry for these inputs (not checked for damage: restoring does that). */
 export function isCached(cacheDir: string, inputs: string): boolean {
   return existsSync(path.join(entryDir(cacheDir, artifactKey(inputs)), "manifest.json"));
-}
-
-/** Number of entries in the cache (for messages and tests). */
-export function cachedEntries(cacheDir: string): string[] {
-  const dir = path.join(cacheDir, "artifacts");
-  return existsSync(dir) ? readdirSync(dir).filter((e) => !e.startsWith(".")) : [];
 }

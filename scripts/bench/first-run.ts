@@ -42,15 +42,13 @@ function timed(command: string, cwd: string, home: string, log: string): Promise
   });
 }
 
-function clone(into: string): string {
+/** Clones the committed HEAD into `into/homeostat` and returns that folder. */
+async function cloneHead(into: string, logDir: string): Promise<string> {
   const dir = path.join(into, "homeostat");
   mkdirSync(into, { recursive: true });
-  return dir;
-}
-
-async function gitClone(dir: string, logDir: string): Promise<void> {
   const r = await timed(`git clone -q ${JSON.stringify(PROJECT_ROOT)} ${JSON.stringify(dir)}`, os.tmpdir(), os.homedir(), path.join(logDir, "clone.log"));
   if (r.code !== 0) throw new Error(`git clone failed: ${r.output.trim()}`);
+  return dir;
 }
 
 const s = (t: Timed) => `${t.seconds.toFixed(0)} s${t.code === 0 ? "" : ` (exit ${t.code})`}`;
@@ -70,8 +68,7 @@ export async function run(): Promise<string> {
     const rows: string[] = [];
     const results: Array<{ label: string; ci: Timed; demo: Timed; test?: Timed }> = [];
     for (const label of ["cold", "warm"]) {
-      const dir = clone(path.join(scratch, label));
-      await gitClone(dir, scratch);
+      const dir = await cloneHead(path.join(scratch, label), scratch);
       const ci = await timed("npm ci --no-audit --no-fund", dir, home, path.join(scratch, `${label}-npm-ci.log`));
       if (ci.code !== 0) throw new Error(`npm ci (${label}) exited ${ci.code}`);
       const demo = await timed("npm run demo", dir, home, path.join(scratch, `${label}-demo.log`));

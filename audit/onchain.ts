@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { openDeployment } from "../chain/session.ts";
+import { latestAttestation } from "../chain/gate.ts";
 import { PROJECT_ROOT } from "../core/node/instances.ts";
 import { verifierContractName } from "../setup/verifier.ts";
 import type { ProofBundle } from "../core/bundle-schema.ts";
@@ -42,7 +43,7 @@ export async function readOnchain(deploymentFile: string, rpc: string | undefine
       const snap = (await stack.priceSnapshots.getFunction("snapshotOf")(BigInt(b.publicSignals.pricesHash!))) as { id: bigint };
       snapshotIds[b.publicSignals.pricesHash!] = BigInt(snap.id);
     }
-    const att = (await stack.solvencyRegistry.getFunction("latestAttestation")()) as { positionsRoot: bigint; liabilitiesRoot: bigint; policyHash: bigint; pricesHash: bigint; number: bigint };
+    const att = (await latestAttestation(stack)) ?? { positionsRoot: 0n, liabilitiesRoot: 0n, policyHash: 0n, pricesHash: 0n, sequence: -1n };
     const verifiers: OnchainView["verifiers"] = {};
     for (const [statement, address] of [["solvency", deployment.contracts.solvencyVerifier], ["rebalance", deployment.contracts.rebalanceVerifier]] as const) {
       const instance = `${statement}-${deployment.instance}`;
@@ -56,7 +57,7 @@ export async function readOnchain(deploymentFile: string, rpc: string | undefine
       attestationCheck(s1) {
         const evidence = {
           registry: deployment.contracts.solvencyRegistry,
-          number: att.number.toString(),
+          number: (att.sequence + 1n).toString(),
           positionsRoot: att.positionsRoot.toString(),
           liabilitiesRoot: att.liabilitiesRoot.toString(),
           policyHash: att.policyHash.toString(),

@@ -19,7 +19,7 @@ import { writeFileAtomic } from "../core/node/atomic-write.ts";
 import { UserError } from "../core/errors.ts";
 import { PROJECT_ROOT } from "../core/node/instances.ts";
 import { factoryOf, loadArtifact, uniswapArtifact, type Artifact } from "./artifacts.ts";
-import type { OnchainPolicy } from "./policy.ts";
+import { NO_SEQUENCER_FEED, policyCallArg, type OnchainPolicy } from "./policy.ts";
 import { deployPoseidon, type PoseidonDeployment } from "./poseidon.ts";
 
 /** Circuit instance groups a deployment can be made for. */
@@ -74,7 +74,11 @@ export interface DeployConfig {
   liabilityAsset: number;
   minCoverageBps: number;
   minLiquidityBps: number;
+  /** Largest price concession of a swap's proven minimum against the snapshot, bps. */
+  maxSlippageBps: number;
   maxSnapshotAge: number;
+  /** Seconds a new liabilities root waits before it backs attestations. */
+  liabilitiesDelay: number;
   /** TimelockController minimum delay, seconds. */
   timelockDelay: number;
   /** USD depth of each side of each Uniswap pool. */
@@ -129,13 +133,21 @@ export function defaultDeployConfig(instance: InstanceName): DeployConfig {
     liabilityAsset: 0,
     minCoverageBps: 11_000,
     minLiquidityBps: 2_000,
+    // the pool fee (0.3%), the keeper's slippage tolerance (0.5%) and room for price impact
+    maxSlippageBps: 300,
     maxSnapshotAge: 3600,
+    // The local world publishes and attests in one go; a real deployment sets hours (users check first).
+    liabilitiesDelay: 0,
     timelockDelay: 3600,
-    poolUsd: 10_000_000n,
+    poolUsd: 50_000_000n,
   };
 }
 
-/** Addresses that hold the operational roles (default: the deployer for all). */
+/**
+ * Addresses that hold the operational roles. `deployStack` defaults every one to the deployer (a library
+ * default for single-key tests); `homeostat deploy` and the demo give operator, keeper, rebalancer and
+ * guardian four accounts of their own (`localRoles`), so one stolen key holds one role.
+ */
 export interface DeployRoles {
   /** Proposer and executor of the timelock (the governance multisig in production). */
   governor: string;
@@ -193,6 +205,7 @@ async function send(promise: Promise<{ wait(): Promise<unknown> }>): Promise<voi
 export function policyOfConfig(config: DeployConfig, tokens: readonly string[], feeds: readonly string[]): OnchainPolicy {
   return {
     assets: config.assets.map((a, i) => ({
+      symbol: a.symbol,
       token: tokens[i]!,
       tokenDecimals: a.decimals,
       capBps: a.capBps,
@@ -208,7 +221,10 @@ export function policyOfConfig(config: DeployConfig, tokens: readonly string[], 
     liabilityAsset: config.liabilityAsset,
     minCoverageBps: config.minCoverageBps,
     minLiquidityBps: config.minLiquidityBps,
+    maxSlippageBps: config.maxSlippageBps,
     maxSnapshotAge: config.maxSnapshotAge,
+    liabilitiesDelay: config.liabilitiesDelay,
+    sequencer: { feed: NO_SEQUENCER_FEED, gracePeriod: 0 },
   };
 }
 
@@ -286,6 +302,7 @@ export async function deployStack(
   const snapshots = await deploy(art.snapshots, signer, [await riskPolicy.getAddress(), await hasher.getAddress(), timelockAddress, roles.keeper]);
   const registry = await deploy(art.registry, signer, [
     await riskPolicy.getAddress(), await snapshots.getAddress(), await solvencyVerifier.getAddress(), predictedVault, timelockAddress, roles.operator,
+    roles.guardian,
   ]);
   const vault = await deploy(art.vault, signer, [
     await riskPolicy.getAddress(), await snapshots.getAddress(), await registry.getAddress(), await rebalanceVerifier.getAddress(),
@@ -320,9 +337,9 @@ export async function deployStack(
     }
   }
 
-  log("initial policy, venue allow-list, governance handed to the timelock");
-  await send(riskPolicy.getFunction("setPolicy")(policyOfConfig(config, tokenAddresses, feedAddresses)));
-  await send(vault.getFunction("allowVenue")(routerAddress));
+  log("initial policy, factory list, governance handed to the timelock");
+  await send(riskPolicy.getFunction("setPolicy")(policyCallArg(policyOfConfig(config, tokenAddresses, feedAddresses))));
+  await send(vault.getFunction("allowFactory")(await factory.getAddress()));
   const admin = "0x0000000000000000000000000000000000000000000000000000000000000000";
   for (const c of [riskPolicy, vault]) {
     await send(c.getFunction("grantRole")(admin, timelockAddress));
@@ -362,6 +379,21 @@ export async function deployStack(
   };
 }
 
+/**
+ * Distinct role accounts from a node's unlocked accounts: 1 operator, 2 keeper, 3 rebalancer, 4 guardian
+ * (account 0 deploys and governs through the timelock), each overridable.
+ */
+export async function localRoles(accounts: (index: number) => Promise<string>, overrides: Partial<DeployRoles> = {}): Promise<Partial<DeployRoles>> {
+  const pick = async (role: keyof DeployRoles, index: number) => overrides[role] ?? (await accounts(index));
+  return {
+    operator: await pick("operator", 1),
+    keeper: await pick("keeper", 2),
+    rebalancer: await pick("rebalancer", 3),
+    guardian: await pick("guardian", 4),
+    ...(overrides.governor ? { governor: overrides.governor } : {}),
+  };
+}
+
 /** Writes a deployment file atomically. */
 export function writeDeployment(file: string, deployment: Deployment): void {
   writeFileAtomic(file, `${JSON.stringify(deployment, null, 2)}\n`);
@@ -395,16 +427,29 @@ export interface Stack {
   feeds: Contract[];
 }
 
-/** Attaches to a deployment's contracts. */
-export function attachStack(deployment: Deployment, runner: ContractRunner): Stack {
-  const at = (address: string, artifact: Artifact) => new Contract(address, artifact.abi, runner);
+/** Signers of the operational roles, where they differ from the stack's main runner. */
+export interface RoleRunners {
+  /** Publishes liabilities roots and attestations (SolvencyRegistry). */
+  operator?: ContractRunner;
+  /** Takes price snapshots (PriceSnapshots). */
+  keeper?: ContractRunner;
+  /** Submits proven rebalances (TreasuryVault). */
+  rebalancer?: ContractRunner;
+}
+
+/**
+ * Attaches to a deployment's contracts with `runner`; PriceSnapshots, SolvencyRegistry and TreasuryVault use
+ * the keeper's, the operator's and the rebalancer's signer when `roles` gives them.
+ */
+export function attachStack(deployment: Deployment, runner: ContractRunner, roles: RoleRunners = {}): Stack {
+  const at = (address: string, artifact: Artifact, by: ContractRunner = runner) => new Contract(address, artifact.abi, by);
   const c = deployment.contracts;
   return {
     hasher: at(c.poseidonHasher, loadArtifact("PoseidonHasher")),
     riskPolicy: at(c.riskPolicy, loadArtifact("RiskPolicy")),
-    priceSnapshots: at(c.priceSnapshots, loadArtifact("PriceSnapshots")),
-    solvencyRegistry: at(c.solvencyRegistry, loadArtifact("SolvencyRegistry")),
-    treasuryVault: at(c.treasuryVault, loadArtifact("TreasuryVault")),
+    priceSnapshots: at(c.priceSnapshots, loadArtifact("PriceSnapshots"), roles.keeper),
+    solvencyRegistry: at(c.solvencyRegistry, loadArtifact("SolvencyRegistry"), roles.operator),
+    treasuryVault: at(c.treasuryVault, loadArtifact("TreasuryVault"), roles.rebalancer),
     timelock: at(c.timelock, loadArtifact("HomeostatTimelock")),
     router: at(c.uniswapRouter, uniswapArtifact("UniswapV2Router02")),
     factory: at(c.uniswapFactory, uniswapArtifact("UniswapV2Factory")),

@@ -4,7 +4,7 @@
  * and run a governance call through the timelock. Proof bundles map onto contract arguments here, by the
  * public signal names of core/signals.ts (never by the bundle's key order).
  */
-import { AbiCoder, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from "ethers";
+import { AbiCoder, keccak256, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from "ethers";
 import { UserError } from "../core/errors.ts";
 import { PUBLIC_SIGNALS, type Statement } from "../core/signals.ts";
 import type { Stack } from "./deploy.ts";
@@ -118,33 +118,75 @@ export function packedProofOf(bundle: BundleLike): bigint[] {
   return bundle.packedProof.map(BigInt);
 }
 
-/** Publishes an S1 attestation: signals [positionsRoot, liabilitiesRoot, policyHash, pricesHash]. */
+/** The latest attestation as the registry recorded it (event fields checked against the stored hash). */
+export interface AttestationRecord {
+  positionsRoot: bigint;
+  liabilitiesRoot: bigint;
+  policyHash: bigint;
+  pricesHash: bigint;
+  /** The sequence number the proof was made for; the attestation's number is sequence + 1. */
+  sequence: bigint;
+  snapshotId: bigint;
+  liabilitiesEpoch: bigint;
+  policyVersion: bigint;
+  publishedAt: bigint;
+}
+
+const ATTESTATION_TUPLE = "tuple(uint256 positionsRoot, uint256 liabilitiesRoot, uint256 policyHash, uint256 pricesHash, uint64 sequence, uint64 snapshotId, uint64 liabilitiesEpoch, uint64 policyVersion, uint64 publishedAt)";
+
+/**
+ * The registry's latest attestation, or undefined before the first. Storage keeps only its keccak hash; the
+ * fields come from its `AttestationPublished` event and must hash to the stored value.
+ */
+export async function latestAttestation(stack: Stack): Promise<AttestationRecord | undefined> {
+  const registry = stack.solvencyRegistry;
+  const head = (await registry.getFunction("head").staticCall()) as { attestedSequence: bigint };
+  if (head.attestedSequence === 0n) return undefined;
+  const logs = await registry.queryFilter(registry.filters["AttestationPublished"]!(head.attestedSequence - 1n), 0, "latest");
+  const last = logs.at(-1);
+  if (!last || !("args" in last)) throw new Error("the registry's latest attestation has no event");
+  const a = last.args.toObject()["attestation"] as { toObject(): Record<string, bigint> };
+  const record = a.toObject() as unknown as AttestationRecord;
+  const stored = (await registry.getFunction("attestationHash").staticCall()) as string;
+  const encoded = AbiCoder.defaultAbiCoder().encode([ATTESTATION_TUPLE], [record]);
+  if (keccak256(encoded) !== stored) throw new Error("the attestation event does not match the registry's stored hash");
+  return record;
+}
+
+/** The registry's current sequence number: the one the next S1 or S2 proof must be made for. */
+export async function currentSequence(stack: Stack): Promise<bigint> {
+  const head = (await stack.solvencyRegistry.getFunction("head").staticCall()) as { sequence: bigint };
+  return head.sequence;
+}
+
+/** Publishes an S1 attestation: signals [positionsRoot, liabilitiesRoot, policyHash, pricesHash, sequence]. */
 export async function publishAttestation(stack: Stack, signals: readonly bigint[], proof: readonly bigint[]): Promise<ContractTransactionReceipt> {
   return mined(stack.solvencyRegistry.getFunction("publishAttestation")([...signals], [...proof]));
 }
 
 /** Splits S2 public signals (declaration order) into the vault's Transition and Action. */
-export function rebalanceArgs(signals: readonly bigint[]): { transition: TransitionArgs; action: ActionArgs } {
-  const [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, assetIn, amountIn, assetOut, minAmountOut] = signals as bigint[];
+export function rebalanceArgs(signals: readonly bigint[]): { transition: TransitionArgs; action: ActionArgs; sequence: bigint } {
+  const [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, assetIn, amountIn, assetOut, minAmountOut, sequence] = signals as bigint[];
   return {
+    sequence: sequence!,
     transition: { oldRoot: oldRoot!, newRoot: newRoot!, liabilitiesRoot: liabilitiesRoot!, policyHash: policyHash!, pricesHash: pricesHash! },
     action: { assetIn: assetIn!, amountIn: amountIn!, assetOut: assetOut!, minAmountOut: minAmountOut! },
   };
 }
 
-/** Result of a rebalance: the receipt and what the venue paid. */
+/** Result of a rebalance: the receipt and what the pool paid. */
 export interface RebalanceResult {
   receipt: ContractTransactionReceipt;
   amountOut: bigint;
 }
 
-/** Submits a proven rebalance through `router` (rebalancer role). */
+/** Submits a proven rebalance through the pair of the listed Uniswap V2 `factory` (rebalancer role). */
 export async function submitRebalance(
   stack: Stack,
-  args: { router: string; action: ActionArgs; transition: TransitionArgs; proof: readonly bigint[]; deadline: bigint },
+  args: { factory: string; action: ActionArgs; transition: TransitionArgs; sequence: bigint; proof: readonly bigint[]; deadline: bigint },
 ): Promise<RebalanceResult> {
   const receipt = await mined(
-    stack.treasuryVault.getFunction("rebalance")(args.router, args.action, args.transition, [...args.proof], args.deadline),
+    stack.treasuryVault.getFunction("rebalance")(args.factory, args.action, args.transition, args.sequence, [...args.proof], args.deadline),
   );
   const event = eventArgs(stack.treasuryVault, receipt, "Rebalanced");
   return { receipt, amountOut: (event?.["amountOut"] as bigint | undefined) ?? 0n };

@@ -39,6 +39,9 @@ export function policyFileOf(deployment: Deployment, config: DeployConfig): unkn
     liabilityAsset: config.assets[config.liabilityAsset]!.symbol,
     minCoverage: `${config.minCoverageBps}bps`,
     minLiquidity: `${config.minLiquidityBps}bps`,
+    maxSlippage: `${config.maxSlippageBps}bps`,
+    maxSnapshotAge: config.maxSnapshotAge,
+    liabilitiesDelay: config.liabilitiesDelay,
     assets: config.assets.map((a) => ({
       symbol: a.symbol,
       cap: `${a.capBps}bps`,

@@ -75,7 +75,7 @@ async function prove(name: string, input: object): Promise<Proven> {
 export async function proveSolvency(
   instance: InstanceName,
   size: InstanceSize,
-  args: { positions: Position[]; policy: PolicyFields; prices: PriceFields; liabilities: LiabilitiesOpening },
+  args: { positions: Position[]; policy: PolicyFields; prices: PriceFields; liabilities: LiabilitiesOpening; sequence: bigint },
 ): Promise<Proven> {
   return prove(`solvency-${instance}`, solvencyInput({ size, ...args }));
 }
@@ -84,7 +84,7 @@ export async function proveSolvency(
 export async function proveRebalance(
   instance: InstanceName,
   size: InstanceSize,
-  salts: SaltSource,
+  salts: Pick<SaltSource, "next">,
   args: {
     oldPositions: Position[];
     action: RebalanceAction;
@@ -93,6 +93,8 @@ export async function proveRebalance(
     policy: PolicyFields;
     prices: PriceFields;
     liabilities: LiabilitiesOpening;
+    /** The registry's current sequence number. */
+    sequence: bigint;
   },
 ): Promise<Proven & { newPositions: Position[] }> {
   const newPositions = applyAction(args.oldPositions, args.action, args.slotIn, args.slotOut, { saltIn: salts.next(), saltOut: salts.next() });

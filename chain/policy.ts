@@ -4,11 +4,13 @@
  * from a deployed contract. Values are exact integers throughout.
  */
 import type { Contract } from "ethers";
-import type { PolicyFields } from "../core/hash.ts";
-import { addressToField } from "../core/hash.ts";
+import type { PolicyFields, PolicyRules } from "../core/hash.ts";
+import { addressToField, rulesDigest, symbolFromField, symbolToField } from "../core/hash.ts";
 
 /** One asset's rules (RiskPolicy.AssetRules). */
 export interface AssetRules {
+  /** The symbol users read (1-16 printable ASCII characters; stored as bytes16). */
+  symbol: string;
   token: string;
   tokenDecimals: number;
   capBps: number;
@@ -31,8 +33,39 @@ export interface OnchainPolicy {
   liabilityAsset: number;
   minCoverageBps: number;
   minLiquidityBps: number;
-  /** Oldest snapshot (seconds) a rebalance may act on; not hashed. */
+  /** Largest price concession of a swap's minimum against the snapshot, bps. */
+  maxSlippageBps: number;
+  /** Oldest snapshot (seconds) an attestation or a rebalance may use. */
   maxSnapshotAge: number;
+  /** Seconds a new liabilities root waits before it backs attestations. */
+  liabilitiesDelay: number;
+  /** The L2 sequencer uptime feed (zero address: none) and its grace period; set apart from the policy. */
+  sequencer: { feed: string; gracePeriod: number };
+}
+
+/** No sequencer uptime feed. */
+export const NO_SEQUENCER_FEED = "0x0000000000000000000000000000000000000000";
+
+/** A symbol as RiskPolicy stores it: bytes16, left-aligned, zero-padded. */
+export function symbolBytes16(symbol: string): string {
+  return `0x${symbolToField(symbol).toString(16).padStart(32, "0")}`;
+}
+
+/** The rules of a policy the circuits do not evaluate (hashed as `rulesDigest`). */
+export function onchainPolicyRules(policy: OnchainPolicy): PolicyRules {
+  return {
+    assets: policy.assets, // AssetRules carries every AssetIdentity field under the same name
+    maxSnapshotAge: policy.maxSnapshotAge,
+    liabilitiesDelay: policy.liabilitiesDelay,
+    sequencerFeed: policy.sequencer.feed,
+    sequencerGracePeriod: policy.sequencer.gracePeriod,
+  };
+}
+
+/** The policy as RiskPolicy.setPolicy takes it (symbols as bytes16, no sequencer). */
+export function policyCallArg(policy: OnchainPolicy): unknown {
+  const { sequencer: _sequencer, ...rest } = policy;
+  return { ...rest, assets: policy.assets.map((a) => ({ ...a, symbol: symbolBytes16(a.symbol) })) };
 }
 
 /** The hashed view of a policy for a given deployment (chain id and vault). */
@@ -43,6 +76,8 @@ export function policyFieldsOf(policy: OnchainPolicy, chainId: bigint, vault: st
     liabilityAsset: BigInt(policy.liabilityAsset),
     minCoverageBps: BigInt(policy.minCoverageBps),
     minLiquidityBps: BigInt(policy.minLiquidityBps),
+    maxSlippageBps: BigInt(policy.maxSlippageBps),
+    rulesDigest: rulesDigest(onchainPolicyRules(policy)),
     capBps: policy.assets.map((a) => BigInt(a.capBps)),
     haircutBps: policy.assets.map((a) => BigInt(a.haircutBps)),
     liquid: policy.assets.map((a) => (a.liquid ? 1n : 0n)),
@@ -56,10 +91,12 @@ export function clonePolicy(policy: OnchainPolicy): OnchainPolicy {
     ...policy,
     assets: policy.assets.map((a) => ({ ...a })),
     shockBps: policy.shockBps.map((row) => [...row]),
+    sequencer: { ...policy.sequencer },
   };
 }
 
 interface AssetRulesResult {
+  symbol: string;
   token: string;
   tokenDecimals: bigint;
   capBps: bigint;
@@ -80,10 +117,15 @@ export async function readPolicy(riskPolicy: Contract): Promise<OnchainPolicy> {
     liabilityAsset: bigint;
     minCoverageBps: bigint;
     minLiquidityBps: bigint;
+    maxSlippageBps: bigint;
     maxSnapshotAge: bigint;
+    liabilitiesDelay: bigint;
   };
+  const feed = (await riskPolicy.getFunction("sequencerUptimeFeed").staticCall()) as string;
+  const gracePeriod = (await riskPolicy.getFunction("sequencerGracePeriod").staticCall()) as bigint;
   return {
     assets: p.assets.map((a) => ({
+      symbol: symbolFromField(BigInt(a.symbol)),
       token: a.token,
       tokenDecimals: Number(a.tokenDecimals),
       capBps: Number(a.capBps),
@@ -99,6 +141,9 @@ export async function readPolicy(riskPolicy: Contract): Promise<OnchainPolicy> {
     liabilityAsset: Number(p.liabilityAsset),
     minCoverageBps: Number(p.minCoverageBps),
     minLiquidityBps: Number(p.minLiquidityBps),
+    maxSlippageBps: Number(p.maxSlippageBps),
     maxSnapshotAge: Number(p.maxSnapshotAge),
+    liabilitiesDelay: Number(p.liabilitiesDelay),
+    sequencer: { feed, gracePeriod: Number(gracePeriod) },
   };
 }

@@ -3,9 +3,9 @@
  * URL recorded at deployment), run a transaction and turn a revert into one UserError line naming the
  * contract's custom error.
  */
-import type { Signer } from "ethers";
+import type { JsonRpcProvider, Signer } from "ethers";
 import { UserError } from "../core/errors.ts";
-import { attachStack, readDeployment, type Deployment, type Stack } from "./deploy.ts";
+import { attachStack, readDeployment, type Deployment, type RoleRunners, type Stack } from "./deploy.ts";
 import { describeFailure } from "./errors.ts";
 import { releaseSigner, signerFor } from "./local.ts";
 
@@ -35,7 +35,25 @@ export async function openDeployment(deploymentFile: string, rpc?: string): Prom
     releaseSigner(signer);
     throw new UserError(`no vault at ${deployment.contracts.treasuryVault} on ${url} (was the local chain restarted?)`, { where: deploymentFile });
   }
-  return { deployment, signer, stack: attachStack(deployment, signer), rpc: url, close: () => releaseSigner(signer) };
+  const roles = await roleSigners(signer, deployment);
+  return { deployment, signer, stack: attachStack(deployment, signer, roles), rpc: url, close: () => releaseSigner(signer) };
+}
+
+/**
+ * The operator's, keeper's and rebalancer's signers: without HOMEOSTAT_PRIVATE_KEY, the node's unlocked
+ * account recorded for each role in the deployment (a local node holds them all); with it, that one key acts
+ * for every role it holds.
+ */
+async function roleSigners(signer: Signer, deployment: Deployment): Promise<RoleRunners> {
+  if (process.env["HOMEOSTAT_PRIVATE_KEY"]) return {};
+  const provider = signer.provider as JsonRpcProvider;
+  const unlocked = new Set(((await provider.send("eth_accounts", [])) as string[]).map((a) => a.toLowerCase()));
+  const out: RoleRunners = {};
+  for (const role of ["operator", "keeper", "rebalancer"] as const) {
+    const address = deployment.roles?.[role];
+    if (address && unlocked.has(address.toLowerCase())) out[role] = await provider.getSigner(address);
+  }
+  return out;
 }
 
 /** Runs a chain operation; a revert becomes a UserError `<what>: reverted with Error(args)`. */

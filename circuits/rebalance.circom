@@ -4,8 +4,8 @@ include "./lib/treasury.circom";
 
 // Rebalance(N, A, K): a swap moves the treasury from oldRoot to newRoot, and the new state respects
 // the policy.
-// Public (in this order): oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, and the action
-// assetIn, amountIn, assetOut, minAmountOut.
+// Public (in this order): oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, the action
+// assetIn, amountIn, assetOut, minAmountOut, and the registry's sequence number.
 // Private: the NEW positions (assetIndex, amount, salt); oldLeaf[N], the old leaf hashes; the old
 // contents of the two touched slots (slotIn: oldAmountIn, oldSaltIn; slotOut: oldAssetOut, oldAmountOut,
 // oldSaltOut); the policy fields, prices and liabilities children as in Solvency.
@@ -17,10 +17,13 @@ include "./lib/treasury.circom";
 //  - old slotOut held (assetOut, oldAmountOut), or was empty (oldAmountOut == 0, any old asset);
 //    new slotOut holds (assetOut, oldAmountOut + minAmountOut);
 //  - assetIn != assetOut;
+//  - a fair price: minAmountOut * unitPrice[assetOut] * 10^4 >=
+//                  amountIn * unitPrice[assetIn] * (10^4 - maxSlippageBps), at the snapshot's prices;
 //  - the new state passes every Solvency check (TreasuryState).
 // Touched slots may take fresh salts, so the new root reveals nothing about the old salts.
-// The verifier (the vault) must check oldRoot == its current root (this makes replay impossible),
-// the policy/prices/liabilities signals as for Solvency, and swap with amountOutMin = minAmountOut.
+// The verifier (the vault) must check oldRoot and sequence against the registry (the sequence makes
+// replay impossible even when a root comes back), the policy/prices/liabilities signals as for Solvency,
+// and swap with amountOutMin = minAmountOut.
 template Rebalance(N, A, K) {
     signal input oldRoot;
     signal input newRoot;
@@ -31,6 +34,7 @@ template Rebalance(N, A, K) {
     signal input amountIn;
     signal input assetOut;
     signal input minAmountOut;
+    signal input sequence;
 
     signal input assetIndex[N];
     signal input amount[N];
@@ -50,6 +54,8 @@ template Rebalance(N, A, K) {
     signal input liabilityAsset;
     signal input minCoverageBps;
     signal input minLiquidityBps;
+    signal input maxSlippageBps;
+    signal input rulesDigest;
     signal input capBps[A];
     signal input haircutBps[A];
     signal input liquid[A];
@@ -76,6 +82,8 @@ template Rebalance(N, A, K) {
     state.liabilityAsset <== liabilityAsset;
     state.minCoverageBps <== minCoverageBps;
     state.minLiquidityBps <== minLiquidityBps;
+    state.maxSlippageBps <== maxSlippageBps;
+    state.rulesDigest <== rulesDigest;
     state.capBps <== capBps;
     state.haircutBps <== haircutBps;
     state.liquid <== liquid;
@@ -100,6 +108,19 @@ template Rebalance(N, A, K) {
     RangeCheck(96)(oldAmountIn);
     RangeCheck(96)(oldAmountOut);
     AssertNonZero()(assetIn - assetOut);
+    signal sequenceSquared <== sequence * sequence;
+
+    // A fair price. Both sides are below 2^96 * 2^128 * 2^14 = 2^238 (amounts < 2^96, prices < 2^128 by
+    // PriceRanges, maxSlippageBps <= 10^4 by PolicyChecks), so the 252-bit comparison is exact. A lower
+    // minAmountOut has no witness, whatever the venue would pay.
+    signal priceIn <== Select(A)(OneHot(A)(assetIn), unitPrice);
+    signal priceOut <== Select(A)(OneHot(A)(assetOut), unitPrice);
+    signal valueIn <== amountIn * priceIn;
+    signal fairFloor <== valueIn * (BPS() - maxSlippageBps);
+    signal valueOut <== minAmountOut * priceOut;
+    component fairPrice = AssertLessEq(252);
+    fairPrice.lhs <== fairFloor;
+    fairPrice.rhs <== valueOut * BPS();
 
     // The touched slots: both < N (OneHot) and distinct, so 1 - isIn[i] - isOut[i] is a bit.
     signal isIn[N] <== OneHot(N)(slotIn);

@@ -3,19 +3,22 @@ pragma circom 2.1.0;
 include "./lib/treasury.circom";
 
 // Solvency(N, A, K): the committed treasury respects its risk policy and covers its liabilities.
-// Public (in this order): positionsRoot, liabilitiesRoot, policyHash, pricesHash.
+// Public (in this order): positionsRoot, liabilitiesRoot, policyHash, pricesHash, sequence.
 // Private: the N positions (assetIndex, amount, salt), the policy fields, the price snapshot, and the
 // liabilities root's two children (hash and sum each).
 // Proves: the positions open positionsRoot; the policy fields and prices open their hashes; the
 // liabilities total opens liabilitiesRoot; every field is in range; caps, coverage, the liquidity
 // buffer and every stress scenario hold (TreasuryState).
-// The verifier (SolvencyRegistry) must check that the four public signals are the current on-chain
-// policy hash, a fresh price snapshot's hash and the published liabilities root.
+// The verifier (SolvencyRegistry) must check that the public signals are the current on-chain policy hash,
+// the latest fresh price snapshot's hash, the current liabilities root and the registry's current
+// sequence number. The registry advances the sequence on every attestation and rebalance, so a proof is
+// good for one moment only and no earlier state can be brought back.
 template Solvency(N, A, K) {
     signal input positionsRoot;
     signal input liabilitiesRoot;
     signal input policyHash;
     signal input pricesHash;
+    signal input sequence;
 
     signal input assetIndex[N];
     signal input amount[N];
@@ -26,6 +29,8 @@ template Solvency(N, A, K) {
     signal input liabilityAsset;
     signal input minCoverageBps;
     signal input minLiquidityBps;
+    signal input maxSlippageBps;
+    signal input rulesDigest;
     signal input capBps[A];
     signal input haircutBps[A];
     signal input liquid[A];
@@ -51,6 +56,8 @@ template Solvency(N, A, K) {
     state.liabilityAsset <== liabilityAsset;
     state.minCoverageBps <== minCoverageBps;
     state.minLiquidityBps <== minLiquidityBps;
+    state.maxSlippageBps <== maxSlippageBps;
+    state.rulesDigest <== rulesDigest;
     state.capBps <== capBps;
     state.haircutBps <== haircutBps;
     state.liquid <== liquid;
@@ -64,4 +71,7 @@ template Solvency(N, A, K) {
 
     // The committed positions are the ones checked.
     positionsRoot === state.root;
+
+    // The sequence number only binds the proof to one moment: one constraint keeps it in the statement.
+    signal sequenceSquared <== sequence * sequence;
 }

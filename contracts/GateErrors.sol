@@ -18,3 +18,8 @@ error PolicyNotSet();
 /// `x` (or reject it), so a proof would have more than one encoding; only the canonical one is accepted.
 /// @param index Position in the packed proof (0..7).
 error NonCanonicalProof(uint256 index, uint256 value);
+/// @notice The proof was made for another sequence number than the registry's current one: it is from an
+/// earlier moment (a replayed attestation or rebalance) or for a later one.
+error SequenceMismatch(uint64 current, uint256 claimed);
+/// @notice The proof's snapshot is older than the policy's maxSnapshotAge.
+error SnapshotExpired(uint256 snapshotTimestamp, uint256 maxAge);

@@ -10,7 +10,7 @@ interface ISolvencyVerifier {
         uint256[2] calldata pA,
         uint256[2][2] calldata pB,
         uint256[2] calldata pC,
-        uint256[4] calldata pubSignals
+        uint256[5] calldata pubSignals
     ) external view returns (bool);
 }
 
@@ -21,7 +21,7 @@ interface IRebalanceVerifier {
         uint256[2] calldata pA,
         uint256[2][2] calldata pB,
         uint256[2] calldata pC,
-        uint256[9] calldata pubSignals
+        uint256[10] calldata pubSignals
     ) external view returns (bool);
 }
 

@@ -27,6 +27,9 @@ struct PolicyFields {
     uint256 liabilityAsset;
     uint256 minCoverageBps;
     uint256 minLiquidityBps;
+    uint256 maxSlippageBps;
+    /// listHash of the rules the circuits do not evaluate (RiskPolicy.rulesFieldList, core/hash.ts).
+    uint256 rulesDigest;
     uint256[] capBps;
     uint256[] haircutBps;
     uint256[] liquid;
@@ -40,7 +43,7 @@ struct PolicyFields {
 /// - sum-tree node = Poseidon4(l.hash, l.sum, r.hash, r.sum)
 /// - list hash: acc = length; for each 7-element chunk (the last zero-padded): acc = Poseidon8(acc, chunk)
 /// - policy hash = listHash([chainId, vault, A, K, liabilityAsset, minCoverageBps, minLiquidityBps,
-///   capBps[A], haircutBps[A], liquid[A], shockBps[K][A]])
+///   maxSlippageBps, rulesDigest, capBps[A], haircutBps[A], liquid[A], shockBps[K][A]])
 /// - prices hash = listHash([timestamp, unitPrice[A]])
 contract PoseidonHasher {
     /// @notice Elements absorbed per Poseidon8 call (one input slot carries the accumulator).
@@ -106,7 +109,7 @@ contract PoseidonHasher {
         uint256 k = p.shockBps.length;
         if (p.haircutBps.length != a) revert PolicyShape(a, p.haircutBps.length);
         if (p.liquid.length != a) revert PolicyShape(a, p.liquid.length);
-        list = new uint256[](7 + 3 * a + k * a);
+        list = new uint256[](9 + 3 * a + k * a);
         list[0] = p.chainId;
         list[1] = p.vault;
         list[2] = a;
@@ -114,7 +117,9 @@ contract PoseidonHasher {
         list[4] = p.liabilityAsset;
         list[5] = p.minCoverageBps;
         list[6] = p.minLiquidityBps;
-        uint256 at = 7;
+        list[7] = p.maxSlippageBps;
+        list[8] = p.rulesDigest;
+        uint256 at = 9;
         for (uint256 i = 0; i < a; ++i) list[at + i] = p.capBps[i];
         at += a;
         for (uint256 i = 0; i < a; ++i) list[at + i] = p.haircutBps[i];

@@ -16,17 +16,21 @@ import {RiskPolicy} from "./RiskPolicy.sol";
 /// feed, a sequencer that is down or came back less than the grace period ago.
 /// Snapshots are taken by KEEPER_ROLE only: attestations and rebalances must use the latest snapshot, so
 /// anyone able to snapshot could invalidate every proof in flight.
-/// The unit prices are in the `SnapshotTaken` event (storage keeps only the hash, id and time).
+/// A snapshot records the policy version it was taken under; `requireLatest` (what the registry and the
+/// vault call whenever a snapshot is used) refuses it once the policy changed, and refuses any snapshot
+/// while the L2 sequencer is down or inside its grace period.
+/// The unit prices are in the `SnapshotTaken` event (storage keeps only the hash, id, time and version).
 contract PriceSnapshots is AccessControl {
     /// @notice May take snapshots (the operator / keeper).
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
     /// @notice Unit prices must stay below 2^128 (the circuits' range).
     uint256 public constant MAX_UNIT_PRICE = 1 << 128;
 
-    /// @notice A stored snapshot: its sequence number and time.
+    /// @notice A stored snapshot: its number, time and the policy version it was taken under.
     struct Snapshot {
         uint64 id;
         uint64 timestamp;
+        uint64 policyVersion;
     }
 
     /// @notice The policy that names the assets and their feeds.
@@ -62,6 +66,10 @@ contract PriceSnapshots is AccessControl {
     error UnknownSnapshot(uint256 pricesHash);
     /// @notice The snapshot exists but a newer one has been taken.
     error OldSnapshot(uint64 id, uint64 latestId);
+    /// @notice The snapshot was taken under an earlier policy version (any policy change, a tightening too).
+    error SnapshotPolicyOutdated(uint64 snapshotVersion, uint64 currentVersion);
+    /// @notice A constructor argument is zero.
+    error InvalidConfiguration();
 
     /// @notice A snapshot was taken; `unitPrices` are in policy asset order.
     event SnapshotTaken(uint64 indexed id, uint256 pricesHash, uint64 timestamp, uint256[] unitPrices);
@@ -69,27 +77,33 @@ contract PriceSnapshots is AccessControl {
     /// @param policy_ The RiskPolicy.
     /// @param hasher_ The PoseidonHasher.
     /// @param governance Receives DEFAULT_ADMIN_ROLE (grants and revokes keepers).
-    /// @param keeper Receives KEEPER_ROLE (zero for none).
+    /// @param keeper Receives KEEPER_ROLE.
     constructor(RiskPolicy policy_, PoseidonHasher hasher_, address governance, address keeper) {
+        if (address(policy_) == address(0) || address(hasher_) == address(0) || governance == address(0) || keeper == address(0)) {
+            revert InvalidConfiguration();
+        }
         policy = policy_;
         hasher = hasher_;
         _grantRole(DEFAULT_ADMIN_ROLE, governance);
-        if (keeper != address(0)) _grantRole(KEEPER_ROLE, keeper);
+        _grantRole(KEEPER_ROLE, keeper);
     }
 
     /// @notice Reads every feed, checks it, and stores a snapshot at the current block time.
-    /// Taking a snapshot twice in one block with the same answers returns the existing one.
+    /// Taking a snapshot whose hash is already the latest returns it; any other hash seen before (the same
+    /// answers earlier in this block, or under another policy version) is stored again as the new latest,
+    /// so the snapshot taken last is always the latest one.
     /// @return id The snapshot's number.
     /// @return pricesHash listHash([block.timestamp, unitPrices...]).
     function takeSnapshot() external onlyRole(KEEPER_ROLE) returns (uint64 id, uint256 pricesHash) {
         uint256[] memory prices = currentUnitPrices();
         pricesHash = hasher.pricesHash(block.timestamp, prices);
+        uint64 version = policy.version();
         Snapshot memory existing = _byHash[pricesHash];
-        if (existing.id != 0) return (existing.id, pricesHash);
+        if (existing.id != 0 && existing.id == latestId && existing.policyVersion == version) return (existing.id, pricesHash);
         id = latestId + 1;
         latestId = id;
         latestHash = pricesHash;
-        _byHash[pricesHash] = Snapshot(id, uint64(block.timestamp));
+        _byHash[pricesHash] = Snapshot(id, uint64(block.timestamp), version);
         emit SnapshotTaken(id, pricesHash, uint64(block.timestamp), prices);
     }
 
@@ -103,13 +117,18 @@ contract PriceSnapshots is AccessControl {
         for (uint256 i = 0; i < rules.length; ++i) prices[i] = _unitPrice(i, rules[i]);
     }
 
-    /// @notice Looks a snapshot up by its prices hash and requires it to be the latest one.
-    /// @return snapshot Its id and time.
-    function requireLatest(uint256 pricesHash) external view returns (Snapshot memory snapshot) {
+    /// @notice Looks a snapshot up by its prices hash and requires that it is usable now: the latest one,
+    /// taken under `currentVersion` of the policy, with the L2 sequencer (if any) up and past its grace period.
+    /// @param pricesHash The proof's prices hash.
+    /// @param currentVersion The policy's current version (the caller read it with the policy hash).
+    /// @return snapshot Its id, time and policy version.
+    function requireLatest(uint256 pricesHash, uint64 currentVersion) external view returns (Snapshot memory snapshot) {
         snapshot = _byHash[pricesHash];
         if (snapshot.id == 0) revert UnknownSnapshot(pricesHash);
         uint64 latest = latestId;
         if (snapshot.id != latest) revert OldSnapshot(snapshot.id, latest);
+        if (snapshot.policyVersion != currentVersion) revert SnapshotPolicyOutdated(snapshot.policyVersion, currentVersion);
+        _checkSequencer();
     }
 
     /// @notice Looks a snapshot up by its prices hash (id 0: unknown).
@@ -123,7 +142,8 @@ contract PriceSnapshots is AccessControl {
         (, int256 answer, uint256 startedAt,,) = AggregatorV3Interface(feed).latestRoundData();
         if (answer != 0 || startedAt == 0) revert SequencerDown();
         uint256 grace = policy.sequencerGracePeriod();
-        if (block.timestamp - startedAt <= grace) revert SequencerGracePeriod(startedAt, grace);
+        // A start time in the future (a broken feed) counts as inside the grace period, not as a panic.
+        if (startedAt > block.timestamp || block.timestamp - startedAt <= grace) revert SequencerGracePeriod(startedAt, grace);
     }
 
     function _unitPrice(uint256 asset, RiskPolicy.AssetRules memory r) private view returns (uint256 unitPrice) {

@@ -8,7 +8,9 @@ import {PoseidonHasher, PolicyFields} from "./PoseidonHasher.sol";
 
 /// @title RiskPolicy
 /// @notice Stores the treasury's risk policy (DESIGN section 4) and its Poseidon hash, which every proof
-/// is bound to. The hash covers the chain id and the vault address, so a proof is bound to one deployment.
+/// is bound to. The hash covers the chain id and the vault address, so a proof is bound to one deployment,
+/// and the whole policy: the rules the circuits evaluate as fields, every other rule (symbols, tokens,
+/// feeds, decimals, answer bounds, ages, delays, the sequencer feed) through one `rulesDigest` field.
 /// @dev Roles. Governance (`GOVERNANCE_ROLE`, which is `DEFAULT_ADMIN_ROLE`) is an OpenZeppelin
 /// `TimelockController` in deployments: any policy may be set, after the timelock's delay. The
 /// `RISK_GUARDIAN_ROLE` may only tighten (`tighten`), applied at once: fast in danger, slow in greed.
@@ -25,6 +27,8 @@ contract RiskPolicy is AccessControl {
     /// @notice One asset: its token, its Chainlink-style feed with that feed's own freshness and answer
     /// bounds, and its risk parameters. Packed into three storage slots.
     struct AssetRules {
+        /// The symbol users read: 1-16 printable ASCII bytes, left-aligned, zero-padded.
+        bytes16 symbol;
         address token;
         uint8 tokenDecimals;
         uint16 capBps;
@@ -48,8 +52,12 @@ contract RiskPolicy is AccessControl {
         uint8 liabilityAsset;
         uint16 minCoverageBps;
         uint16 minLiquidityBps;
-        /// Oldest snapshot (seconds) a rebalance may act on. Not hashed: enforced by the vault.
+        /// Largest price concession a swap's proven minimum may make against the snapshot (S2 proves it).
+        uint16 maxSlippageBps;
+        /// Oldest snapshot (seconds) an attestation or a rebalance may use.
         uint32 maxSnapshotAge;
+        /// Seconds a published liabilities root waits before it backs attestations (users check first).
+        uint32 liabilitiesDelay;
     }
 
     /// @notice Number of assets and stress scenarios: the circuit instance's A and K.
@@ -68,9 +76,13 @@ contract RiskPolicy is AccessControl {
     uint16 public minCoverageBps;
     /// @notice Liquid assets must be at least this share of liabilities.
     uint16 public minLiquidityBps;
-    /// @notice Oldest snapshot (seconds) a rebalance may act on.
+    /// @notice Largest price concession of a swap against the snapshot, bps.
+    uint16 public maxSlippageBps;
+    /// @notice Oldest snapshot (seconds) an attestation or a rebalance may use.
     uint32 public maxSnapshotAge;
-    /// @notice Incremented on every change; 0 while no policy is set.
+    /// @notice Seconds a new liabilities root waits before it backs attestations.
+    uint32 public liabilitiesDelay;
+    /// @notice Incremented on every change (the sequencer feed included); 0 while no policy is set.
     uint64 public version;
     /// @notice Poseidon hash of the current policy; 0 while no policy is set.
     uint256 public policyHash;
@@ -105,7 +117,7 @@ contract RiskPolicy is AccessControl {
     /// @param scenarioCount_ K of the circuit instance.
     /// @param vault_ The vault's address (precomputed when the vault is deployed after this contract).
     /// @param governance Receives GOVERNANCE_ROLE (admin of every role).
-    /// @param guardian Receives RISK_GUARDIAN_ROLE (zero for none).
+    /// @param guardian Receives RISK_GUARDIAN_ROLE.
     constructor(
         PoseidonHasher hasher_,
         uint256 assetCount_,
@@ -117,13 +129,13 @@ contract RiskPolicy is AccessControl {
         if (assetCount_ == 0 || assetCount_ > 255 || scenarioCount_ == 0 || vault_ == address(0)) {
             revert InvalidConfiguration();
         }
-        if (address(hasher_) == address(0) || governance == address(0)) revert InvalidConfiguration();
+        if (address(hasher_) == address(0) || governance == address(0) || guardian == address(0)) revert InvalidConfiguration();
         hasher = hasher_;
         assetCount = assetCount_;
         scenarioCount = scenarioCount_;
         vault = vault_;
         _grantRole(GOVERNANCE_ROLE, governance);
-        if (guardian != address(0)) _grantRole(RISK_GUARDIAN_ROLE, guardian);
+        _grantRole(RISK_GUARDIAN_ROLE, guardian);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -151,13 +163,18 @@ contract RiskPolicy is AccessControl {
         emit PolicyTightened(version, policyHash, msg.sender);
     }
 
-    /// @notice Sets the L2 sequencer uptime feed (feed = 0 removes it). Governance only.
+    /// @notice Sets the L2 sequencer uptime feed (feed = 0 removes it). Governance only. The feed is part of
+    /// the hashed rules, so this is a policy change: the version moves and older snapshots become unusable.
     /// @param feed Chainlink L2 sequencer uptime feed: answer 0 = up, 1 = down; startedAt = last change.
-    /// @param gracePeriod Seconds after the sequencer comes back during which no snapshot is taken.
+    /// @param gracePeriod Seconds after the sequencer comes back during which no snapshot is used.
     function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external onlyRole(GOVERNANCE_ROLE) {
         sequencerUptimeFeed = feed;
         sequencerGracePeriod = gracePeriod;
         emit SequencerUptimeFeedSet(feed, gracePeriod);
+        if (version != 0) {
+            _rehash();
+            emit PolicySet(version, policyHash, msg.sender);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -176,7 +193,9 @@ contract RiskPolicy is AccessControl {
         p.liabilityAsset = liabilityAsset;
         p.minCoverageBps = minCoverageBps;
         p.minLiquidityBps = minLiquidityBps;
+        p.maxSlippageBps = maxSlippageBps;
         p.maxSnapshotAge = maxSnapshotAge;
+        p.liabilitiesDelay = liabilitiesDelay;
     }
 
     /// @notice The rules of every asset, in index order (what PriceSnapshots reads).
@@ -200,6 +219,8 @@ contract RiskPolicy is AccessControl {
         f.liabilityAsset = liabilityAsset;
         f.minCoverageBps = minCoverageBps;
         f.minLiquidityBps = minLiquidityBps;
+        f.maxSlippageBps = maxSlippageBps;
+        f.rulesDigest = hasher.listHash(rulesFieldList());
         f.capBps = new uint256[](a);
         f.haircutBps = new uint256[](a);
         f.liquid = new uint256[](a);
@@ -216,16 +237,57 @@ contract RiskPolicy is AccessControl {
         }
     }
 
-    /// @notice What a rebalance needs from the policy, in one call: the hash, the snapshot age limit and
-    /// the two tokens of the swap.
+    /// @notice The rules the circuits do not evaluate, as the field list hashed into `rulesDigest`:
+    /// [A, per asset (symbol, token, tokenDecimals, feed, feedDecimals, maxAge, minAnswer, maxAnswer),
+    /// maxSnapshotAge, liabilitiesDelay, sequencerUptimeFeed, sequencerGracePeriod] (core/hash.ts).
+    function rulesFieldList() public view returns (uint256[] memory list) {
+        uint256 a = assetCount;
+        list = new uint256[](5 + 8 * a);
+        list[0] = a;
+        for (uint256 i = 0; i < a; ++i) {
+            AssetRules storage r = _assets[i];
+            uint256 at = 1 + 8 * i;
+            list[at] = uint128(r.symbol);
+            list[at + 1] = uint160(r.token);
+            list[at + 2] = r.tokenDecimals;
+            list[at + 3] = uint160(r.feed);
+            list[at + 4] = r.feedDecimals;
+            list[at + 5] = r.maxAge;
+            // Both bounds are positive (validated), so the cast keeps the value.
+            list[at + 6] = uint256(int256(r.minAnswer));
+            list[at + 7] = uint256(int256(r.maxAnswer));
+        }
+        uint256 tail = 1 + 8 * a;
+        list[tail] = maxSnapshotAge;
+        list[tail + 1] = liabilitiesDelay;
+        list[tail + 2] = uint160(sequencerUptimeFeed);
+        list[tail + 3] = sequencerGracePeriod;
+    }
+
+    /// @notice What a rebalance needs from the policy, in one call: the hash, the version, the snapshot
+    /// age limit and the two tokens of the swap.
     function swapContext(uint256 assetIn, uint256 assetOut)
         external
         view
-        returns (uint256 hash, uint32 snapshotMaxAge, address tokenIn, address tokenOut)
+        returns (uint256 hash, uint64 policyVersion, uint32 snapshotMaxAge, address tokenIn, address tokenOut)
     {
         if (assetIn >= assetCount) revert UnknownAsset(assetIn);
         if (assetOut >= assetCount) revert UnknownAsset(assetOut);
-        return (policyHash, maxSnapshotAge, _assets[assetIn].token, _assets[assetOut].token);
+        return (policyHash, version, maxSnapshotAge, _assets[assetIn].token, _assets[assetOut].token);
+    }
+
+    /// @notice What an attestation needs from the policy, in one call.
+    function attestContext() external view returns (uint256 hash, uint64 policyVersion, uint32 snapshotMaxAge) {
+        return (policyHash, version, maxSnapshotAge);
+    }
+
+    /// @notice Whether `token` is one of the policy's assets (the vault never sweeps those).
+    function isPolicyToken(address token) external view returns (bool) {
+        uint256 a = assetCount;
+        for (uint256 i = 0; i < a; ++i) {
+            if (_assets[i].token == token) return true;
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -236,8 +298,10 @@ contract RiskPolicy is AccessControl {
         if (p.assets.length != a || p.shockBps.length != scenarioCount) revert PolicyShapeMismatch(a, scenarioCount);
         if (p.liabilityAsset >= a) revert InvalidPolicyValue("liabilityAsset");
         if (p.maxSnapshotAge == 0) revert InvalidPolicyValue("maxSnapshotAge");
+        if (p.maxSlippageBps > BPS) revert InvalidPolicyValue("maxSlippageBps");
         for (uint256 i = 0; i < a; ++i) {
             AssetRules calldata r = p.assets[i];
+            if (!_validSymbol(r.symbol)) revert InvalidAssetRules(i, "symbol");
             if (r.token == address(0)) revert InvalidAssetRules(i, "token");
             if (r.feed == address(0)) revert InvalidAssetRules(i, "feed");
             if (r.capBps > BPS) revert InvalidAssetRules(i, "capBps");
@@ -266,10 +330,12 @@ contract RiskPolicy is AccessControl {
         if (p.minCoverageBps < minCoverageBps) revert NotTightening("minCoverageBps", 0);
         if (p.minLiquidityBps < minLiquidityBps) revert NotTightening("minLiquidityBps", 0);
         if (p.maxSnapshotAge > maxSnapshotAge) revert NotTightening("maxSnapshotAge", 0);
+        if (p.maxSlippageBps > maxSlippageBps) revert NotTightening("maxSlippageBps", 0);
+        if (p.liabilitiesDelay < liabilitiesDelay) revert NotTightening("liabilitiesDelay", 0);
         for (uint256 i = 0; i < a; ++i) {
             AssetRules calldata r = p.assets[i];
             AssetRules storage c = _assets[i];
-            if (r.token != c.token || r.feed != c.feed || r.tokenDecimals != c.tokenDecimals || r.feedDecimals != c.feedDecimals) {
+            if (r.symbol != c.symbol || r.token != c.token || r.feed != c.feed || r.tokenDecimals != c.tokenDecimals || r.feedDecimals != c.feedDecimals) {
                 revert NotTightening("asset identity", i);
             }
             if (r.capBps > c.capBps) revert NotTightening("capBps", i);
@@ -296,8 +362,29 @@ contract RiskPolicy is AccessControl {
         liabilityAsset = p.liabilityAsset;
         minCoverageBps = p.minCoverageBps;
         minLiquidityBps = p.minLiquidityBps;
+        maxSlippageBps = p.maxSlippageBps;
         maxSnapshotAge = p.maxSnapshotAge;
+        liabilitiesDelay = p.liabilitiesDelay;
+        _rehash();
+    }
+
+    function _rehash() private {
         version += 1;
         policyHash = hasher.policyHash(policyFields());
+    }
+
+    /// @dev 1-16 printable ASCII bytes, then only zeros (core/hash.ts symbolToField).
+    function _validSymbol(bytes16 symbol) private pure returns (bool) {
+        bool ended = false;
+        for (uint256 i = 0; i < 16; ++i) {
+            uint8 b = uint8(symbol[i]);
+            if (b == 0) {
+                if (i == 0) return false;
+                ended = true;
+            } else if (ended || b < 0x21 || b > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -2,36 +2,72 @@
 pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ISolvencyVerifier, PackedProof} from "./IGroth16Verifiers.sol";
-import {PolicyMismatch, LiabilitiesMismatch, OldRootMismatch, InvalidProof, PolicyNotSet} from "./GateErrors.sol";
+import {
+    PolicyMismatch,
+    LiabilitiesMismatch,
+    OldRootMismatch,
+    InvalidProof,
+    PolicyNotSet,
+    SequenceMismatch,
+    SnapshotExpired
+} from "./GateErrors.sol";
 import {PriceSnapshots} from "./PriceSnapshots.sol";
 import {RiskPolicy} from "./RiskPolicy.sol";
 
 /// @title SolvencyRegistry
-/// @notice Public record of the treasury's solvency. The operator publishes liabilities roots and S1
-/// attestations (Groth16 proofs that the committed positions satisfy the current policy at the latest
-/// price snapshot and cover the current liabilities); anyone reads the latest attestation.
-/// @dev The registry holds the one current positions root that attestations and rebalances share: an
-/// attestation sets it; the vault (and only the vault) advances it from old to new after a verified
-/// rebalance. The vault's address is fixed at construction (precomputed by the deployer).
-contract SolvencyRegistry is AccessControl {
-    /// @notice Governance (the timelock in deployments): admin of the operator role.
+/// @notice Public record of the treasury's solvency. The operator publishes liabilities roots (numbered
+/// epochs, each usable only after the policy's publication delay) and S1 attestations (Groth16 proofs that
+/// the committed positions satisfy the current policy at the latest fresh price snapshot and cover the
+/// current liabilities); anyone reads the latest attestation and whether it is still current.
+/// @dev The registry holds the one commitment attestations and rebalances share: the positions root and a
+/// sequence number. Every attestation and every rebalance is proven for the current sequence number (a
+/// public signal) and advances it, so the commitment never returns to an earlier value, even when a root
+/// does (a swap there and back with reused salts), and no proof can be used twice.
+/// Storage keeps the positions root, the keccak hash of the latest attestation and one packed slot; the
+/// attestation's fields are in the `AttestationPublished` event (check them against `attestationHash`).
+contract SolvencyRegistry is AccessControl, Pausable {
+    /// @notice Governance (the timelock in deployments): admin of every role, unpauses.
     bytes32 public constant GOVERNANCE_ROLE = DEFAULT_ADMIN_ROLE;
     /// @notice Publishes liabilities roots and attestations.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    /// @notice May pause attestations at once.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
-    /// @notice What the latest S1 proof established (its public signals) and when.
+    /// @notice What an S1 proof established, as hashed into `attestationHash` and emitted.
     struct Attestation {
         uint256 positionsRoot;
         uint256 liabilitiesRoot;
         uint256 policyHash;
         uint256 pricesHash;
+        /// The sequence number the proof was made for (the commitment's number becomes sequence + 1).
+        uint64 sequence;
         uint64 snapshotId;
+        uint64 liabilitiesEpoch;
+        uint64 policyVersion;
         uint64 publishedAt;
-        uint64 number;
     }
 
-    /// @notice Source of the current policy hash.
+    /// @notice The packed current state: one slot.
+    struct Head {
+        /// Number of the commitment the registry holds; the next proof must be made for it.
+        uint64 sequence;
+        /// `sequence` right after the latest attestation (0: none yet).
+        uint64 attestedSequence;
+        /// The latest attestation's snapshot, policy version and liabilities epoch.
+        uint64 snapshotId;
+        uint32 policyVersion;
+        uint32 liabilitiesEpoch;
+    }
+
+    /// @notice The latest liabilities epoch and when its root becomes usable: one slot.
+    struct Epochs {
+        uint64 latest;
+        uint64 latestActiveFrom;
+    }
+
+    /// @notice Source of the current policy hash, version, snapshot age limit and liabilities delay.
     RiskPolicy public immutable policy;
     /// @notice Source of the latest price snapshot.
     PriceSnapshots public immutable snapshots;
@@ -42,109 +78,186 @@ contract SolvencyRegistry is AccessControl {
 
     /// @notice The current positions root (set by attestations, advanced by rebalances).
     uint256 public positionsRoot;
-    /// @notice The current liabilities root (Merkle sum tree over users, DESIGN section 3).
-    uint256 public liabilitiesRoot;
-    Attestation private _latest;
+    /// @notice keccak256(abi.encode(Attestation)) of the latest attestation (0: none yet).
+    bytes32 public attestationHash;
+    /// @notice The packed current state.
+    Head public head;
+    /// @notice The latest liabilities epoch.
+    Epochs public epochs;
+    /// @notice The root of each liabilities epoch (1, 2, ...).
+    mapping(uint256 epoch => uint256 root) public liabilitiesRootOf;
 
-    /// @notice No liabilities root has been published yet.
+    /// @notice No liabilities root is usable yet.
     error LiabilitiesNotSet();
     /// @notice A liabilities root of zero was submitted.
     error InvalidLiabilitiesRoot();
+    /// @notice The latest liabilities root is still inside its publication delay; no new one until then.
+    error LiabilitiesRootPending(uint64 epoch, uint64 activeFrom);
     /// @notice Only the vault may advance the positions root.
     error NotVault(address caller);
     /// @notice A constructor argument is zero.
     error InvalidConfiguration();
 
-    /// @notice A new liabilities root was published.
-    event LiabilitiesRootPublished(uint256 indexed liabilitiesRoot, address indexed operator);
-    /// @notice An S1 attestation was verified and stored; it also set the current positions root.
-    event AttestationPublished(
-        uint64 indexed number,
-        uint256 positionsRoot,
-        uint256 liabilitiesRoot,
-        uint256 policyHash,
-        uint256 pricesHash,
-        uint64 snapshotId
+    /// @notice A new liabilities epoch: its root backs attestations from `activeFrom` on.
+    event LiabilitiesRootPublished(
+        uint64 indexed epoch, uint256 oldRoot, uint256 newRoot, uint64 activeFrom, address indexed operator
     );
-    /// @notice The vault moved the positions root after a verified rebalance.
-    event PositionsRootAdvanced(uint256 oldRoot, uint256 newRoot);
+    /// @notice An S1 attestation was verified; it set the positions root and advanced the sequence.
+    event AttestationPublished(uint64 indexed sequence, Attestation attestation);
+    /// @notice The vault moved the positions root after a verified rebalance made for `sequence`.
+    event PositionsRootAdvanced(uint64 indexed sequence, uint256 oldRoot, uint256 newRoot);
 
-    /// @param policy_ The RiskPolicy.
+    /// @param policy_ The RiskPolicy (which must name `vault_`).
     /// @param snapshots_ The PriceSnapshots.
     /// @param verifier_ The S1 verifier.
     /// @param vault_ The TreasuryVault (its precomputed address).
     /// @param governance Receives GOVERNANCE_ROLE.
-    /// @param operator Receives OPERATOR_ROLE (zero for none).
+    /// @param operator Receives OPERATOR_ROLE.
+    /// @param guardian Receives GUARDIAN_ROLE.
     constructor(
         RiskPolicy policy_,
         PriceSnapshots snapshots_,
         ISolvencyVerifier verifier_,
         address vault_,
         address governance,
-        address operator
+        address operator,
+        address guardian
     ) {
         if (address(policy_) == address(0) || address(snapshots_) == address(0) || address(verifier_) == address(0)) {
             revert InvalidConfiguration();
         }
-        if (vault_ == address(0) || governance == address(0)) revert InvalidConfiguration();
+        if (vault_ == address(0) || governance == address(0) || operator == address(0) || guardian == address(0)) {
+            revert InvalidConfiguration();
+        }
+        if (policy_.vault() != vault_ || address(snapshots_.policy()) != address(policy_)) revert InvalidConfiguration();
         policy = policy_;
         snapshots = snapshots_;
         verifier = verifier_;
         vault = vault_;
         _grantRole(GOVERNANCE_ROLE, governance);
-        if (operator != address(0)) _grantRole(OPERATOR_ROLE, operator);
+        _grantRole(OPERATOR_ROLE, operator);
+        _grantRole(GUARDIAN_ROLE, guardian);
     }
 
-    /// @notice Publishes the root of the users' liabilities sum tree. Operator only.
+    // ------------------------------------------------------------------------------------------------
+    // Liabilities
+
+    /// @notice Publishes the root of the users' liabilities sum tree as a new epoch. It backs attestations
+    /// only after the policy's `liabilitiesDelay`, so users can check their inclusion first; until then the
+    /// previous epoch stays current and no other root may be published. Operator only.
     /// @param root The new liabilities root.
     function publishLiabilitiesRoot(uint256 root) external onlyRole(OPERATOR_ROLE) {
         if (root == 0) revert InvalidLiabilitiesRoot();
-        liabilitiesRoot = root;
-        emit LiabilitiesRootPublished(root, msg.sender);
+        Epochs memory e = epochs;
+        if (e.latest != 0 && block.timestamp < e.latestActiveFrom) revert LiabilitiesRootPending(e.latest, e.latestActiveFrom);
+        uint256 oldRoot = liabilitiesRootOf[e.latest];
+        uint64 epoch = e.latest + 1;
+        uint64 activeFrom = uint64(block.timestamp) + policy.liabilitiesDelay();
+        liabilitiesRootOf[epoch] = root;
+        epochs = Epochs(epoch, activeFrom);
+        emit LiabilitiesRootPublished(epoch, oldRoot, root, activeFrom, msg.sender);
     }
 
-    /// @notice Verifies and stores an S1 solvency attestation; its positions root becomes the current one.
-    /// Refused unless the proof is for the current policy, the current liabilities root and the latest
-    /// price snapshot. Operator only.
-    /// @param signals S1 public signals: [positionsRoot, liabilitiesRoot, policyHash, pricesHash].
+    /// @notice The liabilities epoch attestations and rebalances must use now, and its root.
+    function currentLiabilities() public view returns (uint64 epoch, uint256 root) {
+        Epochs memory e = epochs;
+        epoch = block.timestamp >= e.latestActiveFrom ? e.latest : e.latest - 1;
+        if (epoch == 0) revert LiabilitiesNotSet();
+        root = liabilitiesRootOf[epoch];
+    }
+
+    /// @notice The current liabilities root (reverts with LiabilitiesNotSet while none is usable).
+    function liabilitiesRoot() external view returns (uint256 root) {
+        (, root) = currentLiabilities();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Attestations
+
+    /// @notice Verifies and records an S1 solvency attestation; its positions root becomes the current one
+    /// and the sequence advances. Refused while paused, and unless the proof is for the current policy, the
+    /// current liabilities epoch, the latest snapshot (taken under this policy version, no older than the
+    /// policy's maxSnapshotAge, sequencer up) and the current sequence number. Operator only.
+    /// @param signals S1 public signals: [positionsRoot, liabilitiesRoot, policyHash, pricesHash, sequence].
     /// @param proof The packed Groth16 proof (see PackedProof).
-    function publishAttestation(uint256[4] calldata signals, uint256[8] calldata proof)
+    function publishAttestation(uint256[5] calldata signals, uint256[8] calldata proof)
         external
+        whenNotPaused
         onlyRole(OPERATOR_ROLE)
     {
-        uint256 currentPolicy = policy.policyHash();
-        if (currentPolicy == 0) revert PolicyNotSet();
-        if (signals[2] != currentPolicy) revert PolicyMismatch(currentPolicy, signals[2]);
-        uint256 liabilities = liabilitiesRoot;
-        if (liabilities == 0) revert LiabilitiesNotSet();
-        if (signals[1] != liabilities) revert LiabilitiesMismatch(liabilities, signals[1]);
-        PriceSnapshots.Snapshot memory snapshot = snapshots.requireLatest(signals[3]);
+        Head memory h = head;
+        if (signals[4] != h.sequence) revert SequenceMismatch(h.sequence, signals[4]);
+        Attestation memory a = _checkAttestation(signals, h.sequence);
         (uint256[2] memory pA, uint256[2][2] memory pB, uint256[2] memory pC) = PackedProof.unpack(proof);
         if (!verifier.verifyProof(pA, pB, pC, signals)) revert InvalidProof();
 
-        uint64 number = _latest.number + 1;
+        uint64 next = h.sequence + 1;
         positionsRoot = signals[0];
-        _latest = Attestation(signals[0], signals[1], signals[2], signals[3], snapshot.id, uint64(block.timestamp), number);
-        emit AttestationPublished(number, signals[0], signals[1], signals[2], signals[3], snapshot.id);
+        attestationHash = keccak256(abi.encode(a));
+        head = Head(next, next, a.snapshotId, uint32(a.policyVersion), uint32(a.liabilitiesEpoch));
+        emit AttestationPublished(h.sequence, a);
     }
 
-    /// @notice The latest attestation (number 0: none yet).
-    function latestAttestation() external view returns (Attestation memory) {
-        return _latest;
+    /// @dev Every check of an attestation against stored state, before the proof.
+    function _checkAttestation(uint256[5] calldata signals, uint64 sequence) private view returns (Attestation memory) {
+        (uint256 currentPolicy, uint64 version, uint32 maxAge) = policy.attestContext();
+        if (currentPolicy == 0) revert PolicyNotSet();
+        if (signals[2] != currentPolicy) revert PolicyMismatch(currentPolicy, signals[2]);
+        (uint64 epoch, uint256 liabilities) = currentLiabilities();
+        if (signals[1] != liabilities) revert LiabilitiesMismatch(liabilities, signals[1]);
+        PriceSnapshots.Snapshot memory snapshot = snapshots.requireLatest(signals[3], version);
+        if (block.timestamp - snapshot.timestamp > maxAge) revert SnapshotExpired(snapshot.timestamp, maxAge);
+        return Attestation(
+            signals[0], signals[1], signals[2], signals[3], sequence, snapshot.id, epoch, version, uint64(block.timestamp)
+        );
     }
 
-    /// @notice The two roots a rebalance is checked against, in one call.
-    function gateState() external view returns (uint256 currentPositionsRoot, uint256 currentLiabilitiesRoot) {
-        return (positionsRoot, liabilitiesRoot);
+    /// @notice Whether the latest attestation still describes the treasury: no rebalance or attestation
+    /// since, the same policy version, the same liabilities epoch and the same (latest) snapshot.
+    function isCurrent() external view returns (bool) {
+        Head memory h = head;
+        if (h.attestedSequence == 0 || h.sequence != h.attestedSequence) return false;
+        if (policy.version() != h.policyVersion) return false;
+        if (snapshots.latestId() != h.snapshotId) return false;
+        Epochs memory e = epochs;
+        uint64 epoch = block.timestamp >= e.latestActiveFrom ? e.latest : e.latest - 1;
+        return epoch == h.liabilitiesEpoch;
     }
 
-    /// @notice Moves the positions root from `oldRoot` to `newRoot`. Vault only, after it verified an S2
-    /// proof of exactly this transition.
-    function advanceRoot(uint256 oldRoot, uint256 newRoot) external {
+    // ------------------------------------------------------------------------------------------------
+    // Rebalances
+
+    /// @notice Checks a rebalance's roots and sequence against the registry and advances the commitment
+    /// from `oldRoot` to `newRoot`. Vault only; the vault verifies the S2 proof of exactly this transition
+    /// in the same transaction (a failed proof reverts this too).
+    /// @param oldRoot The proof's old positions root: must be the current one.
+    /// @param newRoot The proof's new positions root.
+    /// @param liabilities The proof's liabilities root: must be the current epoch's.
+    /// @param sequence The proof's sequence number: must be the current one.
+    function advance(uint256 oldRoot, uint256 newRoot, uint256 liabilities, uint256 sequence) external {
         if (msg.sender != vault) revert NotVault(msg.sender);
-        uint256 current = positionsRoot;
-        if (oldRoot != current) revert OldRootMismatch(current, oldRoot);
+        uint64 current = head.sequence;
+        if (sequence != current) revert SequenceMismatch(current, sequence);
+        uint256 root = positionsRoot;
+        if (oldRoot != root) revert OldRootMismatch(root, oldRoot);
+        (, uint256 currentLiabilitiesRoot) = currentLiabilities();
+        if (liabilities != currentLiabilitiesRoot) revert LiabilitiesMismatch(currentLiabilitiesRoot, liabilities);
         positionsRoot = newRoot;
-        emit PositionsRootAdvanced(oldRoot, newRoot);
+        head.sequence = current + 1;
+        emit PositionsRootAdvanced(current, oldRoot, newRoot);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Pause
+
+    /// @notice Stops attestations at once. Guardian or governance.
+    function pause() external {
+        if (!hasRole(GUARDIAN_ROLE, msg.sender)) _checkRole(GOVERNANCE_ROLE);
+        _pause();
+    }
+
+    /// @notice Resumes attestations. Governance only.
+    function unpause() external onlyRole(GOVERNANCE_ROLE) {
+        _unpause();
     }
 }

@@ -6,32 +6,26 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IUniswapV2Factory} from "@uniswap/v2-core/contracts/interfaces/IUniswapV2Factory.sol";
+import {IUniswapV2Pair} from "@uniswap/v2-core/contracts/interfaces/IUniswapV2Pair.sol";
 import {IRebalanceVerifier, PackedProof} from "./IGroth16Verifiers.sol";
-import {PolicyMismatch, LiabilitiesMismatch, OldRootMismatch, InvalidProof, PolicyNotSet} from "./GateErrors.sol";
+import {PolicyMismatch, InvalidProof, PolicyNotSet, SnapshotExpired} from "./GateErrors.sol";
 import {PriceSnapshots} from "./PriceSnapshots.sol";
 import {RiskPolicy} from "./RiskPolicy.sol";
 import {SolvencyRegistry} from "./SolvencyRegistry.sol";
 
-/// @notice The one Uniswap V2 router call the vault makes.
-interface IUniswapV2Router {
-    function swapExactTokensForTokens(
-        uint256 amountIn,
-        uint256 amountOutMin,
-        address[] calldata path,
-        address to,
-        uint256 deadline
-    ) external returns (uint256[] memory amounts);
-}
-
 /// @title TreasuryVault
 /// @notice Holds the treasury's on-chain assets and moves them only through `rebalance`, which requires an
 /// S2 Groth16 proof that the swap takes the committed positions from the current root to a new root whose
-/// positions still satisfy the current policy at the latest snapshot and cover the current liabilities.
-/// @dev Replays are impossible by construction: the proof's old root must equal the current root, and the
-/// new root replaces it. The committed amount of `assetOut` grows by exactly `minAmountOut`; any surplus
-/// the venue pays stays in the vault uncommitted (the commitment under-counts, never over-counts).
-/// Roles: governance (the timelock) unpauses, allows venues and manages roles; the guardian pauses and
-/// may remove a venue at once; the rebalancer (keeper) submits rebalances.
+/// positions still satisfy the current policy at the latest snapshot and cover the current liabilities, at
+/// a minimum no worse than the policy's maxSlippageBps below the snapshot's prices.
+/// @dev Replays are impossible: the proof is made for the registry's current sequence number, which every
+/// attestation and rebalance advances. The committed amount of `assetOut` grows by exactly `minAmountOut`;
+/// any surplus the pool pays stays in the vault uncommitted (the commitment under-counts, never over-counts).
+/// The vault swaps through the Uniswap V2 pair of a governance-listed factory itself: it pays the pair and
+/// calls `swap`, so no router runs and no allowance is ever granted.
+/// Roles: governance (the timelock) unpauses, lists factories, sweeps tokens outside the policy and manages
+/// roles; the guardian pauses and may delist a factory at once; the rebalancer (keeper) submits rebalances.
 contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -69,43 +63,49 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
     /// @notice The S2 Groth16 verifier of this deployment's circuit instance.
     IRebalanceVerifier public immutable verifier;
 
-    /// @notice Routers the vault may swap through.
-    mapping(address router => bool) public allowedVenue;
+    /// @notice Uniswap V2 factories whose pairs the vault may swap through.
+    mapping(address factory => bool) public allowedFactory;
 
     /// @notice The deadline has passed.
     error DeadlinePassed(uint256 deadline, uint256 nowTimestamp);
-    /// @notice The router is not on the allow-list.
-    error VenueNotAllowed(address router);
-    /// @notice The proof's snapshot is older than the policy's maxSnapshotAge.
-    error SnapshotExpired(uint256 snapshotTimestamp, uint256 maxAge);
+    /// @notice The factory is not on the governance list.
+    error FactoryNotAllowed(address factory);
+    /// @notice The listed factory has no pair for the two tokens.
+    error NoPair(address factory, address tokenIn, address tokenOut);
     /// @notice The action sells and buys the same asset.
     error SameAsset(uint256 asset);
-    /// @notice The venue paid less than the proven minimum (cannot happen with an honest router).
+    /// @notice The pool would pay (or paid) less than the proven minimum.
     error InsufficientOutput(uint256 received, uint256 minAmountOut);
-    /// @notice A constructor or venue address is zero.
+    /// @notice A constructor argument is zero, or the registry or the policy does not name this vault.
     error InvalidConfiguration();
+    /// @notice A zero address where an account is required.
+    error ZeroAddress();
+    /// @notice Policy assets are moved only by proven rebalances, never swept.
+    error PolicyToken(address token);
 
     /// @notice A proven rebalance was executed.
     event Rebalanced(
         uint256 indexed oldRoot,
         uint256 indexed newRoot,
-        address indexed venue,
+        address indexed pair,
         uint256 assetIn,
         uint256 amountIn,
         uint256 assetOut,
         uint256 minAmountOut,
         uint256 amountOut
     );
-    /// @notice A venue was allowed or removed.
-    event VenueSet(address indexed router, bool allowed, address indexed by);
+    /// @notice A factory was listed or delisted.
+    event FactorySet(address indexed factory, bool allowed, address indexed by);
+    /// @notice Governance swept a token that is not a policy asset.
+    event Swept(address indexed token, address indexed to, uint256 amount);
 
     /// @param policy_ The RiskPolicy.
     /// @param snapshots_ The PriceSnapshots.
-    /// @param registry_ The SolvencyRegistry (which must name this vault).
+    /// @param registry_ The SolvencyRegistry (which must name this vault, this policy and these snapshots).
     /// @param verifier_ The S2 verifier.
     /// @param governance Receives GOVERNANCE_ROLE.
-    /// @param guardian Receives GUARDIAN_ROLE (zero for none).
-    /// @param rebalancer Receives REBALANCER_ROLE (zero for none).
+    /// @param guardian Receives GUARDIAN_ROLE.
+    /// @param rebalancer Receives REBALANCER_ROLE.
     constructor(
         RiskPolicy policy_,
         PriceSnapshots snapshots_,
@@ -118,48 +118,48 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
         if (address(policy_) == address(0) || address(snapshots_) == address(0) || address(registry_) == address(0)) {
             revert InvalidConfiguration();
         }
-        if (address(verifier_) == address(0) || governance == address(0)) revert InvalidConfiguration();
+        if (address(verifier_) == address(0)) revert InvalidConfiguration();
+        if (governance == address(0) || guardian == address(0) || rebalancer == address(0)) revert ZeroAddress();
+        if (policy_.vault() != address(this) || registry_.vault() != address(this)) revert InvalidConfiguration();
+        if (registry_.policy() != policy_ || registry_.snapshots() != snapshots_ || snapshots_.policy() != policy_) {
+            revert InvalidConfiguration();
+        }
         policy = policy_;
         snapshots = snapshots_;
         registry = registry_;
         verifier = verifier_;
         _grantRole(GOVERNANCE_ROLE, governance);
-        if (guardian != address(0)) _grantRole(GUARDIAN_ROLE, guardian);
-        if (rebalancer != address(0)) _grantRole(REBALANCER_ROLE, rebalancer);
+        _grantRole(GUARDIAN_ROLE, guardian);
+        _grantRole(REBALANCER_ROLE, rebalancer);
     }
 
-    /// @notice Swaps `action.amountIn` of one asset for at least `action.minAmountOut` of another through
-    /// an allowed Uniswap V2 router, if and only if `proof` is a valid S2 proof of the transition from the
-    /// current positions root to `transition.newRoot` under the current policy, the latest (and fresh
-    /// enough) snapshot and the current liabilities root. Stores the new root.
-    /// @param router An allowed Uniswap V2 router.
-    /// @param action The swap (the proof's last four public signals).
-    /// @param transition The roots and hashes the proof is bound to (its first five public signals).
+    /// @notice Swaps `action.amountIn` of one asset for at least `action.minAmountOut` of another through the
+    /// Uniswap V2 pair of a listed factory, if and only if `proof` is a valid S2 proof of the transition from
+    /// the registry's current commitment (root and sequence) to `transition.newRoot` under the current
+    /// policy, the latest fresh snapshot and the current liabilities epoch. Advances the commitment.
+    /// @param factory A listed Uniswap V2 factory.
+    /// @param action The swap (public signals 5-8).
+    /// @param transition The roots and hashes the proof is bound to (public signals 0-4).
+    /// @param sequence The registry's sequence number the proof was made for (public signal 9).
     /// @param proof The packed Groth16 proof.
-    /// @param deadline Unix time after which the rebalance (and the swap) is refused.
-    /// @return amountOut What the venue paid, in base units of the asset bought.
+    /// @param deadline Unix time after which the rebalance is refused.
+    /// @return amountOut What the pair paid, in base units of the asset bought.
     function rebalance(
-        address router,
+        address factory,
         Action calldata action,
         Transition calldata transition,
+        uint256 sequence,
         uint256[8] calldata proof,
         uint256 deadline
     ) external nonReentrant whenNotPaused onlyRole(REBALANCER_ROLE) returns (uint256 amountOut) {
         if (block.timestamp > deadline) revert DeadlinePassed(deadline, block.timestamp);
-        if (!allowedVenue[router]) revert VenueNotAllowed(router);
-        (address tokenIn, address tokenOut) = _checkTransition(action, transition, proof);
-        registry.advanceRoot(transition.oldRoot, transition.newRoot);
-        amountOut = _swap(router, tokenIn, tokenOut, action, deadline);
-        emit Rebalanced(
-            transition.oldRoot,
-            transition.newRoot,
-            router,
-            action.assetIn,
-            action.amountIn,
-            action.assetOut,
-            action.minAmountOut,
-            amountOut
-        );
+        if (!allowedFactory[factory]) revert FactoryNotAllowed(factory);
+        (address tokenIn, address tokenOut) = _checkPolicyAndSnapshot(action, transition);
+        // Roots, liabilities and sequence are checked (and the commitment advanced) by the registry; a
+        // failing proof below reverts the advance with everything else.
+        registry.advance(transition.oldRoot, transition.newRoot, transition.liabilitiesRoot, sequence);
+        _verify(action, transition, sequence, proof);
+        amountOut = _swap(factory, tokenIn, tokenOut, action, transition);
     }
 
     /// @notice Stops every rebalance at once. Guardian or governance.
@@ -173,42 +173,51 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
         _unpause();
     }
 
-    /// @notice Adds a router to the allow-list. Governance only.
-    function allowVenue(address router) external onlyRole(GOVERNANCE_ROLE) {
-        if (router == address(0)) revert InvalidConfiguration();
-        allowedVenue[router] = true;
-        emit VenueSet(router, true, msg.sender);
+    /// @notice Lists a Uniswap V2 factory. Governance only.
+    function allowFactory(address factory) external onlyRole(GOVERNANCE_ROLE) {
+        if (factory == address(0)) revert ZeroAddress();
+        allowedFactory[factory] = true;
+        emit FactorySet(factory, true, msg.sender);
     }
 
-    /// @notice Removes a router from the allow-list, at once. Guardian or governance.
-    function disallowVenue(address router) external {
+    /// @notice Delists a factory, at once. Guardian or governance.
+    function disallowFactory(address factory) external {
         if (!hasRole(GUARDIAN_ROLE, msg.sender)) _checkRole(GOVERNANCE_ROLE);
-        allowedVenue[router] = false;
-        emit VenueSet(router, false, msg.sender);
+        allowedFactory[factory] = false;
+        emit FactorySet(factory, false, msg.sender);
     }
 
-    /// @dev Every check against stored state, cheapest first, then the proof. Returns the swap's tokens.
-    function _checkTransition(Action calldata action, Transition calldata transition, uint256[8] calldata proof)
+    /// @notice Sends a token that is not a policy asset (an airdrop, a mistaken transfer) to `to`.
+    /// Governance only, so behind the timelock's delay; policy assets move only by proven rebalances.
+    function sweep(IERC20 token, address to, uint256 amount) external onlyRole(GOVERNANCE_ROLE) {
+        if (to == address(0) || address(token) == address(0)) revert ZeroAddress();
+        if (policy.isPolicyToken(address(token))) revert PolicyToken(address(token));
+        token.safeTransfer(to, amount);
+        emit Swept(address(token), to, amount);
+    }
+
+    /// @dev The policy and snapshot checks; returns the swap's tokens.
+    function _checkPolicyAndSnapshot(Action calldata action, Transition calldata transition)
         private
         view
         returns (address tokenIn, address tokenOut)
     {
         if (action.assetIn == action.assetOut) revert SameAsset(action.assetIn);
         uint256 currentPolicy;
-        uint32 maxSnapshotAge;
-        (currentPolicy, maxSnapshotAge, tokenIn, tokenOut) = policy.swapContext(action.assetIn, action.assetOut);
+        uint64 version;
+        uint32 maxAge;
+        (currentPolicy, version, maxAge, tokenIn, tokenOut) = policy.swapContext(action.assetIn, action.assetOut);
         if (currentPolicy == 0) revert PolicyNotSet();
-        (uint256 currentRoot, uint256 currentLiabilities) = registry.gateState();
-        if (transition.oldRoot != currentRoot) revert OldRootMismatch(currentRoot, transition.oldRoot);
-        if (transition.liabilitiesRoot != currentLiabilities) {
-            revert LiabilitiesMismatch(currentLiabilities, transition.liabilitiesRoot);
-        }
         if (transition.policyHash != currentPolicy) revert PolicyMismatch(currentPolicy, transition.policyHash);
-        PriceSnapshots.Snapshot memory snapshot = snapshots.requireLatest(transition.pricesHash);
-        if (block.timestamp - snapshot.timestamp > maxSnapshotAge) {
-            revert SnapshotExpired(snapshot.timestamp, maxSnapshotAge);
-        }
-        uint256[9] memory signals = [
+        PriceSnapshots.Snapshot memory snapshot = snapshots.requireLatest(transition.pricesHash, version);
+        if (block.timestamp - snapshot.timestamp > maxAge) revert SnapshotExpired(snapshot.timestamp, maxAge);
+    }
+
+    function _verify(Action calldata action, Transition calldata transition, uint256 sequence, uint256[8] calldata proof)
+        private
+        view
+    {
+        uint256[10] memory signals = [
             transition.oldRoot,
             transition.newRoot,
             transition.liabilitiesRoot,
@@ -217,25 +226,50 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
             action.assetIn,
             action.amountIn,
             action.assetOut,
-            action.minAmountOut
+            action.minAmountOut,
+            sequence
         ];
         (uint256[2] memory pA, uint256[2][2] memory pB, uint256[2] memory pC) = PackedProof.unpack(proof);
         if (!verifier.verifyProof(pA, pB, pC, signals)) revert InvalidProof();
     }
 
-    /// @dev Sells exactly `action.amountIn` through the router; the router enforces `minAmountOut` and the
-    /// balance check below makes sure of it.
-    function _swap(address router, address tokenIn, address tokenOut, Action calldata action, uint256 deadline)
+    /// @dev Pays `amountIn` to the pair and takes the output the constant-product formula (0.3% fee) gives
+    /// for what the pair really received, refusing less than `minAmountOut` before and after. Emits Rebalanced.
+    function _swap(address factory, address tokenIn, address tokenOut, Action calldata action, Transition calldata transition)
         private
         returns (uint256 received)
     {
-        address[] memory path = new address[](2);
-        path[0] = tokenIn;
-        path[1] = tokenOut;
+        address pair = IUniswapV2Factory(factory).getPair(tokenIn, tokenOut);
+        if (pair == address(0)) revert NoPair(factory, tokenIn, tokenOut);
+        (uint256 out0, uint256 out1) = _payPair(pair, tokenIn, tokenOut, action);
         uint256 before = IERC20(tokenOut).balanceOf(address(this));
-        IERC20(tokenIn).forceApprove(router, action.amountIn);
-        IUniswapV2Router(router).swapExactTokensForTokens(action.amountIn, action.minAmountOut, path, address(this), deadline);
+        IUniswapV2Pair(pair).swap(out0, out1, address(this), "");
         received = IERC20(tokenOut).balanceOf(address(this)) - before;
         if (received < action.minAmountOut) revert InsufficientOutput(received, action.minAmountOut);
+        emit Rebalanced(
+            transition.oldRoot,
+            transition.newRoot,
+            pair,
+            action.assetIn,
+            action.amountIn,
+            action.assetOut,
+            action.minAmountOut,
+            received
+        );
+    }
+
+    /// @dev Transfers `amountIn` to the pair; returns the pair's two outputs for what it received.
+    function _payPair(address pair, address tokenIn, address tokenOut, Action calldata action)
+        private
+        returns (uint256 out0, uint256 out1)
+    {
+        (uint112 reserve0, uint112 reserve1,) = IUniswapV2Pair(pair).getReserves();
+        bool inIsToken0 = tokenIn < tokenOut;
+        (uint256 reserveIn, uint256 reserveOut) = inIsToken0 ? (reserve0, reserve1) : (reserve1, reserve0);
+        IERC20(tokenIn).safeTransfer(pair, action.amountIn);
+        uint256 paidWithFee = (IERC20(tokenIn).balanceOf(pair) - reserveIn) * 997;
+        uint256 out = (paidWithFee * reserveOut) / (reserveIn * 1000 + paidWithFee);
+        if (out < action.minAmountOut) revert InsufficientOutput(out, action.minAmountOut);
+        (out0, out1) = inIsToken0 ? (uint256(0), out) : (out, uint256(0));
     }
 }

@@ -42,13 +42,19 @@ export const groth16ProofSchema = z
   })
   .strict();
 
+const addressString = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte hex address");
+
 /** One asset of the policy, readable form. */
 export const bundlePolicyAssetSchema = z
   .object({
     symbol: z.string(),
     decimals: z.number().int().min(0).max(36),
-    token: z.string().optional(),
-    feed: z.string().optional(),
+    token: addressString,
+    feed: addressString,
+    feedDecimals: z.number().int().min(0).max(36),
+    maxAge: z.number().int().nonnegative(),
+    minAnswer: fieldString,
+    maxAnswer: fieldString,
     capBps: fieldString,
     haircutBps: fieldString,
     liquid: z.boolean(),
@@ -58,12 +64,17 @@ export const bundlePolicyAssetSchema = z
 /** The policy used: its field list (hashed into `policyHash`) and its readable form. */
 export const bundlePolicySchema = z
   .object({
-    fields: z.array(fieldString).min(7),
+    fields: z.array(fieldString).min(9),
     chainId: fieldString,
-    vault: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte hex address"),
+    vault: addressString,
     liabilityAsset: z.number().int().nonnegative(),
     minCoverageBps: fieldString,
     minLiquidityBps: fieldString,
+    maxSlippageBps: fieldString,
+    maxSnapshotAge: z.number().int().nonnegative(),
+    liabilitiesDelay: z.number().int().nonnegative(),
+    sequencerFeed: addressString,
+    sequencerGracePeriod: z.number().int().nonnegative(),
     assets: z.array(bundlePolicyAssetSchema).min(1),
     scenarios: z.array(z.object({ name: z.string(), shockBps: z.array(fieldString) }).strict()).min(1),
   })

@@ -11,7 +11,10 @@
  *  - list hash          = acc0 = length; acc_{i+1} = Poseidon8(acc_i, chunk_i[0..6]); result = last acc.
  *                         Chunks of LIST_RATE = 7 elements, the last one padded with zeros. Poseidon8 keeps the
  *                         on-chain cost low (a few calls per policy) while staying cheap in circuits.
- *  - policy hash        = listHash(policyFields(policy))  (field order: see `policyFields`)
+ *  - policy hash        = listHash(policyFieldList(policy))  (field order: see `policyFieldList`)
+ *  - rules digest       = listHash(rulesFieldList(rules)): every policy rule the circuits do not evaluate
+ *                         (tokens, feeds, decimals, answer bounds, ages, symbols, delays), hashed into the
+ *                         policy hash as one field so that a proof is bound to the whole policy
  *  - prices hash        = listHash([timestamp, unitPrice[0], ..., unitPrice[A-1]])
  *  - user id hash       = listHash([byteLength, chunk_0, ...]) over the UTF-8 bytes of the NFC-normalised,
  *                         trimmed id, packed big-endian into 31-byte chunks (each chunk < 2^248 < p).
@@ -80,6 +83,10 @@ export interface PolicyFields {
   liabilityAsset: bigint;
   minCoverageBps: bigint;
   minLiquidityBps: bigint;
+  /** Largest price concession a swap may make against the snapshot, in bps (S2 enforces it). */
+  maxSlippageBps: bigint;
+  /** `rulesDigest` of the rest of the policy (see `PolicyRules`). */
+  rulesDigest: bigint;
   capBps: readonly bigint[]; // [A]
   haircutBps: readonly bigint[]; // [A]
   liquid: readonly bigint[]; // [A], 0 or 1
@@ -88,8 +95,9 @@ export interface PolicyFields {
 
 /**
  * The ordered field list hashed into the policy hash:
- * `[chainId, vault, A, K, liabilityAsset, minCoverageBps, minLiquidityBps, capBps[0..A), haircutBps[0..A),
- *   liquid[0..A), shockBps[0][0..A), ..., shockBps[K-1][0..A)]` (length 7 + 3A + K*A).
+ * `[chainId, vault, A, K, liabilityAsset, minCoverageBps, minLiquidityBps, maxSlippageBps, rulesDigest,
+ *   capBps[0..A), haircutBps[0..A), liquid[0..A), shockBps[0][0..A), ..., shockBps[K-1][0..A)]`
+ * (length 9 + 3A + K*A).
  */
 export function policyFieldList(p: PolicyFields): bigint[] {
   const assetCount = p.capBps.length;
@@ -107,6 +115,8 @@ export function policyFieldList(p: PolicyFields): bigint[] {
     p.liabilityAsset,
     p.minCoverageBps,
     p.minLiquidityBps,
+    p.maxSlippageBps,
+    p.rulesDigest,
     ...p.capBps,
     ...p.haircutBps,
     ...p.liquid,
@@ -117,6 +127,89 @@ export function policyFieldList(p: PolicyFields): bigint[] {
 /** Policy hash: `listHash(policyFieldList(p))`. */
 export function policyHash(p: PolicyFields): bigint {
   return listHash(policyFieldList(p));
+}
+
+/** What the policy says about one asset besides its risk parameters: its identity and its feed's rules. */
+export interface AssetIdentity {
+  /** The symbol users read (1-16 ASCII characters). */
+  symbol: string;
+  /** ERC-20 token address. */
+  token: string;
+  tokenDecimals: number;
+  /** Chainlink-style aggregator address. */
+  feed: string;
+  feedDecimals: number;
+  /** Oldest feed answer accepted, seconds. */
+  maxAge: number;
+  /** Feed answers outside [minAnswer, maxAnswer] (raw integers, minAnswer > 0) are refused. */
+  minAnswer: bigint;
+  maxAnswer: bigint;
+}
+
+/** Every rule of the policy the circuits do not evaluate themselves; bound through `rulesDigest`. */
+export interface PolicyRules {
+  /** In asset index order. */
+  assets: readonly AssetIdentity[];
+  /** Oldest snapshot (seconds) an attestation or a rebalance may use. */
+  maxSnapshotAge: number;
+  /** Seconds a published liabilities root waits before attestations may use it. */
+  liabilitiesDelay: number;
+  /** L2 sequencer uptime feed (the zero address: none) and its grace period in seconds. */
+  sequencerFeed: string;
+  sequencerGracePeriod: number;
+}
+
+/** Largest symbol, in bytes: a symbol is one field element of at most 128 bits. */
+export const MAX_SYMBOL_BYTES = 16;
+
+/**
+ * A symbol as a field element: its ASCII bytes left-aligned in 16 bytes, zero-padded, read big-endian
+ * (Solidity: `uint128(bytes16(symbol))`). No symbol contains a zero byte, so the encoding is one-to-one.
+ */
+export function symbolToField(symbol: string): bigint {
+  if (!/^[\x21-\x7e]{1,16}$/.test(symbol)) throw new RangeError(`symbol ${JSON.stringify(symbol)}: expected 1-16 printable ASCII characters`);
+  let v = 0n;
+  for (let i = 0; i < MAX_SYMBOL_BYTES; i++) v = (v << 8n) | BigInt(i < symbol.length ? symbol.charCodeAt(i) : 0);
+  return v;
+}
+
+/** The inverse of `symbolToField`. */
+export function symbolFromField(field: bigint): string {
+  let out = "";
+  for (let i = MAX_SYMBOL_BYTES - 1; i >= 0; i--) {
+    const byte = Number((field >> BigInt(8 * i)) & 0xffn);
+    if (byte !== 0) out += String.fromCharCode(byte);
+  }
+  return out;
+}
+
+/**
+ * The ordered field list of the rules digest: `[A, then per asset (symbol, token, tokenDecimals, feed,
+ * feedDecimals, maxAge, minAnswer, maxAnswer), maxSnapshotAge, liabilitiesDelay, sequencerFeed,
+ * sequencerGracePeriod]` (length 5 + 8A).
+ */
+export function rulesFieldList(r: PolicyRules): bigint[] {
+  const fields: bigint[] = [BigInt(r.assets.length)];
+  for (const [i, a] of r.assets.entries()) {
+    if (a.minAnswer <= 0n || a.maxAnswer <= a.minAnswer) throw new RangeError(`rules.assets[${i}]: expected 0 < minAnswer < maxAnswer`);
+    fields.push(
+      symbolToField(a.symbol),
+      addressToField(a.token, `rules.assets[${i}].token`),
+      BigInt(a.tokenDecimals),
+      addressToField(a.feed, `rules.assets[${i}].feed`),
+      BigInt(a.feedDecimals),
+      BigInt(a.maxAge),
+      a.minAnswer,
+      a.maxAnswer,
+    );
+  }
+  fields.push(BigInt(r.maxSnapshotAge), BigInt(r.liabilitiesDelay), addressToField(r.sequencerFeed, "rules.sequencerFeed"), BigInt(r.sequencerGracePeriod));
+  return fields;
+}
+
+/** Rules digest: `listHash(rulesFieldList(r))`. */
+export function rulesDigest(r: PolicyRules): bigint {
+  return listHash(rulesFieldList(r));
 }
 
 /** A price snapshot: its time (unix seconds) and each asset's unit price (USD per base unit x 10^36). */

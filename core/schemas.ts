@@ -181,6 +181,12 @@ export const policyFileSchema = z
     liabilityAsset: symbolSchema,
     minCoverage: minRatioSchema,
     minLiquidity: minRatioSchema,
+    /** Largest price concession a rebalance's minimum may make against the snapshot (default 1%). */
+    maxSlippage: bpsSchema.optional(),
+    /** Oldest snapshot an attestation or a rebalance may use (default 1 hour). */
+    maxSnapshotAge: durationSchema.optional(),
+    /** How long a published liabilities root waits before attestations may use it (default 1 hour). */
+    liabilitiesDelay: z.union([z.literal(0), durationSchema]).optional(),
     assets: z.array(policyAssetSchema).min(1),
     scenarios: z.array(scenarioSchema).min(1),
     sequencer: z.object({ feed: addressSchema, gracePeriod: durationSchema }).strict().optional(),

@@ -10,7 +10,7 @@ export type Statement = (typeof STATEMENTS)[number];
 
 /** Public signals of S1 and S2, in declaration order. */
 export const PUBLIC_SIGNALS: Readonly<Record<Statement, readonly string[]>> = {
-  solvency: ["positionsRoot", "liabilitiesRoot", "policyHash", "pricesHash"],
+  solvency: ["positionsRoot", "liabilitiesRoot", "policyHash", "pricesHash", "sequence"],
   rebalance: [
     "oldRoot",
     "newRoot",
@@ -21,6 +21,7 @@ export const PUBLIC_SIGNALS: Readonly<Record<Statement, readonly string[]>> = {
     "amountIn",
     "assetOut",
     "minAmountOut",
+    "sequence",
   ],
 };
 

@@ -10,7 +10,7 @@ import { Contract, MaxUint256 } from "ethers";
 import { uniswapArtifact } from "../chain/artifacts.ts";
 import type { Deployment, Stack } from "../chain/deploy.ts";
 import { decodeRevert, describeFailure } from "../chain/errors.ts";
-import { latestSnapshot, orderedSignals, packedProofOf, publishAttestation, rebalanceArgs, submitRebalance, takeSnapshot } from "../chain/gate.ts";
+import { currentSequence, latestSnapshot, orderedSignals, packedProofOf, publishAttestation, rebalanceArgs, submitRebalance, takeSnapshot } from "../chain/gate.ts";
 import { arbitrageToOracle, type Pool } from "./amm.ts";
 import type { PlannedSwap } from "./planner.ts";
 import type { KeeperChain, KeeperProof, KeeperSnapshot } from "./ports.ts";
@@ -136,6 +136,10 @@ export class StackChain implements KeeperChain {
     return this.retry("positionsRoot", async () => (await this.stack.solvencyRegistry.getFunction("positionsRoot")()) as bigint);
   }
 
+  async sequence(): Promise<bigint> {
+    return this.retry("sequence", () => currentSequence(this.stack));
+  }
+
   async pools(): Promise<Pool[]> {
     this.pairsCache ??= await this.retry("pairs", () => pairContracts(this.stack, this.deployment));
     return this.retry("getReserves", () => readPools(this.pairsCache!));
@@ -143,13 +147,13 @@ export class StackChain implements KeeperChain {
 
   async rebalance(_swap: PlannedSwap, proof: KeeperProof, deadline: bigint): Promise<{ amountOut: bigint; txHash: string }> {
     const signals = orderedSignals({ statement: "rebalance", instance: "", ...proof }, "rebalance");
-    const { action, transition } = rebalanceArgs(signals);
+    const { action, transition, sequence } = rebalanceArgs(signals);
     const packed = packedProofOf({ statement: "rebalance", instance: "", ...proof });
-    const router = this.deployment.contracts.uniswapRouter;
+    const factory = this.deployment.contracts.uniswapFactory;
     const vault = this.stack.treasuryVault;
     // A dry run first decodes a refusal without spending gas; then the transaction.
-    await this.retry("rebalance (dry run)", () => vault.getFunction("rebalance").staticCall(router, action, transition, packed, deadline));
-    const { receipt, amountOut } = await this.retry("rebalance", () => submitRebalance(this.stack, { router, action, transition, proof: packed, deadline }));
+    await this.retry("rebalance (dry run)", () => vault.getFunction("rebalance").staticCall(factory, action, transition, sequence, packed, deadline));
+    const { receipt, amountOut } = await this.retry("rebalance", () => submitRebalance(this.stack, { factory, action, transition, sequence, proof: packed, deadline }));
     return { amountOut, txHash: receipt.hash };
   }
 

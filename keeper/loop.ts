@@ -142,7 +142,7 @@ export async function runTick(ctx: KeeperContext): Promise<TickResult> {
     }
     const before = store.current();
     ctx.log({ event: "prove", statement: "rebalance", swap: swap.reason });
-    const proven = await prover.proveRebalance(before.slots, swap, snapshot);
+    const proven = await prover.proveRebalance(before.slots, swap, snapshot, await chain.sequence());
     store.recordPending(before.root, proven.newRoot, proven.newSlots, { kind: "rebalance", slotOut: swap.slotOut, minAmountOut: swap.action.minAmountOut });
     ctx.onStage?.("pending-recorded");
     let mined: { amountOut: bigint; txHash: string };
@@ -195,7 +195,7 @@ export async function runTick(ctx: KeeperContext): Promise<TickResult> {
 async function attest(ctx: KeeperContext, snapshot: KeeperSnapshot, result: TickResult): Promise<void> {
   const { store } = ctx;
   ctx.log({ event: "prove", statement: "solvency" });
-  const proven = await ctx.prover.proveSolvency(store.held(), snapshot);
+  const proven = await ctx.prover.proveSolvency(store.held(), snapshot, await ctx.chain.sequence());
   store.recordPending(store.current().root, proven.root, proven.slots, { kind: "attestation" });
   const { txHash } = await ctx.chain.attest(proven.proof);
   ctx.onStage?.("attestation-mined");

@@ -36,6 +36,7 @@ import {
   evaluateBounds,
 } from "./bounds.ts";
 import { formatBps, formatUnits } from "./format.ts";
+import { fairMinAmountOut } from "../prover/rules.ts";
 
 /** Amounts are below 2^96 (DESIGN section 2). */
 const AMOUNT_LIMIT = 1n << 96n;
@@ -259,6 +260,8 @@ function planAiming(req: PlanRequest, aimBps: bigint): Plan {
     pools: req.pools.map((p) => ({ ...p })),
     amounts: aggregateAmounts(req.positions, assetCount),
   };
+  /** Swaps refused because the pool cannot pay the fair price (reported in the summary). */
+  const unfair = new Set<string>();
   const before = boundsOf(state.amounts, 0n);
   const triggered = boundsOf(state.amounts, req.triggerMarginBps).filter((b) => !b.ok);
 
@@ -269,7 +272,9 @@ function planAiming(req: PlanRequest, aimBps: bigint): Plan {
     const complete = unresolved.length === 0;
     let summary: string;
     if (!act) summary = "every bound holds with the trigger margin: no action";
-    else if (swaps.length === 0) summary = `${triggered.map((b) => b.id).join(", ")} within the trigger margin, but no swap helps`;
+    else if (swaps.length === 0) {
+      summary = `${triggered.map((b) => b.id).join(", ")} within the trigger margin, but no swap helps` + (unfair.size > 0 ? ` (${[...unfair][0]})` : "");
+    }
     else {
       summary = `${swaps.length} swap${swaps.length === 1 ? "" : "s"} for ${triggered.map((b) => b.id).join(", ")}` +
         (complete ? ": every bound restored with the target margin" : `: still short on ${unresolved.map((b) => b.id).join(", ")}`);
@@ -317,13 +322,34 @@ function planAiming(req: PlanRequest, aimBps: bigint): Plan {
         const slotOut = receivingSlot(state.positions, assetOut, slotIn);
         if (slotOut < 0) continue;
         const slotAmount = state.positions[slotIn]!.amount;
-        const maxIn = maxSaleWithin(state.pools[poolIndex]!, assetIn, slotAmount, req.maxPriceImpactBps);
+        let maxIn = maxSaleWithin(state.pools[poolIndex]!, assetIn, slotAmount, req.maxPriceImpactBps);
         if (maxIn <= 0n) continue;
+        const { reserveIn, reserveOut } = reservesFor(state.pools[poolIndex]!, assetIn);
+        // S2 proves a fair price: sell no more than the pool pays at least the oracle price less maxSlippageBps for.
+        const fairAt = (x: bigint): boolean =>
+          minAmountOut(getAmountOut(x, reserveIn, reserveOut), req.slippageBps) >= fairMinAmountOut(x, unitPrices[assetIn]!, unitPrices[assetOut]!, policy.maxSlippageBps);
+        if (!fairAt(maxIn)) {
+          let lo = 0n; // fair (nothing sold)
+          let hi = maxIn; // not fair
+          while (hi - lo > 1n) {
+            const mid = (lo + hi) / 2n;
+            if (fairAt(mid)) lo = mid;
+            else hi = mid;
+          }
+          if (lo === 0n) {
+            const fair = fairMinAmountOut(maxIn, unitPrices[assetIn]!, unitPrices[assetOut]!, policy.maxSlippageBps);
+            const paid = minAmountOut(getAmountOut(maxIn, reserveIn, reserveOut), req.slippageBps);
+            unfair.add(
+              `the ${symbol(assetIn)}/${symbol(assetOut)} pool pays ${formatUnits(paid, decimals(assetOut), 4)} ${symbol(assetOut)} (after the slippage tolerance) for ${formatUnits(maxIn, decimals(assetIn), 4)} ${symbol(assetIn)}, below the fair minimum ${formatUnits(fair, decimals(assetOut), 4)} (oracle price less ${policy.maxSlippageBps} bps): not traded`,
+            );
+            continue;
+          }
+          maxIn = lo;
+        }
 
         // the bound's `have - need` after selling x: exact and linear in the values moved (bounds.ts boundGain)
         const gainIn = boundGain(bound, assetIn, policy);
         const gainOut = boundGain(bound, assetOut, policy);
-        const { reserveIn, reserveOut } = reservesFor(state.pools[poolIndex]!, assetIn);
         const diffAt = (x: bigint): bigint => {
           const out = minAmountOut(getAmountOut(x, reserveIn, reserveOut), req.slippageBps);
           return baseDiff - gainIn * x * unitPrices[assetIn]! + gainOut * out * unitPrices[assetOut]!;
@@ -366,6 +392,8 @@ function planAiming(req: PlanRequest, aimBps: bigint): Plan {
         const t = trial(poolIndex, assetIn, amountIn);
         const newOutAmount = state.positions[slotOut]!.amount + t.minOut;
         if (newOutAmount >= AMOUNT_LIMIT || t.minOut === 0n) continue;
+        // a guard: the amount search stays within the fair range, so this holds (S2 has no witness otherwise)
+        if (t.minOut < fairMinAmountOut(amountIn, unitPrices[assetIn]!, unitPrices[assetOut]!, policy.maxSlippageBps)) continue;
         const provable = boundsOf(t.amounts, 0n).every((b) => b.ok);
         if (!provable && provableOnly) continue;
         // do no harm: a step may not push another bound out of its target margin, and must raise the

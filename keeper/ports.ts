@@ -34,6 +34,8 @@ export interface KeeperChain {
   snapshot(maxAgeSeconds: number): Promise<KeeperSnapshot>;
   /** The positions root the registry and vault share now. */
   currentRoot(): Promise<bigint>;
+  /** The registry's sequence number: the next S1 or S2 proof must be made for it. */
+  sequence(): Promise<bigint>;
   /** Reserves of the pairs the vault may trade, with policy asset indexes (UniswapV2Pair.getReserves, token0/1 mapped). */
   pools(): Promise<Pool[]>;
   /**
@@ -53,9 +55,9 @@ export interface KeeperProver {
    * the new slots credited `minAmountOut` (what the circuit commits). Returns the proof, the new slots and
    * the seconds it took.
    */
-  proveRebalance(slots: readonly Position[], swap: PlannedSwap, snapshot: KeeperSnapshot): Promise<{ proof: KeeperProof; newSlots: Position[]; newRoot: bigint; seconds: number }>;
+  proveRebalance(slots: readonly Position[], swap: PlannedSwap, snapshot: KeeperSnapshot, sequence: bigint): Promise<{ proof: KeeperProof; newSlots: Position[]; newRoot: bigint; seconds: number }>;
   /** S1 over the slots as actually held (after the swaps paid more than their floors), with fresh salts. */
-  proveSolvency(slots: readonly Position[], snapshot: KeeperSnapshot): Promise<{ proof: KeeperProof; root: bigint; seconds: number }>;
+  proveSolvency(slots: readonly Position[], snapshot: KeeperSnapshot, sequence: bigint): Promise<{ proof: KeeperProof; root: bigint; seconds: number }>;
 }
 
 /** The private state (prover/state.ts): salts and slots per root; changed only after a transaction is mined. */

@@ -38,8 +38,12 @@ export function riskPolicyFromChain(deployment: Deployment, onchain: OnchainPoli
     liabilityAsset: onchain.liabilityAsset,
     minCoverageBps: BigInt(onchain.minCoverageBps),
     minLiquidityBps: BigInt(onchain.minLiquidityBps),
-    assets: onchain.assets.map((a, i) => ({
-      symbol: deployment.assets[i]?.symbol ?? `ASSET${i}`,
+    maxSlippageBps: BigInt(onchain.maxSlippageBps),
+    maxSnapshotAge: onchain.maxSnapshotAge,
+    liabilitiesDelay: onchain.liabilitiesDelay,
+    sequencer: { ...onchain.sequencer },
+    assets: onchain.assets.map((a) => ({
+      symbol: a.symbol,
       decimals: a.tokenDecimals,
       token: a.token,
       feed: a.feed,
@@ -111,7 +115,7 @@ export class BundleProver implements KeeperProver {
     return { bundle, seconds: (performance.now() - start) / 1000 };
   }
 
-  async proveRebalance(slots: readonly Position[], swap: PlannedSwap, snapshot: KeeperSnapshot) {
+  async proveRebalance(slots: readonly Position[], swap: PlannedSwap, snapshot: KeeperSnapshot, sequence: bigint) {
     const prices = priceSnapshotOf(this.options.policy, snapshot);
     const newSlots = applyAction(slots, swap.action, swap.slotIn, swap.slotOut, { saltIn: this.salt(), saltOut: this.salt() });
     this.check(newSlots, prices, "the treasury after this swap");
@@ -125,12 +129,13 @@ export class BundleProver implements KeeperProver {
       policy: policyFields(this.options.policy),
       prices: { timestamp: snapshot.timestamp, unitPrices: snapshot.unitPrices },
       liabilities: this.options.liabilities.opening,
+      sequence,
     });
     const { bundle, seconds } = await this.prove("rebalance", input, prices, swap.action);
     return { proof: bundle, bundle, newSlots, newRoot: positionsRoot(newSlots), seconds };
   }
 
-  async proveSolvency(slots: readonly Position[], snapshot: KeeperSnapshot) {
+  async proveSolvency(slots: readonly Position[], snapshot: KeeperSnapshot, sequence: bigint) {
     const prices = priceSnapshotOf(this.options.policy, snapshot);
     const fresh = slots.map((s) => ({ ...s, salt: this.salt() }));
     this.check(fresh, prices, "the treasury");
@@ -140,6 +145,7 @@ export class BundleProver implements KeeperProver {
       policy: policyFields(this.options.policy),
       prices: { timestamp: snapshot.timestamp, unitPrices: snapshot.unitPrices },
       liabilities: this.options.liabilities.opening,
+      sequence,
     });
     const { bundle, seconds } = await this.prove("solvency", input, prices);
     return { proof: bundle, bundle, slots: fresh, root: positionsRoot(fresh), seconds };

@@ -12,7 +12,7 @@ import { ProvingKey, proveGroth16 } from "./groth16.ts";
 import { AMOUNT_BITS } from "../core/field.ts";
 import { buildBundle } from "./bundle.ts";
 import { evaluateTreasury, type HealthReport } from "./evaluate.ts";
-import { exactCheck } from "./rules.ts";
+import { exactCheck, fairMinAmountOut } from "./rules.ts";
 import { summarizeFailures } from "./report.ts";
 import { formatDecimal } from "../core/units.ts";
 import { PROJECT_ROOT, instanceDir, loadInstances } from "../core/node/instances.ts";
@@ -183,6 +183,8 @@ export interface ProveOptions {
   instance?: string;
   /** Salt every slot afresh instead of reopening a stored commitment. */
   freshSalts?: boolean;
+  /** The registry's sequence number the proof is for (its current value when published); default 0. */
+  sequence?: bigint;
   onStage?: (stage: ProveStage) => void;
   now?: Date;
 }
@@ -223,7 +225,7 @@ export function prepareSolvency(options: ProveOptions): PreparedProof {
   const { instance, size } = resolveInstance("solvency", policy.assets.length, policy.scenarios.length, treasury.holdings.length, options.instance);
   const artifacts = instanceArtifacts(instance, size);
   const commitment = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
-  const args = { size, positions: commitment.slots, policy: policyFields(policy), prices: priceFields(prices), liabilities: liabilities.opening };
+  const args = { size, positions: commitment.slots, policy: policyFields(policy), prices: priceFields(prices), liabilities: liabilities.opening, sequence: options.sequence ?? 0n };
   const input = solvencyInput(args);
   const expectedSignals = publicSignalList("solvency", solvencyPublicSignals(args));
   recordCommitment(options.state, commitment.slots, { note: "solvency attestation", now: options.now });
@@ -329,6 +331,17 @@ export function prepareRebalance(options: ProveOptions & { request: RebalanceReq
   );
   const newSlots = applyAction(old.slots, action, slotIn, slotOut, { saltIn: randomFieldElement(), saltOut: randomFieldElement() });
 
+  // S2 has no witness for a minimum below the fair price less maxSlippageBps: say so before proving.
+  const unitPrices = prices.assets.map((a) => a.unitPrice);
+  const fairMin = fairMinAmountOut(action.amountIn, unitPrices[Number(action.assetIn)]!, unitPrices[Number(action.assetOut)]!, policy.maxSlippageBps);
+  if (action.minAmountOut < fairMin) {
+    const bought = policy.assets[Number(action.assetOut)]!;
+    throw new UserError(
+      `${options.request.minOut} ${bought.symbol} is below the fair minimum: at the snapshot's prices less the policy's maxSlippage (${policy.maxSlippageBps} bps) the swap must get at least ${formatDecimal(fairMin, bought.decimals)} ${bought.symbol}`,
+      { where: "--min-out" },
+    );
+  }
+
   options.onStage?.("evaluate");
   const report = evaluateTreasury(policy, prices, newSlots, liabilities.total);
   if (!report.ok) {
@@ -352,6 +365,7 @@ export function prepareRebalance(options: ProveOptions & { request: RebalanceReq
     policy: policyFields(policy),
     prices: priceFields(prices),
     liabilities: liabilities.opening,
+    sequence: options.sequence ?? 0n,
   };
   const input = rebalanceInput(args);
   const expectedSignals = publicSignalList("rebalance", rebalancePublicSignals(args));

@@ -111,3 +111,15 @@ export function exactCheck(positions: readonly AssetAmount[], unitPrices: readon
     .map((c) => c.id);
   return { ok: failed.length === 0, failed };
 }
+
+/**
+ * The smallest `minAmountOut` S2 accepts for selling `amountIn` of an asset priced `priceIn` for one priced
+ * `priceOut` (unit prices of the proof's snapshot) under `maxSlippageBps`: the least integer m with
+ * `m * priceOut * 10^4 >= amountIn * priceIn * (10^4 - maxSlippageBps)` (circuits/rebalance.circom).
+ */
+export function fairMinAmountOut(amountIn: bigint, priceIn: bigint, priceOut: bigint, maxSlippageBps: bigint): bigint {
+  if (priceOut <= 0n) throw new RangeError("fairMinAmountOut: priceOut must be positive");
+  const floor = amountIn * priceIn * (BPS - maxSlippageBps);
+  const unit = priceOut * BPS;
+  return (floor + unit - 1n) / unit;
+}

@@ -13,7 +13,7 @@ import { parseJsonText } from "../core/json-position.ts";
 import { decodeInputText, readInputBytes, readJsonInput } from "../core/node/input-files.ts";
 import { isWellFormedText } from "../core/utf8.ts";
 import { AMOUNT_BITS, PRICE_BITS } from "../core/field.ts";
-import { addressToField, liabilityLeaf, sumNode, userIdHash, type PolicyFields, type PriceFields, type SumNode } from "../core/hash.ts";
+import { addressToField, liabilityLeaf, rulesDigest, sumNode, userIdHash, type PolicyFields, type PolicyRules, type PriceFields, type SumNode } from "../core/hash.ts";
 import { parseFile, policyFileSchema, pricesFileSchema, treasuryFileSchema, usersFileSchema, userLiabilitySchema, formatIssuePath } from "../core/schemas.ts";
 import type { LiabilitiesOpening } from "../core/types.ts";
 import { loadLiabilitiesOpening } from "./liabilities-root.ts";
@@ -52,9 +52,23 @@ export interface RiskPolicy {
   liabilityAsset: number;
   minCoverageBps: bigint;
   minLiquidityBps: bigint;
+  /** Largest price concession of a swap's minimum against the snapshot, bps (S2 proves it). */
+  maxSlippageBps: bigint;
+  /** Oldest snapshot (seconds) an attestation or a rebalance may use. */
+  maxSnapshotAge: number;
+  /** Seconds a published liabilities root waits before it backs attestations. */
+  liabilitiesDelay: number;
+  /** L2 sequencer uptime feed (zero address: none) and its grace period, seconds. */
+  sequencer: { feed: string; gracePeriod: number };
   assets: PolicyAsset[];
   scenarios: Scenario[];
 }
+
+/** Policy defaults for the optional fields of a policy file. */
+export const POLICY_DEFAULTS = { maxSlippageBps: 100n, maxSnapshotAge: 3600, liabilitiesDelay: 3600 } as const;
+
+/** The zero address: no sequencer uptime feed. */
+export const NO_SEQUENCER = { feed: "0x0000000000000000000000000000000000000000", gracePeriod: 0 } as const;
 
 /** One asset's price in the snapshot. */
 export interface AssetPrice {
@@ -159,6 +173,10 @@ export function loadTreasury(files: { treasury: string; policy: string; prices: 
     liabilityAsset: index.get(policyFile.liabilityAsset)!,
     minCoverageBps: policyFile.minCoverage,
     minLiquidityBps: policyFile.minLiquidity,
+    maxSlippageBps: policyFile.maxSlippage ?? POLICY_DEFAULTS.maxSlippageBps,
+    maxSnapshotAge: policyFile.maxSnapshotAge ?? POLICY_DEFAULTS.maxSnapshotAge,
+    liabilitiesDelay: policyFile.liabilitiesDelay ?? POLICY_DEFAULTS.liabilitiesDelay,
+    sequencer: policyFile.sequencer ?? { ...NO_SEQUENCER },
     assets,
     scenarios: policyFile.scenarios.map((s) => ({ name: s.name, shockBps: assets.map((a) => s.shocks[a.symbol] ?? 0n) })),
   };
@@ -200,6 +218,26 @@ export function loadTreasury(files: { treasury: string; policy: string; prices: 
   return { ...(treasuryFile.name !== undefined ? { name: treasuryFile.name } : {}), policy, prices, holdings, files };
 }
 
+/** Every rule of the policy the circuits do not evaluate (hashed into the policy hash as `rulesDigest`). */
+export function policyRules(policy: RiskPolicy): PolicyRules {
+  return {
+    assets: policy.assets.map((a) => ({
+      symbol: a.symbol,
+      token: a.token,
+      tokenDecimals: a.decimals,
+      feed: a.feed,
+      feedDecimals: a.feedDecimals,
+      maxAge: a.feedMaxAge,
+      minAnswer: a.minAnswer,
+      maxAnswer: a.maxAnswer,
+    })),
+    maxSnapshotAge: policy.maxSnapshotAge,
+    liabilitiesDelay: policy.liabilitiesDelay,
+    sequencerFeed: policy.sequencer.feed,
+    sequencerGracePeriod: policy.sequencer.gracePeriod,
+  };
+}
+
 /** The policy as the circuits and the policy hash see it. */
 export function policyFields(policy: RiskPolicy): PolicyFields {
   return {
@@ -208,6 +246,8 @@ export function policyFields(policy: RiskPolicy): PolicyFields {
     liabilityAsset: BigInt(policy.liabilityAsset),
     minCoverageBps: policy.minCoverageBps,
     minLiquidityBps: policy.minLiquidityBps,
+    maxSlippageBps: policy.maxSlippageBps,
+    rulesDigest: rulesDigest(policyRules(policy)),
     capBps: policy.assets.map((a) => a.capBps),
     haircutBps: policy.assets.map((a) => a.haircutBps),
     liquid: policy.assets.map((a) => (a.liquid ? 1n : 0n)),

@@ -30,6 +30,8 @@ export type PolicyPricesLiabilitiesInput = {
   liabilityAsset: Dec;
   minCoverageBps: Dec;
   minLiquidityBps: Dec;
+  maxSlippageBps: Dec;
+  rulesDigest: Dec;
   capBps: Dec[];
   haircutBps: Dec[];
   liquid: Dec[];
@@ -48,6 +50,7 @@ export interface SolvencyPublicSignals {
   liabilitiesRoot: bigint;
   policyHash: bigint;
   pricesHash: bigint;
+  sequence: bigint;
 }
 
 /** Public signals of S2, in declaration order. */
@@ -61,6 +64,7 @@ export interface RebalancePublicSignals {
   amountIn: bigint;
   assetOut: bigint;
   minAmountOut: bigint;
+  sequence: bigint;
 }
 
 /** The complete input of `Solvency(N, A, K)`. */
@@ -69,6 +73,7 @@ export type SolvencyInput = PolicyPricesLiabilitiesInput & {
   liabilitiesRoot: Dec;
   policyHash: Dec;
   pricesHash: Dec;
+  sequence: Dec;
   assetIndex: Dec[];
   amount: Dec[];
   salt: Dec[];
@@ -85,6 +90,7 @@ export type RebalanceInput = PolicyPricesLiabilitiesInput & {
   amountIn: Dec;
   assetOut: Dec;
   minAmountOut: Dec;
+  sequence: Dec;
   assetIndex: Dec[];
   amount: Dec[];
   salt: Dec[];
@@ -107,6 +113,8 @@ export interface SolvencyWitnessArgs {
   policy: PolicyFields;
   prices: PriceFields;
   liabilities: LiabilitiesOpening;
+  /** The registry's sequence number the proof is for (its current value when the proof is used). */
+  sequence: bigint;
 }
 
 /** What S2 is proven over: the old and the new slots, the action and the two slots it touches. */
@@ -124,6 +132,8 @@ export interface RebalanceWitnessArgs {
   policy: PolicyFields;
   prices: PriceFields;
   liabilities: LiabilitiesOpening;
+  /** The registry's sequence number the proof is for. */
+  sequence: bigint;
 }
 
 /** Public signal names of a statement, in the order the circuit declares them (and snarkjs lists them). */
@@ -158,12 +168,14 @@ export function liabilitiesRoot(opening: LiabilitiesOpening): bigint {
 /** The public signals S1 exposes for this data, computed in TypeScript. */
 export function solvencyPublicSignals(args: SolvencyWitnessArgs): SolvencyPublicSignals {
   checkShared(args.size, args.policy, args.prices, args.liabilities);
+  checkSequence(args.sequence);
   checkPositions(args.size, args.positions, "positions");
   return {
     positionsRoot: positionsRoot(args.positions),
     liabilitiesRoot: liabilitiesRoot(args.liabilities),
     policyHash: policyHash(args.policy),
     pricesHash: pricesHash(args.prices),
+    sequence: args.sequence,
   };
 }
 
@@ -180,6 +192,7 @@ export function rebalancePublicSignals(args: RebalanceWitnessArgs): RebalancePub
     amountIn: args.action.amountIn,
     assetOut: args.action.assetOut,
     minAmountOut: args.action.minAmountOut,
+    sequence: args.sequence,
   };
 }
 
@@ -191,6 +204,7 @@ export function solvencyInput(args: SolvencyWitnessArgs): SolvencyInput {
     liabilitiesRoot: dec(pub.liabilitiesRoot),
     policyHash: dec(pub.policyHash),
     pricesHash: dec(pub.pricesHash),
+    sequence: dec(pub.sequence),
     assetIndex: args.positions.map((p) => dec(p.assetIndex)),
     amount: args.positions.map((p) => dec(p.amount)),
     salt: args.positions.map((p) => dec(p.salt)),
@@ -214,6 +228,7 @@ export function rebalanceInput(args: RebalanceWitnessArgs): RebalanceInput {
     amountIn: dec(pub.amountIn),
     assetOut: dec(pub.assetOut),
     minAmountOut: dec(pub.minAmountOut),
+    sequence: dec(pub.sequence),
     assetIndex: args.newPositions.map((p) => dec(p.assetIndex)),
     amount: args.newPositions.map((p) => dec(p.amount)),
     salt: args.newPositions.map((p) => dec(p.salt)),
@@ -306,6 +321,8 @@ function checkShared(size: InstanceSize, policy: PolicyFields, prices: PriceFiel
   checkField(policy.liabilityAsset, "policy.liabilityAsset");
   checkField(policy.minCoverageBps, "policy.minCoverageBps");
   checkField(policy.minLiquidityBps, "policy.minLiquidityBps");
+  checkField(policy.maxSlippageBps, "policy.maxSlippageBps");
+  checkField(policy.rulesDigest, "policy.rulesDigest");
   for (const key of ["capBps", "haircutBps", "liquid"] as const) {
     checkLength(policy[key], A, `policy.${key}`, "entries, one per asset");
     policy[key].forEach((v, a) => checkField(v, `policy.${key}[${a}]`));
@@ -324,12 +341,19 @@ function checkShared(size: InstanceSize, policy: PolicyFields, prices: PriceFiel
   checkField(liabilities.rightSum, "liabilities.rightSum");
 }
 
+function checkSequence(sequence: bigint): void {
+  if (typeof sequence !== "bigint" || sequence < 0n || sequence >= 1n << 64n) {
+    throw new UserError(`expected an integer in [0, 2^64), got ${String(sequence)}`, { where: "sequence" });
+  }
+}
+
 function checkSlot(slot: number, n: number, where: string): void {
   if (!Number.isInteger(slot) || slot < 0 || slot >= n) throw new UserError(`slot ${slot} is not in [0, ${n})`, { where });
 }
 
 function checkRebalance(args: RebalanceWitnessArgs): void {
   checkShared(args.size, args.policy, args.prices, args.liabilities);
+  checkSequence(args.sequence);
   checkPositions(args.size, args.oldPositions, "oldPositions");
   checkPositions(args.size, args.newPositions, "newPositions");
   checkSlot(args.slotIn, args.size.N, "slotIn");
@@ -347,6 +371,8 @@ function sharedInput(policy: PolicyFields, prices: PriceFields, liabilities: Lia
     liabilityAsset: dec(policy.liabilityAsset),
     minCoverageBps: dec(policy.minCoverageBps),
     minLiquidityBps: dec(policy.minLiquidityBps),
+    maxSlippageBps: dec(policy.maxSlippageBps),
+    rulesDigest: dec(policy.rulesDigest),
     capBps: policy.capBps.map(dec),
     haircutBps: policy.haircutBps.map(dec),
     liquid: policy.liquid.map(dec),

@@ -4,7 +4,7 @@
  * hash -> public signal. Each function returns either the fields or the reason they cannot be rebuilt.
  * Browser-safe.
  */
-import { addressToField, policyFieldList, priceFieldList, type PolicyFields } from "../core/hash.ts";
+import { addressToField, policyFieldList, priceFieldList, rulesDigest, type PolicyFields } from "../core/hash.ts";
 import type { BundlePolicy, BundlePrices } from "../core/bundle-schema.ts";
 
 /** Either a value or the reason it could not be computed. */
@@ -21,6 +21,28 @@ export function policyFromBundle(policy: BundlePolicy): Rebuilt<PolicyFields> {
       return { ok: false, reason: `policy.scenarios[${s}] has ${scenario.shockBps.length} shocks for ${assetCount} assets` };
     }
   }
+  let digest: bigint;
+  try {
+    // Symbols, tokens, feeds and their rules are hashed into the policy hash: what the page shows is proven.
+    digest = rulesDigest({
+      assets: policy.assets.map((a) => ({
+        symbol: a.symbol,
+        token: a.token,
+        tokenDecimals: a.decimals,
+        feed: a.feed,
+        feedDecimals: a.feedDecimals,
+        maxAge: a.maxAge,
+        minAnswer: BigInt(a.minAnswer),
+        maxAnswer: BigInt(a.maxAnswer),
+      })),
+      maxSnapshotAge: policy.maxSnapshotAge,
+      liabilitiesDelay: policy.liabilitiesDelay,
+      sequencerFeed: policy.sequencerFeed,
+      sequencerGracePeriod: policy.sequencerGracePeriod,
+    });
+  } catch (e) {
+    return { ok: false, reason: `policy rules: ${(e as Error).message}` };
+  }
   return {
     ok: true,
     value: {
@@ -29,6 +51,8 @@ export function policyFromBundle(policy: BundlePolicy): Rebuilt<PolicyFields> {
       liabilityAsset: BigInt(policy.liabilityAsset),
       minCoverageBps: BigInt(policy.minCoverageBps),
       minLiquidityBps: BigInt(policy.minLiquidityBps),
+      maxSlippageBps: BigInt(policy.maxSlippageBps),
+      rulesDigest: digest,
       capBps: policy.assets.map((a) => BigInt(a.capBps)),
       haircutBps: policy.assets.map((a) => BigInt(a.haircutBps)),
       liquid: policy.assets.map((a) => (a.liquid ? 1n : 0n)),
@@ -58,6 +82,9 @@ export function priceFieldsFromBundle(prices: BundlePrices, policy: BundlePolicy
   for (const [i, price] of prices.assets.entries()) {
     const asset = policy.assets[i]!;
     if (price.symbol !== asset.symbol) return { ok: false, reason: `prices.assets[${i}] is ${price.symbol}, the policy's asset ${i} is ${asset.symbol}` };
+    if (price.feedDecimals !== asset.feedDecimals) {
+      return { ok: false, reason: `prices.assets[${i}] (${price.symbol}) has ${price.feedDecimals} feed decimals, the policy ${asset.feedDecimals}` };
+    }
     const shift = 36 - price.feedDecimals - asset.decimals;
     if (shift < 0 || BigInt(price.answer) * 10n ** BigInt(shift) !== BigInt(price.unitPrice)) {
       return { ok: false, reason: `prices.assets[${i}] (${price.symbol}): unitPrice is not answer x 10^(36 - feedDecimals - decimals)` };

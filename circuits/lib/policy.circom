@@ -52,22 +52,26 @@ template AssetAggregation(N, A) {
 }
 
 // Policy hash: ListHash over [chainId, vault, A, K, liabilityAsset, minCoverageBps, minLiquidityBps,
-// capBps[A], haircutBps[A], liquid[A], shockBps[0][A], ..., shockBps[K-1][A]] (prover/hash.ts
-// policyFieldList). A and K are the template parameters, so a proof for one instance size cannot be
-// passed off as a policy of another. Only hashing: PolicyChecks range-checks the fields.
+// maxSlippageBps, rulesDigest, capBps[A], haircutBps[A], liquid[A], shockBps[0][A], ..., shockBps[K-1][A]]
+// (core/hash.ts policyFieldList). A and K are the template parameters, so a proof for one instance size
+// cannot be passed off as a policy of another. rulesDigest is the hash of every rule the circuits do not
+// evaluate (tokens, feeds, decimals, answer bounds, ages, symbols, delays: core/hash.ts rulesFieldList):
+// hashing it here binds a proof to the whole policy. Only hashing: PolicyChecks range-checks the fields.
 template PolicyHash(A, K) {
     signal input chainId;
     signal input vault;
     signal input liabilityAsset;
     signal input minCoverageBps;
     signal input minLiquidityBps;
+    signal input maxSlippageBps;
+    signal input rulesDigest;
     signal input capBps[A];
     signal input haircutBps[A];
     signal input liquid[A];
     signal input shockBps[K][A];
     signal output out;
 
-    var LEN = 7 + 3 * A + K * A;
+    var LEN = 9 + 3 * A + K * A;
     signal fields[LEN];
     fields[0] <== chainId;
     fields[1] <== vault;
@@ -76,14 +80,16 @@ template PolicyHash(A, K) {
     fields[4] <== liabilityAsset;
     fields[5] <== minCoverageBps;
     fields[6] <== minLiquidityBps;
+    fields[7] <== maxSlippageBps;
+    fields[8] <== rulesDigest;
     for (var a = 0; a < A; a++) {
-        fields[7 + a] <== capBps[a];
-        fields[7 + A + a] <== haircutBps[a];
-        fields[7 + 2 * A + a] <== liquid[a];
+        fields[9 + a] <== capBps[a];
+        fields[9 + A + a] <== haircutBps[a];
+        fields[9 + 2 * A + a] <== liquid[a];
     }
     for (var s = 0; s < K; s++) {
         for (var a = 0; a < A; a++) {
-            fields[7 + 3 * A + s * A + a] <== shockBps[s][a];
+            fields[9 + 3 * A + s * A + a] <== shockBps[s][a];
         }
     }
     out <== ListHash(LEN)(fields);
@@ -145,7 +151,7 @@ template LiabilitiesTotal() {
 //   liquidity:  sum_a liquid[a] * assetValue[a] * 10^4       >= liabValue * minLiquidityBps
 //   scenario s: sum_a assetValue[a] * (10^4 - shockBps[s][a]) >= liabValue * (10^4 - shockBps[s][L])
 // with total = sum_a assetValue[a], L = liabilityAsset, liabValue = liabTotal * unitPrice[L].
-// Also proves the policy field ranges: capBps, haircutBps, shockBps <= 10^4; liquid in {0,1};
+// Also proves the policy field ranges: capBps, haircutBps, shockBps, maxSlippageBps <= 10^4; liquid in {0,1};
 // minCoverageBps, minLiquidityBps < 2^16; liabilityAsset < A.
 // Private: everything (the caller binds the fields to the public policy hash).
 // Caller must enforce: assetValue[a] < N * 2^224 (AssetAggregation over N positions with prices
@@ -165,12 +171,14 @@ template PolicyChecks(N, A, K) {
     signal input liabilityAsset;
     signal input minCoverageBps;
     signal input minLiquidityBps;
+    signal input maxSlippageBps;
     signal input capBps[A];
     signal input haircutBps[A];
     signal input liquid[A];
     signal input shockBps[K][A];
 
     // Field ranges. 10^4 < 2^14.
+    AssertLessEqConst(14, BPS())(maxSlippageBps);
     for (var a = 0; a < A; a++) {
         AssertLessEqConst(14, BPS())(capBps[a]);
         AssertLessEqConst(14, BPS())(haircutBps[a]);

@@ -31,6 +31,8 @@ template TreasuryState(N, A, K) {
     signal input liabilityAsset;
     signal input minCoverageBps;
     signal input minLiquidityBps;
+    signal input maxSlippageBps;
+    signal input rulesDigest;
     signal input capBps[A];
     signal input haircutBps[A];
     signal input liquid[A];
@@ -52,7 +54,8 @@ template TreasuryState(N, A, K) {
 
     // The policy and prices used are the ones stored on chain (their hashes are public).
     signal computedPolicyHash <== PolicyHash(A, K)(chainId, vault, liabilityAsset, minCoverageBps,
-                                                   minLiquidityBps, capBps, haircutBps, liquid, shockBps);
+                                                   minLiquidityBps, maxSlippageBps, rulesDigest,
+                                                   capBps, haircutBps, liquid, shockBps);
     policyHash === computedPolicyHash;
     signal computedPricesHash <== PricesHash(A)(priceTimestamp, unitPrice);
     pricesHash === computedPricesHash;
@@ -80,6 +83,7 @@ template TreasuryState(N, A, K) {
     checks.liabilityAsset <== liabilityAsset;
     checks.minCoverageBps <== minCoverageBps;
     checks.minLiquidityBps <== minLiquidityBps;
+    checks.maxSlippageBps <== maxSlippageBps;
     checks.capBps <== capBps;
     checks.haircutBps <== haircutBps;
     checks.liquid <== liquid;

@@ -19,7 +19,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFile
 import path from "node:path";
 import type { Command } from "commander";
 import type { Signer } from "ethers";
-import { defaultDeployConfig, deployStack, attachStack, instanceSizes, INSTANCES, policyOfConfig, writeDeployment, type DeployConfig, type InstanceName } from "../../chain/deploy.ts";
+import { defaultDeployConfig, deployStack, attachStack, instanceSizes, INSTANCES, localRoles, policyOfConfig, writeDeployment, type DeployConfig, type InstanceName } from "../../chain/deploy.ts";
+import { policyCallArg } from "../../chain/policy.ts";
 import { advanceTime, governanceCall, publishLiabilitiesRoot } from "../../chain/gate.ts";
 import { projectHre } from "../../chain/local.ts";
 import { onChain } from "../../chain/session.ts";
@@ -170,8 +171,10 @@ export function register(program: Command): void {
       if (shockIndex < 0) throw new UserError(`no asset ${flags.asset} in this deployment (${config.assets.map((a) => a.symbol).join(", ")})`, { where: "--asset", exitCode: 2 });
       if (shockIndex === config.liabilityAsset) throw new UserError("the shocked asset must not be the liability asset", { where: "--asset", exitCode: 2 });
 
-      const deployment = await timed("deploy", () => onChain("deploy", () => deployStack(signer, config, { log: (l) => say(`deploy: ${l}`) })));
-      const stack = attachStack(deployment, signer);
+      // Operator, keeper, rebalancer and guardian are four accounts of their own (accounts 1-4).
+      const roles = await localRoles((i) => signers[i]!.getAddress());
+      const deployment = await timed("deploy", () => onChain("deploy", () => deployStack(signer, config, { roles, log: (l) => say(`deploy: ${l}`) })));
+      const stack = attachStack(deployment, signer, { operator: signers[1]!, keeper: signers[2]!, rebalancer: signers[3]! });
       mkdirSync(path.join(out, "private"), { recursive: true });
       writeDeployment(path.join(out, "deployment.json"), deployment);
       say(`deployed on the in-process chain ${deployment.chainId}: vault ${deployment.contracts.treasuryVault}`);
@@ -180,7 +183,7 @@ export function register(program: Command): void {
       await timed("policy", async () => {
         config.minCoverageBps = DEMO_MIN_COVERAGE_BPS;
         const onchain = policyOfConfig(config, deployment.assets.map((a) => a.token), deployment.assets.map((a) => a.feed));
-        const data = stack.riskPolicy.interface.encodeFunctionData("setPolicy", [onchain]);
+        const data = stack.riskPolicy.interface.encodeFunctionData("setPolicy", [policyCallArg(onchain)]);
         await onChain("timelock", () => governanceCall(stack, deployment.contracts.riskPolicy, data, (s) => advanceTime(stack, s)));
         say(`governance: minimum coverage ${pct(BigInt(DEMO_MIN_COVERAGE_BPS))} set through the timelock (delay ${deployment.timelockDelay} s)`);
       });
@@ -228,7 +231,7 @@ export function register(program: Command): void {
         const snapshot = await chain.snapshot(0);
         const slots: Position[] = config.assets.map((a, i) => ({ assetIndex: BigInt(i), amount: a.vaultHolding, salt: randomFieldElement() }));
         while (slots.length < size.N) slots.push({ assetIndex: 0n, amount: 0n, salt: randomFieldElement() });
-        const proven = await prover.proveSolvency(slots, snapshot);
+        const proven = await prover.proveSolvency(slots, snapshot, await chain.sequence());
         const { txHash } = await onChain("publishAttestation", () => chain.attest(proven.proof));
         const stateFile = path.join(out, "private", "keeper-state.json");
         rmSync(stateFile, { force: true });

@@ -6,10 +6,11 @@
  * `snapshot`, `publish` and `rebalance` can use the deployment (they read the URL from the file).
  */
 import path from "node:path";
+import { getAddress, isAddress, type JsonRpcProvider } from "ethers";
 import type { Command } from "commander";
 import { UserError } from "../../core/errors.ts";
 import { checkOutputFile, checkOutputFolder } from "../../core/node/output-paths.ts";
-import { defaultDeployConfig, deployStack, INSTANCES, writeDeployment, type Deployment, type InstanceName } from "../../chain/deploy.ts";
+import { defaultDeployConfig, deployStack, INSTANCES, localRoles, writeDeployment, type Deployment, type DeployRoles, type InstanceName } from "../../chain/deploy.ts";
 import { writeInputFiles } from "../../chain/inputs.ts";
 import { releaseSigner, signerFor, startLocalChain, type LocalChain } from "../../chain/local.ts";
 import { onChain } from "../../chain/session.ts";
@@ -23,6 +24,10 @@ interface DeployFlags {
   timelockDelay: string;
   exit?: boolean;
   json?: boolean;
+  operator?: string;
+  keeper?: string;
+  rebalancer?: string;
+  guardian?: string;
 }
 
 function parseInteger(text: string, flag: string, min: number, max: number): number {
@@ -69,14 +74,20 @@ export function register(program: Command): void {
     .option("--port <n>", "port of the local chain's JSON-RPC server (without --rpc)", "8545")
     .option("--timelock-delay <seconds>", "governance timelock delay", "3600")
     .option("--exit", "without --rpc: exit after deploying (the local chain and its state end with the process)")
+    .option("--operator <address>", "OPERATOR_ROLE: publishes liabilities roots and attestations (default: the node's account 1)")
+    .option("--keeper <address>", "KEEPER_ROLE: takes price snapshots (default: the node's account 2)")
+    .option("--rebalancer <address>", "REBALANCER_ROLE: submits proven rebalances (default: the node's account 3)")
+    .option("--guardian <address>", "guardian: pauses, tightens and delists at once (default: the node's account 4)")
     .option("--json", "print the deployment as JSON on stdout")
     .addHelpText(
       "after",
       [
         "",
-        "The deployer key: HOMEOSTAT_PRIVATE_KEY, else the node's first unlocked account. The deployer keeps the",
-        "operator, keeper, guardian and rebalancer roles and proposes/executes on the timelock; governance of",
-        "every contract is the timelock. Needs `homeostat setup --instance <group>` and `npx hardhat build` first.",
+        "The deployer key: HOMEOSTAT_PRIVATE_KEY, else the node's first unlocked account; it proposes and executes",
+        "on the timelock, which governs every contract. Operator, keeper, rebalancer and guardian are four other",
+        "accounts (flags above), so a stolen key holds one role (docs/ARCHITECTURE.md, threat model). The chain",
+        "commands act with the node's account of the role they need. Needs `homeostat setup --instance <group>`",
+        "and `npx hardhat build` first.",
         "Example: homeostat deploy --inputs .homeostat   (then, in another shell)",
         "         homeostat snapshot --deployment .homeostat/deployment.json --out .homeostat/prices.json",
       ].join("\n"),
@@ -99,7 +110,22 @@ export function register(program: Command): void {
       const signer = await signerFor(url);
       const log = flags.json ? undefined : (line: string) => process.stderr.write(`homeostat deploy: ${line}\n`);
       try {
-        const deployment = await onChain("deploy", () => deployStack(signer, config, { rpc: url, ...(log ? { log } : {}) }));
+        const overrides: Partial<DeployRoles> = {};
+        for (const role of ["operator", "keeper", "rebalancer", "guardian"] as const) {
+          const address = flags[role];
+          if (address === undefined) continue;
+          if (!isAddress(address)) throw new UserError(`${address} is not an address`, { where: `--${role}` });
+          overrides[role] = getAddress(address);
+        }
+        const provider = signer.provider as JsonRpcProvider;
+        const roles = await localRoles(async (index) => {
+          try {
+            return await (await provider.getSigner(index)).getAddress();
+          } catch {
+            throw new UserError(`the node has no unlocked account ${index} for a role: pass --operator, --keeper, --rebalancer and --guardian`, { where: "--rpc" });
+          }
+        }, overrides);
+        const deployment = await onChain("deploy", () => deployStack(signer, config, { rpc: url, roles, ...(log ? { log } : {}) }));
         writeDeployment(out, deployment);
         const inputs = flags.inputs ? writeInputFiles(path.resolve(flags.inputs), deployment, config) : undefined;
         process.stdout.write(flags.json ? `${JSON.stringify(deployment, null, 2)}\n` : `${summary(deployment, out, inputs)}\n`);

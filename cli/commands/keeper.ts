@@ -129,11 +129,22 @@ export function register(program: Command): void {
         if (chainHash !== policyHash(fields)) throw new UserError("the policy read from RiskPolicy does not hash to its policyHash (wrong deployment file?)", { where: flags.deployment });
         const liabilities = loadLiabilities(path.resolve(flags.liabilities), policy, () => []);
         if (liabilities.kind !== "commitment") throw new UserError("expected a liabilities tree folder (homeostat liabilities build)", { where: flags.liabilities });
-        const registryRoot = (await stack.solvencyRegistry.getFunction("liabilitiesRoot")()) as bigint;
+        // The latest epoch's root, usable or still inside the policy's publication delay.
+        const epochs = (await stack.solvencyRegistry.getFunction("epochs")()) as { latest: bigint; latestActiveFrom: bigint };
+        const registryRoot = (await stack.solvencyRegistry.getFunction("liabilitiesRootOf")(epochs.latest)) as bigint;
+        let activeFrom = epochs.latestActiveFrom;
         if (registryRoot !== liabilities.root) {
           if (!flags.publishLiabilities) throw new UserError(`the registry holds liabilities root ${registryRoot}, this tree's root is ${liabilities.root} (add --publish-liabilities)`, { where: flags.liabilities });
           await onChain("publishLiabilitiesRoot", () => publishLiabilitiesRoot(stack, liabilities.root));
-          log({ event: "liabilities-published", root: liabilities.root.toString() });
+          activeFrom = ((await stack.solvencyRegistry.getFunction("epochs")()) as { latestActiveFrom: bigint }).latestActiveFrom;
+          log({ event: "liabilities-published", root: liabilities.root.toString(), activeFrom: activeFrom.toString() });
+        }
+        const chainNow = BigInt((await stack.solvencyRegistry.runner!.provider!.getBlock("latest"))!.timestamp);
+        if (activeFrom > chainNow) {
+          throw new UserError(
+            `this tree's liabilities root backs attestations from ${new Date(Number(activeFrom) * 1000).toISOString()} on (the policy's publication delay, so users can check their inclusion first); start the keeper then`,
+            { where: flags.liabilities },
+          );
         }
         const size = instanceSizes(deployment.instance);
         if (flags.bundles) mkdirSync(flags.bundles, { recursive: true });
@@ -152,7 +163,7 @@ export function register(program: Command): void {
           const slots: Position[] = balances.map((amount, i) => ({ assetIndex: BigInt(i), amount, salt: randomFieldElement() }));
           while (slots.length < size.N) slots.push({ assetIndex: 0n, amount: 0n, salt: randomFieldElement() });
           const snapshot = await chain.snapshot(settings.snapshotMaxAgeSeconds);
-          const proven = await prover.proveSolvency(slots, snapshot).catch((e: unknown) => {
+          const proven = await prover.proveSolvency(slots, snapshot, await chain.sequence()).catch((e: unknown) => {
             throw new UserError(`cannot attest the vault's balances: ${describeViolation(e)}`, { where: "--init" });
           });
           const { txHash } = await onChain("publishAttestation", () => chain.attest(proven.proof));

@@ -19,6 +19,7 @@ interface ProveFlags extends TreasuryFlags {
   state?: string;
   instance?: string;
   freshSalts?: boolean;
+  sequence?: string;
   json?: boolean;
 }
 
@@ -72,7 +73,15 @@ function addProveOptions(command: Command): Command {
     .option("--state <file>", "private state file holding the salts (default: .homeostat/state.json next to the treasury file)")
     .option("--instance <name|group>", "circuit instance or group (test, standard); default: the smallest that fits the policy")
     .option("--fresh-salts", "commit with fresh salts instead of reopening the stored commitment of the same positions")
+    .option("--sequence <n>", "the registry's sequence number the proof is for (`head().sequence` on chain; default 0)")
     .option("--json", "print the result as JSON on stdout; no progress on stderr");
+}
+
+/** `--sequence`: a decimal integer in [0, 2^64). */
+function parseSequence(text: string | undefined): bigint {
+  if (text === undefined) return 0n;
+  if (!/^\d{1,20}$/.test(text) || BigInt(text) >= 1n << 64n) throw new UserError(`expected an integer in [0, 2^64), got ${JSON.stringify(text)}`, { where: "--sequence" });
+  return BigInt(text);
 }
 
 /** Runs a prove function with progress, the violation report and the bundle write. */
@@ -83,6 +92,7 @@ async function run(flags: ProveFlags, statement: "solvency" | "rebalance", prove
   const inputs = treasuryInputs(paths);
   checkOutputFile(flags.out, { flag: "--out", inputs: [...inputs, { path: statePath, what: "the private state file (--state)" }] });
   checkOutputFile(statePath, { flag: "--state", inputs: [...inputs, { path: flags.out, what: "the bundle output (--out)" }] });
+  const sequence = parseSequence(flags.sequence);
   const state = loadState(statePath);
   const { treasury, liabilities } = loadInputs(paths, state);
   const printer = stagePrinter(flags.json === true);
@@ -94,6 +104,7 @@ async function run(flags: ProveFlags, statement: "solvency" | "rebalance", prove
       state,
       ...(flags.instance ? { instance: flags.instance } : {}),
       freshSalts: flags.freshSalts === true,
+      sequence,
       onStage: printer.onStage,
     });
   } catch (e) {

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { UserError } from "../../core/errors.ts";
 import { bundleSchema } from "../../core/bundle-schema.ts";
 import { readBundleFile } from "../../verifier/node.ts";
-import { orderedSignals, packedProofOf, publishAttestation, publishLiabilitiesRoot, type BundleLike } from "../../chain/gate.ts";
+import { latestAttestation, orderedSignals, packedProofOf, publishAttestation, publishLiabilitiesRoot, type BundleLike } from "../../chain/gate.ts";
 import { onChain, openDeployment } from "../../chain/session.ts";
 
 interface PublishFlags {
@@ -52,7 +52,9 @@ export function register(program: Command): void {
         const registry = session.stack.solvencyRegistry;
         let liabilitiesTx: string | undefined;
         if (flags.withLiabilities) {
-          const current = (await registry.getFunction("liabilitiesRoot").staticCall()) as bigint;
+          // The latest epoch's root (usable or still inside its publication delay).
+          const { latest } = (await registry.getFunction("epochs").staticCall()) as { latest: bigint };
+          const current = (await registry.getFunction("liabilitiesRootOf").staticCall(latest)) as bigint;
           if (current !== signals[1]) {
             liabilitiesTx = (await onChain("publishLiabilitiesRoot", () => publishLiabilitiesRoot(session.stack, signals[1]!))).hash;
           }
@@ -61,9 +63,9 @@ export function register(program: Command): void {
           await registry.getFunction("publishAttestation").staticCall(signals, proof); // decodes a refusal before sending
           return publishAttestation(session.stack, signals, proof);
         });
-        const attestation = (await registry.getFunction("latestAttestation").staticCall()) as { number: bigint; snapshotId: bigint };
+        const attestation = (await latestAttestation(session.stack))!;
         const result = {
-          attestation: attestation.number.toString(),
+          attestation: (attestation.sequence + 1n).toString(),
           snapshotId: attestation.snapshotId.toString(),
           positionsRoot: signals[0]!.toString(),
           transaction: receipt.hash,

@@ -16,7 +16,7 @@ interface RebalanceFlags {
   deployment: string;
   rpc?: string;
   deadline: string;
-  venue?: string;
+  factory?: string;
   json?: boolean;
 }
 
@@ -29,25 +29,25 @@ export function register(program: Command): void {
     .requiredOption("--deployment <file>", "deployment file (homeostat deploy output)")
     .option("--rpc <url>", "JSON-RPC node (default: the URL recorded in the deployment)")
     .option("--deadline <seconds>", "the swap must land within this many seconds of the latest block", "300")
-    .option("--venue <address>", "allowed Uniswap V2 router (default: the deployment's router)")
+    .option("--factory <address>", "listed Uniswap V2 factory whose pair the vault swaps through (default: the deployment's factory)")
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nThe sender needs the vault's REBALANCER_ROLE (key: HOMEOSTAT_PRIVATE_KEY, else the node's first account).")
     .action(async (flags: RebalanceFlags) => {
       if (!/^\d+$/.test(flags.deadline) || Number(flags.deadline) < 1) throw new UserError("expected a positive number of seconds", { where: "--deadline" });
-      if (flags.venue !== undefined && !isAddress(flags.venue)) throw new UserError(`${flags.venue} is not an address`, { where: "--venue" });
+      if (flags.factory !== undefined && !isAddress(flags.factory)) throw new UserError(`${flags.factory} is not an address`, { where: "--factory" });
       const session = await openDeployment(flags.deployment, flags.rpc);
       try {
         const bundle = readBundleFor(flags.bundle, "rebalance", session.deployment.instance);
         const signals = orderedSignals(bundle, "rebalance");
-        const { action, transition } = rebalanceArgs(signals);
+        const { action, transition, sequence } = rebalanceArgs(signals);
         const proof = packedProofOf(bundle);
-        const router = flags.venue ?? session.deployment.contracts.uniswapRouter;
+        const factory = flags.factory ?? session.deployment.contracts.uniswapFactory;
         const latest = await session.signer.provider!.getBlock("latest");
         const deadline = BigInt(latest!.timestamp) + BigInt(flags.deadline);
         const vault = session.stack.treasuryVault;
         const { receipt, amountOut } = await onChain("rebalance", async () => {
-          await vault.getFunction("rebalance").staticCall(router, action, transition, proof, deadline); // decodes a refusal before sending
-          return submitRebalance(session.stack, { router, action, transition, proof, deadline });
+          await vault.getFunction("rebalance").staticCall(factory, action, transition, sequence, proof, deadline); // decodes a refusal before sending
+          return submitRebalance(session.stack, { factory, action, transition, sequence, proof, deadline });
         });
         const assets = session.deployment.assets;
         const symbol = (i: bigint) => assets[Number(i)]?.symbol ?? `asset ${i}`;

@@ -82,6 +82,8 @@ export function testTreasury(): Treasury {
     liabilityAsset: USDC,
     minCoverageBps: 12_000n,
     minLiquidityBps: 5_000n,
+    maxSlippageBps: 100n,
+    rulesDigest: 0x2a5e5n, // stands for the digest of the rules the circuits do not evaluate
     capBps: [6_000n, 3_000n, 2_500n, 3_000n],
     haircutBps: [0n, 1_500n, 2_000n, 6_000n],
     liquid: [1n, 1n, 0n, 0n],
@@ -95,7 +97,7 @@ export function testTreasury(): Treasury {
     unitPrices: [unitPriceOf(1n * e(8), 6), unitPriceOf(3_000n * e(8), 18), unitPriceOf(60_000n * e(8), 8), unitPriceOf(2n * e(8), 18)],
   };
   const liabilities = liabilitiesOf([2_000_000n * e(6), 1_500_000n * e(6), 1_000_000n * e(6), 500_000n * e(6)]);
-  return { size: TEST_SIZE, positions, policy, prices, liabilities };
+  return { size: TEST_SIZE, positions, policy, prices, liabilities, sequence: 7n };
 }
 
 /** A copy of `t` with some policy fields replaced. */
@@ -177,6 +179,7 @@ export function rebalanceOf(t: Treasury, action: RebalanceAction, slotIn: number
     action,
     slotIn,
     slotOut,
+    sequence: t.sequence,
     policy: t.policy,
     prices: t.prices,
     liabilities: t.liabilities,
@@ -250,6 +253,8 @@ export const SITES = {
   slotOutAsset: { template: "Rebalance", file: "circuits/rebalance.circom", text: "(oldAssetOut - assetOut) * oldAmountOut === 0;" },
   newAssetOut: { template: "Rebalance", file: "circuits/rebalance.circom", text: "newAssetOut === assetOut;" },
   newAmountOut: { template: "Rebalance", file: "circuits/rebalance.circom", text: "newAmountOut === oldAmountOut + minAmountOut;" },
+  fairPrice: { template: "Rebalance", file: "circuits/rebalance.circom", text: "fairPrice.rhs <== valueOut * BPS();" },
+  maxSlippageRange: { template: "PolicyChecks", file: "circuits/lib/policy.circom", text: "AssertLessEqConst(14, BPS())(maxSlippageBps);" },
 } as const satisfies Record<string, Site>;
 
 /** 1-based line of `site.text` in `site.file`; the text must occur exactly once. */

@@ -1,8 +1,9 @@
 // Pins S2 (circuits/rebalance.circom, `Rebalance(N, A, K)`): valid swaps (into a slot of the same asset,
 // into an empty slot, emptying a slot) prove with exactly the public signals TypeScript computes; each way
 // of cheating on the transition (touching another leaf, underflowing, the wrong asset in a touched slot,
-// a free or negative trade, equal slots or assets, a wrong old or new root) and a new state that breaks a
-// bound is refused by the check aimed at; tampered witnesses break a constraint; constraint counts per instance.
+// a free or negative trade, equal slots or assets, a wrong old or new root, a minimum below the fair price
+// less maxSlippageBps: exactly at the bound passes, one base unit below has no witness) and a new state that
+// breaks a bound is refused by the check aimed at; tampered witnesses break a constraint; constraint counts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { FIELD_MODULUS } from "../../core/field.ts";
 import { loadInstances } from "../../core/node/instances.ts";
@@ -35,7 +36,7 @@ import {
 } from "./fixtures.ts";
 
 /** Constraint counts (circom 2.2.3, --O2). A change here is a change of the statement: review it. */
-const CONSTRAINTS = { "rebalance-test": 16_993, "rebalance-standard": 46_177 };
+const CONSTRAINTS = { "rebalance-test": 18_184, "rebalance-standard": 47_384 };
 /** The standard instance must fit the 2^16 ptau with this much room left. */
 const HEADROOM = 8_192;
 
@@ -73,6 +74,7 @@ describe("S2 Rebalance, test instance (N=8, A=4, K=2)", () => {
       "amountIn",
       "assetOut",
       "minAmountOut",
+      "sequence",
     ]);
     expect(table["rebalance-test"]!.pubs).toEqual(publicSignalNames("rebalance"));
     expect(table["rebalance-standard"]!.pubs).toEqual(publicSignalNames("rebalance"));
@@ -89,8 +91,8 @@ describe("S2 Rebalance, test instance (N=8, A=4, K=2)", () => {
       ["WETH -> USDC into a USDC slot", valid],
       ["USDC -> WBTC into an empty slot (its asset changes)", rebalanceOf(base, SWAP_USDC_FOR_WBTC_INTO_EMPTY, 0, 6)],
       [
-        "all 500 WETH of slot 1 -> USDC (the slot ends empty)",
-        rebalanceOf(base, { assetIn: WETH, amountIn: tokens(500n, 18), assetOut: USDC, minAmountOut: tokens(1_000_000n, 6) }, 1, 2),
+        "all 100 WETH of slot 5 -> USDC (the slot ends empty)",
+        rebalanceOf(base, { assetIn: WETH, amountIn: tokens(100n, 18), assetOut: USDC, minAmountOut: tokens(297_000n, 6) }, 5, 2),
       ],
     ];
     it.each(swaps)("%s", async (_, args) => {
@@ -115,7 +117,8 @@ describe("S2 Rebalance, test instance (N=8, A=4, K=2)", () => {
   });
 
   describe("refuses an underflowing amountIn", () => {
-    const tooMuch: RebalanceAction = { ...SWAP_WETH_FOR_USDC, amountIn: tokens(500n, 18) + 1n };
+    // At a fair price (1,500,000 USDC for 500 WETH), so only the underflow is wrong.
+    const tooMuch: RebalanceAction = { ...SWAP_WETH_FOR_USDC, amountIn: tokens(500n, 18) + 1n, minAmountOut: tokens(1_500_000n, 6) };
     it("wrapped: the new slot would hold -1 (mod p)", async () => {
       await rejects(cheat(tooMuch, 1, 2, patchedSlots(valid.newPositions, { 1: { amount: FIELD_MODULUS - 1n } })), SITES.amountRange);
     });
@@ -165,6 +168,37 @@ describe("S2 Rebalance, test instance (N=8, A=4, K=2)", () => {
     it("the new slotOut leaf credits more than minAmountOut", async () => {
       const args = { ...valid, newPositions: patchedSlots(valid.newPositions, { 2: { amount: valid.newPositions[2]!.amount + 1n } }) };
       await rejects(args, SITES.newAmountOut);
+    });
+  });
+
+  describe("proves a fair price: minAmountOut * priceOut * 10^4 >= amountIn * priceIn * (10^4 - maxSlippageBps)", () => {
+    const prices = base.prices.unitPrices;
+    // 0.7 WETH for USDC: the fair floor 0.7 * 3,000 * 0.99 = 2,079 USDC, an exact number of base units here,
+    // so check both the integer bound and an odd amount whose floor rounds up.
+    const cases: Array<[string, bigint]> = [
+      ["0.7 WETH", tokens(7n, 17)],
+      ["0.123456789 WETH (the bound is not an integer: rounded up)", 123_456_789_000_000_000n],
+    ];
+    it.each(cases)("%s: exactly at the bound passes, one base unit below has no witness", async (_, amountIn) => {
+      const floor = amountIn * prices[Number(WETH)]! * (10_000n - base.policy.maxSlippageBps);
+      const unit = prices[Number(USDC)]! * 10_000n;
+      const fair = (floor + unit - 1n) / unit;
+      const at = rebalanceOf(base, { assetIn: WETH, amountIn, assetOut: USDC, minAmountOut: fair }, 1, 2);
+      expectNewStateValid(at);
+      await tester.expectPass(rebalanceInput(at));
+      const below = rebalanceOf(base, { assetIn: WETH, amountIn, assetOut: USDC, minAmountOut: fair - 1n }, 1, 2);
+      expectNewStateValid(below);
+      await rejects(below, SITES.fairPrice);
+    });
+    it("a zero minimum (sell at any price) has no witness", async () => {
+      await rejects(rebalanceOf(base, { ...SWAP_WETH_FOR_USDC, minAmountOut: 0n }, 1, 2), SITES.fairPrice);
+    });
+    it("maxSlippageBps is at most 100%", async () => {
+      await rejects({ ...valid, policy: { ...valid.policy, maxSlippageBps: 10_001n } }, SITES.maxSlippageRange);
+    });
+    it("the sequence number is the last public signal, as given", async () => {
+      const w = await tester.expectPass(rebalanceInput({ ...valid, sequence: 123_456n }));
+      expect(w[10]).toBe(123_456n);
     });
   });
 

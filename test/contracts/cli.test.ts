@@ -78,20 +78,20 @@ describe.skipIf(!provingKeysBuilt("test"))("CLI: deploy, snapshot, publish, reba
     expect(JSON.parse(published.stdout)).toMatchObject({ attestation: "1", snapshotId: "1" });
 
     const s2 = path.join(dir, "s2.json");
-    const proveS2 = await cli(["prove", "rebalance", "--dir", dir, "--instance", "test", "--sell", "WETH", "--amount", "50", "--buy", "USDC", "--min-out", "140000", "--out", s2, "--json"]);
+    const proveS2 = await cli(["prove", "rebalance", "--dir", dir, "--instance", "test", "--sell", "WETH", "--amount", "50", "--buy", "USDC", "--min-out", "146000", "--sequence", "1", "--out", s2, "--json"]);
     expect(proveS2.code, proveS2.stderr).toBe(0);
     const rebalanced = await cli(["rebalance", "--bundle", s2, "--deployment", deployment, "--json"]);
     expect(rebalanced.code, rebalanced.stderr).toBe(0);
     const result = JSON.parse(rebalanced.stdout) as { sold: { asset: string; amountIn: string }; bought: { asset: string; amountOut: string } };
     expect(result.sold).toEqual({ asset: "WETH", amountIn: (50n * 10n ** 18n).toString() });
-    expect(BigInt(result.bought.amountOut) >= 140_000n * 10n ** 6n).toBe(true);
+    expect(BigInt(result.bought.amountOut) >= 146_000n * 10n ** 6n).toBe(true);
 
-    // The same bundle again: refused by the vault, reported as one line naming the custom error.
+    // The same bundle again: its sequence number is spent; refused, reported as one line naming the custom error.
     const replay = await cli(["rebalance", "--bundle", s2, "--deployment", deployment]);
     expect(replay.code).not.toBe(0);
     expect(replay.stdout).toBe("");
     expect(replay.stderr.trim().split("\n")).toHaveLength(1);
-    expect(replay.stderr).toMatch(/^homeostat: rebalance: reverted with OldRootMismatch\(current=\d+, claimed=\d+\)/);
+    expect(replay.stderr).toMatch(/^homeostat: rebalance: reverted with SequenceMismatch\(current=2, claimed=1\)/);
   });
 
   it("audit --rpc compares the on-chain policy, snapshot, attestation and verifier bytecode with the published proof", async () => {

@@ -21,7 +21,7 @@ import {
   vaultPositions as vaultPositions_,
   type Proven,
 } from "../../chain/local-treasury.ts";
-import { policyFieldsOf, type OnchainPolicy } from "../../chain/policy.ts";
+import { policyCallArg, policyFieldsOf, type OnchainPolicy } from "../../chain/policy.ts";
 
 /** A deployed test stack and the signers of each role. */
 export interface Fixture {
@@ -80,7 +80,7 @@ export async function refreshFeeds(f: Fixture): Promise<void> {
 
 /** Runs `setPolicy(policy)` on RiskPolicy through the timelock (schedule, advance time, execute). */
 export async function setPolicyThroughTimelock(f: Fixture, policy: OnchainPolicy): Promise<void> {
-  const data = f.stack.riskPolicy.interface.encodeFunctionData("setPolicy", [policy]);
+  const data = f.stack.riskPolicy.interface.encodeFunctionData("setPolicy", [policyCallArg(policy)]);
   await governanceCall(f.stack, f.deployment.contracts.riskPolicy, data, (s) => advanceTime(f.stack, s));
 }
 
@@ -114,7 +114,7 @@ export const pricesOf = pricesOfSnapshot;
 export const provingKeysBuilt = (): boolean => provingKeysBuilt_("test");
 
 /** An S1 proof (test instance). */
-export function proveSolvency(args: { positions: Position[]; policy: PolicyFields; prices: PriceFields; liabilities: LiabilitiesOpening }): Promise<Proven> {
+export function proveSolvency(args: { positions: Position[]; policy: PolicyFields; prices: PriceFields; liabilities: LiabilitiesOpening; sequence: bigint }): Promise<Proven> {
   return proveSolvency_("test", SIZE, args);
 }
 
@@ -127,6 +127,9 @@ export function proveRebalance(args: {
   policy: PolicyFields;
   prices: PriceFields;
   liabilities: LiabilitiesOpening;
+  sequence: bigint;
+  /** Salts for the two touched slots, in order (default: fresh ones). */
+  salts?: Pick<SaltSource, "next">;
 }): Promise<Proven & { newPositions: Position[] }> {
-  return proveRebalance_("test", SIZE, salts, args);
+  return proveRebalance_("test", SIZE, args.salts ?? salts, args);
 }

@@ -6,7 +6,7 @@
 // equals core/hash.ts's.
 import { describe, it, expect, beforeAll } from "vitest";
 import { policyHash, pricesHash } from "../../core/hash.ts";
-import { readPolicy, clonePolicy } from "../../chain/policy.ts";
+import { readPolicy, clonePolicy, policyCallArg } from "../../chain/policy.ts";
 import { factoryOf, loadArtifact } from "../../chain/artifacts.ts";
 import { policyOfConfig } from "../../chain/deploy.ts";
 import { advanceTime, latestSnapshot, takeSnapshot } from "../../chain/gate.ts";
@@ -40,18 +40,19 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     const onchain = (await f.stack.riskPolicy.getFunction("policyHash")()) as bigint;
     expect(onchain).toBe(policyHash(fieldsOf(f, policy)));
     expect(onchain.toString()).toBe(f.deployment.policyHash);
-    expect(await f.stack.treasuryVault.getFunction("allowedVenue")(c.uniswapRouter)).toBe(true);
+    expect(await f.stack.treasuryVault.getFunction("allowedFactory")(c.uniswapFactory)).toBe(true);
+    expect(await f.stack.treasuryVault.getFunction("allowedFactory")(c.uniswapRouter)).toBe(false);
   });
 
   it("lets only governance set the policy, through the timelock's delay", async () => {
     const policy = await readPolicy(f.stack.riskPolicy);
     const looser = clonePolicy(policy);
     looser.assets[1]!.capBps = 6_000; // loosen the WETH cap
-    await expectRevert(f.stack.riskPolicy.getFunction("setPolicy")(looser), "AccessControlUnauthorizedAccount", { account: deployer });
-    await expectRevert(f.guardianStack.riskPolicy.getFunction("setPolicy")(looser), "AccessControlUnauthorizedAccount", { account: guardian });
+    await expectRevert(f.stack.riskPolicy.getFunction("setPolicy")(policyCallArg(looser)), "AccessControlUnauthorizedAccount", { account: deployer });
+    await expectRevert(f.guardianStack.riskPolicy.getFunction("setPolicy")(policyCallArg(looser)), "AccessControlUnauthorizedAccount", { account: guardian });
 
     // Scheduled but executed before the delay: refused by the timelock.
-    const data = f.stack.riskPolicy.interface.encodeFunctionData("setPolicy", [looser]);
+    const data = f.stack.riskPolicy.interface.encodeFunctionData("setPolicy", [policyCallArg(looser)]);
     const salt = `0x${"11".repeat(32)}`;
     const delay = (await f.stack.timelock.getFunction("getMinDelay")()) as bigint;
     await (await f.stack.timelock.getFunction("schedule")(f.deployment.contracts.riskPolicy, 0n, data, GOVERNANCE, salt, delay)).wait();
@@ -70,7 +71,7 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
 
   it("refuses malformed policies with a reason", async () => {
     const policy = await readPolicy(f.stack.riskPolicy);
-    const data = (p: typeof policy) => f.stack.riskPolicy.interface.encodeFunctionData("setPolicy", [p]);
+    const data = (p: typeof policy) => f.stack.riskPolicy.interface.encodeFunctionData("setPolicy", [policyCallArg(p)]);
     const timelock = f.stack.timelock;
     const tryPolicy = (p: typeof policy) =>
       // The timelock bubbles the target's revert data up, so the policy's own error is what we see.
@@ -103,7 +104,7 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     tighter.shockBps[0]![1] = policy.shockBps[0]![1]! + 1_000;
     tighter.minCoverageBps = policy.minCoverageBps + 100;
     tighter.assets[1]!.maxAge = policy.assets[1]!.maxAge - 100;
-    const tx = await f.guardianStack.riskPolicy.getFunction("tighten")(tighter);
+    const tx = await f.guardianStack.riskPolicy.getFunction("tighten")(policyCallArg(tighter));
     const receipt = await tx.wait();
     const stored = await readPolicy(f.stack.riskPolicy);
     expect(stored).toEqual(tighter);
@@ -128,9 +129,9 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     for (const [field, loosen] of cases) {
       const p = clonePolicy(tighter);
       loosen(p);
-      await expectRevert(f.guardianStack.riskPolicy.getFunction("tighten")(p), "NotTightening", { field });
+      await expectRevert(f.guardianStack.riskPolicy.getFunction("tighten")(policyCallArg(p)), "NotTightening", { field });
     }
-    await expectRevert(f.outsiderStack.riskPolicy.getFunction("tighten")(tighter), "AccessControlUnauthorizedAccount", { account: outsider });
+    await expectRevert(f.outsiderStack.riskPolicy.getFunction("tighten")(policyCallArg(tighter)), "AccessControlUnauthorizedAccount", { account: outsider });
     expect(await f.stack.riskPolicy.getFunction("policyHash")()).toBe(hash);
   });
 
@@ -194,14 +195,15 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
 
   it("lets only the operator publish and only the vault advance the root", async () => {
     await expectRevert(f.outsiderStack.solvencyRegistry.getFunction("publishLiabilitiesRoot")(123n), "AccessControlUnauthorizedAccount", { account: outsider });
-    const signals = [1n, 2n, 3n, 4n];
+    const signals = [1n, 2n, 3n, 4n, 0n];
     const proof = Array.from({ length: 8 }, () => 0n);
     await expectRevert(f.outsiderStack.solvencyRegistry.getFunction("publishAttestation")(signals, proof), "AccessControlUnauthorizedAccount");
+    await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")([1n, 2n, 3n, 4n, 9n], proof), "SequenceMismatch", { current: "0", claimed: "9" });
     await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")(signals, proof), "PolicyMismatch");
     const currentPolicy = (await f.stack.riskPolicy.getFunction("policyHash")()) as bigint;
-    await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")([1n, 2n, currentPolicy, 4n], proof), "LiabilitiesNotSet");
+    await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")([1n, 2n, currentPolicy, 4n, 0n], proof), "LiabilitiesNotSet");
     await expectRevert(f.stack.solvencyRegistry.getFunction("publishLiabilitiesRoot")(0n), "InvalidLiabilitiesRoot");
-    await expectRevert(f.stack.solvencyRegistry.getFunction("advanceRoot")(0n, 5n), "NotVault", { caller: deployer });
+    await expectRevert(f.stack.solvencyRegistry.getFunction("advance")(0n, 5n, 0n, 0n), "NotVault", { caller: deployer });
   });
 
   it("refuses to tighten or snapshot before any policy is set, and a zero address at construction", async () => {
@@ -209,16 +211,18 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     const bare = await factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, outsider, deployer, deployer);
     await bare.waitForDeployment();
     const policy = await readPolicy(f.stack.riskPolicy);
-    await expectRevert(bare.getFunction("tighten")(policy), "PolicyNotSet");
+    await expectRevert(bare.getFunction("tighten")(policyCallArg(policy)), "PolicyNotSet");
     const snapshots = await factoryOf(loadArtifact("PriceSnapshots"), f.deployer).deploy(await bare.getAddress(), hasher, deployer, deployer);
     await snapshots.waitForDeployment();
     await expectRevert(snapshots.getFunction("takeSnapshot")(), "PolicyNotSet");
     const zero = "0x0000000000000000000000000000000000000000";
     await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, zero, deployer, deployer), "InvalidConfiguration");
+    await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, outsider, deployer, zero), "InvalidConfiguration");
+    await expectRevert(factoryOf(loadArtifact("PriceSnapshots"), f.deployer).deploy(await bare.getAddress(), hasher, deployer, zero), "InvalidConfiguration");
   });
 
-  it("lets the guardian pause and remove venues at once, and only governance unpause or list venues", async () => {
-    const router = f.deployment.contracts.uniswapRouter;
+  it("lets the guardian pause and delist factories at once, and only governance unpause or list them", async () => {
+    const factory = f.deployment.contracts.uniswapFactory;
     await expectRevert(f.outsiderStack.treasuryVault.getFunction("pause")(), "AccessControlUnauthorizedAccount");
     await (await f.guardianStack.treasuryVault.getFunction("pause")()).wait();
     expect(await f.stack.treasuryVault.getFunction("paused")()).toBe(true);
@@ -226,10 +230,10 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     await throughTimelock(f, f.deployment.contracts.treasuryVault, f.stack.treasuryVault.interface.encodeFunctionData("unpause"));
     expect(await f.stack.treasuryVault.getFunction("paused")()).toBe(false);
 
-    await (await f.guardianStack.treasuryVault.getFunction("disallowVenue")(router)).wait();
-    expect(await f.stack.treasuryVault.getFunction("allowedVenue")(router)).toBe(false);
-    await expectRevert(f.guardianStack.treasuryVault.getFunction("allowVenue")(router), "AccessControlUnauthorizedAccount");
-    await throughTimelock(f, f.deployment.contracts.treasuryVault, f.stack.treasuryVault.interface.encodeFunctionData("allowVenue", [router]));
-    expect(await f.stack.treasuryVault.getFunction("allowedVenue")(router)).toBe(true);
+    await (await f.guardianStack.treasuryVault.getFunction("disallowFactory")(factory)).wait();
+    expect(await f.stack.treasuryVault.getFunction("allowedFactory")(factory)).toBe(false);
+    await expectRevert(f.guardianStack.treasuryVault.getFunction("allowFactory")(factory), "AccessControlUnauthorizedAccount");
+    await throughTimelock(f, f.deployment.contracts.treasuryVault, f.stack.treasuryVault.interface.encodeFunctionData("allowFactory", [factory]));
+    expect(await f.stack.treasuryVault.getFunction("allowedFactory")(factory)).toBe(true);
   });
 });

@@ -39,6 +39,10 @@ export function fixturePolicy(): PolicyFields {
     liabilityAsset: BigInt(USDC),
     minCoverageBps: 12_500n,
     minLiquidityBps: 8_000n,
+    // no fair-price limit, so that the planner tests are about the bounds (and pool depth); the fair-price
+    // tests of test/keeper/planner.test.ts set a real one
+    maxSlippageBps: 10_000n,
+    rulesDigest: 0x2a5e5n, // stands for the digest of the rules the circuits do not evaluate
     //        USDC    USDT   DAI    WETH   WBTC   wstETH MRD    USTB
     capBps: [6000n, 2000n, 2000n, 3000n, 2000n, 2000n, 1500n, 2500n],
     haircutBps: [0n, 200n, 300n, 2000n, 2000n, 2500n, 5000n, 500n],

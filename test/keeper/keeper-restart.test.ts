@@ -93,7 +93,7 @@ describe.skipIf(!provingKeysBuilt("test"))("homeostat keeper: crash and restart"
     await moveMarket(stack, deployment, answers, (ans) => config.assets.map((a, i) => unitPriceFromAnswer(ans[i]!, a.feedDecimals, a.decimals)));
 
     const crashed = await keeper([...args, "--once"], { HOMEOSTAT_KEEPER_CRASH_AT: "mined" });
-    expect(crashed.status, crashed.stderr).toBe(137);
+    expect(crashed.status, `${crashed.stdout}${crashed.stderr}`).toBe(137);
     expect(crashed.stdout).toMatch(/"event":"crash-injected"/);
     const stateFile = path.join(dir, "state.json");
     const mid = FileStateStore.open(stateFile);

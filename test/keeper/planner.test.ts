@@ -3,7 +3,7 @@
 // fixed by selling an illiquid asset into a liquid stable; every planned swap is an S2 transition the prover
 // accepts (applied with prover/witness.ts applyAction) whose new state passes the exact rules.
 import { describe, expect, it } from "vitest";
-import { exactCheck } from "../../prover/rules.ts";
+import { exactCheck, fairMinAmountOut } from "../../prover/rules.ts";
 import { applyAction } from "../../prover/witness.ts";
 import type { Position } from "../../core/types.ts";
 import { getAmountOut, minAmountOut, reservesFor, type Pool } from "../../keeper/amm.ts";
@@ -205,5 +205,30 @@ describe("planner: several bounds after a crash", () => {
     const coverageAfter = plan.after.find((b) => b.id === "coverage")!.measuredBps;
     expect(coverageAfter).toBeGreaterThan(coverageBefore);
     expect(replay(req, plan)).toEqual(plan.positionsAfter);
+  });
+});
+
+describe("planner: a fair price or no trade", () => {
+  it("does not trade into a pool that pays less than the oracle price less maxSlippageBps, and says so", () => {
+    // WETH is over its cap; the pools still price it at the old $3,000 while the oracle says $4,200: the
+    // WETH -> USDC pool pays ~29% below the fair price, far beyond the policy's 1% maxSlippage.
+    const treasury = fixtureTreasury();
+    const stalePools = initialPools(treasury, unitPricesFor(answersFor(BASE_USD)));
+    const req = request(WETH_UP_USD, { pools: stalePools, policy: { ...treasury.policy, maxSlippageBps: 100n } });
+    const plan = planRebalance(req);
+    expect(plan.act).toBe(true);
+    expect(plan.swaps.every((s) => s.action.assetIn !== BigInt(WETH))).toBe(true);
+    expect(plan.summary).toMatch(/below the fair minimum .* \(oracle price less 100 bps\): not traded/);
+  });
+
+  it("trades when the pool is at the oracle price: every planned minimum is at least the fair minimum", () => {
+    const req = request(WETH_UP_USD, { policy: { ...fixtureTreasury().policy, maxSlippageBps: 300n } });
+    const plan = planRebalance(req);
+    expect(plan.swaps.length).toBeGreaterThan(0);
+    for (const swap of plan.swaps) {
+      const { assetIn, amountIn, assetOut, minAmountOut: min } = swap.action;
+      const fair = fairMinAmountOut(amountIn, req.unitPrices[Number(assetIn)]!, req.unitPrices[Number(assetOut)]!, req.policy.maxSlippageBps);
+      expect(min >= fair).toBe(true);
+    }
   });
 });

@@ -15,6 +15,8 @@ import { groth16 } from "snarkjs";
 import { loadVerificationKeys } from "../../verifier/node.ts";
 import type { ProofBundle } from "../../core/bundle-schema.ts";
 import { verifyBundle, type VerificationKeys } from "../../verifier/verify.ts";
+import { policyFromBundle } from "../../verifier/bundle-fields.ts";
+import { policyFieldList } from "../../core/hash.ts";
 import { isSetUp, loadExample } from "../prover/small-example.ts";
 
 const ready = isSetUp("solvency-test");
@@ -77,12 +79,12 @@ describe.runIf(ready)("verifyBundle", () => {
     const own = keys["solvency-test"]!;
     const rebalanceKey = isSetUp("rebalance-test")
       ? JSON.parse(readFileSync(path.join(PROJECT_ROOT, "build/circuits/rebalance-test/rebalance-test.vkey.json"), "utf8"))
-      : { ...own, nPublic: 9, IC: [...(own.IC as unknown[]), ...(own.IC as unknown[])].slice(0, 10) };
+      : { ...own, nPublic: 10, IC: [...(own.IC as unknown[]), ...(own.IC as unknown[])].slice(0, 11) };
     const other = await verifyBundle(bundle, { "solvency-test": rebalanceKey });
     expect(other.valid).toBe(false);
     expect(other.reasons).toEqual([
       expect.stringMatching(/^vkeyHash [0-9a-f]{12}\.\.\. is not the hash of the trusted solvency-test key/),
-      "the trusted solvency-test key is not a bn128 Groth16 key with 4 public inputs",
+      "the trusted solvency-test key is not a bn128 Groth16 key with 5 public inputs",
     ]);
     // A key of the same shape (the solvency key with another delta) whose hash the bundle claims: the pairing fails.
     const forged = { ...own, vk_delta_2: own.vk_gamma_2 };
@@ -124,7 +126,7 @@ describe.runIf(ready)("verifyBundle", () => {
     // Readable policy and field list edited together: consistent, but not what was proven.
     const looser = mutate((b) => {
       b.policy.assets[2]!.capBps = "9000";
-      b.policy.fields[7 + 2] = "9000";
+      b.policy.fields[9 + 2] = "9000";
     });
     const looserResult = await verifyBundle(looser, keys);
     expect(looserResult.reasons).toEqual(["the policy in the bundle does not hash to the proven policyHash"]);
@@ -132,6 +134,28 @@ describe.runIf(ready)("verifyBundle", () => {
     // Readable policy edited alone: it no longer matches the field list.
     const shown = mutate((b) => (b.policy.minCoverageBps = "10000"));
     expect((await verifyBundle(shown, keys)).reasons).toEqual(["policy.fields [5] does not match the readable policy"]);
+  });
+
+  it("proves the names and tokens shown: a renamed asset or another token address is not what was proven", async () => {
+    // Readable only: the rules digest (field 8) no longer matches.
+    for (const edit of [
+      (b: ProofBundle) => (b.policy.assets[1]!.symbol = "USDT"),
+      (b: ProofBundle) => (b.policy.assets[1]!.token = "0x000000000000000000000000000000000000dead"),
+      (b: ProofBundle) => (b.policy.assets[1]!.maxAge = 1),
+      (b: ProofBundle) => (b.policy.maxSlippageBps = "5000"),
+    ]) {
+      expect((await verifyBundle(mutate(edit), keys)).reasons.join("; ")).toMatch(/policy\.fields \[(7|8)\] does not match the readable policy/);
+    }
+    // Readable and field list edited together: consistent, but another policy hash than the proven one.
+    const renamed = mutate((b) => {
+      b.policy.assets[1]!.token = "0x000000000000000000000000000000000000dead";
+      const rebuilt = policyFromBundle(b.policy);
+      if (!rebuilt.ok) throw new Error(rebuilt.reason);
+      b.policy.fields = policyFieldList(rebuilt.value).map(String);
+    });
+    const result = await verifyBundle(renamed, keys);
+    expect(result.reasons).toEqual(["the policy in the bundle does not hash to the proven policyHash"]);
+    expect(result).toMatchObject({ valid: false, proofValid: true });
   });
 
   it("rejects prices that do not match their hash or their own answer", async () => {

@@ -46,7 +46,7 @@ export async function makeSolvencyBundle(dir: string, group: keyof typeof EXAMPL
 }
 
 /** The swap the rebalance sample proves (valid for examples/small: the new positions meet the policy). */
-export const SAMPLE_SWAP = { sell: "WETH", amount: "1", buy: "USDC", minOut: "3000" } as const;
+export const SAMPLE_SWAP = { sell: "WETH", amount: "1", buy: "USDC", minOut: "3380" } as const;
 
 /** Proves `SAMPLE_SWAP` on the `test` example treasury (S2). Needs rebalance-test set up. */
 export async function makeRebalanceBundle(dir: string): Promise<SampleBundle> {

@@ -14,7 +14,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Interface, type InterfaceAbi } from "ethers";
+import { AbiCoder, Interface, keccak256, type InterfaceAbi } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../cli/commands/serve.ts";
 import { formatBps } from "../../core/units.ts";
@@ -179,16 +179,34 @@ describe("on-chain check", () => {
    * A JSON-RPC endpoint standing in for a chain: it answers with the compiled SolvencyRegistry ABI
    * (Hardhat's artifact), so a drift between the page's ABI and the contract shows here.
    */
-  async function fakeChain(chainId: bigint, attestation: Record<string, bigint>, currentRoot: bigint): Promise<{ url: string; close(): Promise<void> }> {
+  async function fakeChain(
+    chainId: bigint,
+    attestation: Record<string, bigint>,
+    currentRoot: bigint,
+    options: { storedHash?: string } = {},
+  ): Promise<{ url: string; close(): Promise<void> }> {
     const artifact = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "artifacts/contracts/SolvencyRegistry.sol/SolvencyRegistry.json"), "utf8")) as { abi: InterfaceAbi };
     const registry = new Interface(artifact.abi);
+    // Storage keeps the attestation's hash and a packed head; the fields are in the event.
+    const event = registry.getEvent("AttestationPublished")!;
+    const tuple = event.inputs[1]!;
+    const storedHash = options.storedHash ?? keccak256(AbiCoder.defaultAbiCoder().encode([tuple], [attestation]));
+    const next = attestation.sequence! + 1n;
+    const head = [next, next, attestation.snapshotId!, attestation.policyVersion!, attestation.liabilitiesEpoch!];
+    const log = registry.encodeEventLog(event, [attestation.sequence, attestation]);
     const answer = (method: string, params: unknown[]): unknown => {
       if (method === "eth_chainId") return `0x${chainId.toString(16)}`;
       if (method === "eth_getCode") return "0x6080";
+      if (method === "eth_blockNumber") return "0x10";
+      if (method === "eth_getLogs") {
+        const zero32 = `0x${"00".repeat(32)}`;
+        return [{ address: "0x5FbDB2315678afecb367f032d93F642f64180aa3", topics: log.topics, data: log.data, blockNumber: "0x5", blockHash: zero32, transactionHash: zero32, transactionIndex: "0x0", logIndex: "0x0", removed: false }];
+      }
       if (method === "eth_call") {
         const data = (params[0] as { data: string }).data;
         const fn = registry.getFunction(data.slice(0, 10))!;
-        if (fn.name === "latestAttestation") return registry.encodeFunctionResult(fn, [attestation]);
+        if (fn.name === "head") return registry.encodeFunctionResult(fn, head);
+        if (fn.name === "attestationHash") return registry.encodeFunctionResult(fn, [storedHash]);
         if (fn.name === "positionsRoot") return registry.encodeFunctionResult(fn, [currentRoot]);
       }
       throw new Error(`unexpected call ${method}`);
@@ -230,7 +248,7 @@ describe("on-chain check", () => {
 
   it("confirms a bundle that is the registry's latest attestation", async () => {
     const s = signals();
-    const chain = await fakeChain(chainId(), { ...s, snapshotId: 3n, publishedAt: 1_767_225_700n, number: 2n } as Record<string, bigint>, s.positionsRoot!);
+    const chain = await fakeChain(chainId(), { ...s, snapshotId: 3n, liabilitiesEpoch: 1n, policyVersion: 2n, publishedAt: 1_767_225_700n } as Record<string, bigint>, s.positionsRoot!);
     try {
       expect(await compare(chain.url)).toBe("latest");
       expect(await text("#chain-result")).toContain("This bundle is the registry's latest attestation.");
@@ -239,9 +257,22 @@ describe("on-chain check", () => {
     }
   });
 
+  it("refuses an attestation event that does not hash to the registry's stored attestation", async () => {
+    const s = signals();
+    const chain = await fakeChain(chainId(), { ...s, snapshotId: 3n, liabilitiesEpoch: 1n, policyVersion: 2n, publishedAt: 1_767_225_700n } as Record<string, bigint>, s.positionsRoot!, {
+      storedHash: `0x${"ab".repeat(32)}`,
+    });
+    try {
+      expect(await compare(chain.url)).toBe("error");
+      expect(await text("#chain-result")).toMatch(/does not match its stored hash/);
+    } finally {
+      await chain.close();
+    }
+  });
+
   it("says which signal differs when the registry holds another attestation", async () => {
     const s = signals();
-    const chain = await fakeChain(chainId(), { ...s, pricesHash: s.pricesHash! + 1n, snapshotId: 4n, publishedAt: 1_767_225_800n, number: 3n } as Record<string, bigint>, s.positionsRoot!);
+    const chain = await fakeChain(chainId(), { ...s, pricesHash: s.pricesHash! + 1n, snapshotId: 4n, liabilitiesEpoch: 1n, policyVersion: 2n, publishedAt: 1_767_225_800n } as Record<string, bigint>, s.positionsRoot!);
     try {
       expect(await compare(chain.url)).toBe("not-latest");
       expect(await text("#chain-reasons")).toContain("pricesHash differs");

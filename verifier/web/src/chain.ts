@@ -2,16 +2,21 @@
  * Optional on-chain check: reads the solvency registry's latest attestation over JSON-RPC (ethers v6) and
  * compares it with the bundle's public signals. Loaded on demand, so ethers costs nothing until used.
  */
-import { Contract, JsonRpcProvider, Network, isAddress } from "ethers";
+import { AbiCoder, Contract, JsonRpcProvider, Network, isAddress, keccak256 } from "ethers";
 
-/** View functions of contracts/SolvencyRegistry.sol that this check reads. */
+const ATTESTATION_TUPLE =
+  "tuple(uint256 positionsRoot, uint256 liabilitiesRoot, uint256 policyHash, uint256 pricesHash, uint64 sequence, uint64 snapshotId, uint64 liabilitiesEpoch, uint64 policyVersion, uint64 publishedAt)";
+
+/** What this check reads from contracts/SolvencyRegistry.sol. */
 const REGISTRY_ABI = [
-  "function latestAttestation() view returns (tuple(uint256 positionsRoot, uint256 liabilitiesRoot, uint256 policyHash, uint256 pricesHash, uint64 snapshotId, uint64 publishedAt, uint64 number))",
+  "function head() view returns (uint64 sequence, uint64 attestedSequence, uint64 snapshotId, uint32 policyVersion, uint32 liabilitiesEpoch)",
+  "function attestationHash() view returns (bytes32)",
   "function positionsRoot() view returns (uint256)",
+  `event AttestationPublished(uint64 indexed sequence, ${ATTESTATION_TUPLE} attestation)`,
 ];
 
-/** The S1 public signals the registry stores with each attestation. */
-const SIGNALS = ["positionsRoot", "liabilitiesRoot", "policyHash", "pricesHash"] as const;
+/** The S1 public signals the registry records with each attestation. */
+const SIGNALS = ["positionsRoot", "liabilitiesRoot", "policyHash", "pricesHash", "sequence"] as const;
 
 /** The outcome, in words. */
 export interface RegistryComparison {
@@ -43,17 +48,26 @@ export async function compareWithRegistry(rpcUrl: string, registry: string, chai
     const code = await provider.getCode(registry);
     if (code === "0x") throw new Error(`no contract at ${registry} on chain ${chainId}`);
     const contract = new Contract(registry, REGISTRY_ABI, provider);
-    const latest = (await contract.getFunction("latestAttestation").staticCall()) as unknown as Record<string, bigint>;
+    const head = (await contract.getFunction("head").staticCall()) as unknown as { sequence: bigint; attestedSequence: bigint };
+    if (head.attestedSequence === 0n) return { latest: false, title: "The registry holds no attestation yet.", details: [] };
+    // Storage keeps the attestation's hash; its fields are in its event, which must hash to it.
+    const logs = await contract.queryFilter(contract.filters["AttestationPublished"]!(head.attestedSequence - 1n), 0, "latest");
+    const log = logs.at(-1);
+    if (!log || !("args" in log)) throw new Error("the registry's latest attestation event was not found");
+    const latest = (log.args.toObject()["attestation"] as { toObject(): Record<string, bigint> }).toObject();
+    const stored = (await contract.getFunction("attestationHash").staticCall()) as string;
+    if (keccak256(AbiCoder.defaultAbiCoder().encode([ATTESTATION_TUPLE], [latest])) !== stored) {
+      throw new Error("the registry's attestation event does not match its stored hash");
+    }
     const current = (await contract.getFunction("positionsRoot").staticCall()) as bigint;
-    if (latest.number === 0n) return { latest: false, title: "The registry holds no attestation yet.", details: [] };
-    const details = [`attestation #${latest.number}, published ${new Date(Number(latest.publishedAt) * 1000).toISOString()} (snapshot ${latest.snapshotId})`];
+    const details = [`attestation #${latest.sequence! + 1n}, published ${new Date(Number(latest.publishedAt) * 1000).toISOString()} (snapshot ${latest.snapshotId}, policy version ${latest.policyVersion}, liabilities epoch ${latest.liabilitiesEpoch})`];
     let same = true;
     for (const name of SIGNALS) {
       const equal = latest[name] === BigInt(signals[name]!);
       same &&= equal;
       if (!equal) details.push(`${name} differs: the registry has ${latest[name]}, the bundle ${signals[name]}`);
     }
-    if (same && current !== latest.positionsRoot) details.push("since then a rebalance has moved the treasury's positions root");
+    if (same && (current !== latest.positionsRoot || head.sequence !== head.attestedSequence)) details.push("since then a rebalance has moved the treasury's positions root");
     return {
       latest: same,
       title: same ? "This bundle is the registry's latest attestation." : "This bundle is NOT the registry's latest attestation.",

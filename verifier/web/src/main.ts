@@ -205,7 +205,9 @@ function statementNodes(report: BundleReport): Node[] {
     const when = view.priceTimestamp ? utcTime(view.priceTimestamp) : "the snapshot time";
     const positions = report.statement === "rebalance" ? signal(report, "newRoot") : signal(report, "positionsRoot");
     const intro = report.statement === "rebalance" && report.action
-      ? `After selling ${report.action.amount} ${report.action.sell} for at least ${report.action.minOut} ${report.action.buy}, the treasury ${trusted ? "still meets" : "would still meet"} every bound of its risk policy at the prices of ${when}:`
+      ? `After selling ${report.action.amount} ${report.action.sell} for at least ${report.action.minOut} ${report.action.buy}` +
+        (view.maxSlippageBps !== undefined ? ` (no worse than ${pct(view.maxSlippageBps)} below the snapshot's price)` : "") +
+        `, the treasury ${trusted ? "still meets" : "would still meet"} every bound of its risk policy at the prices of ${when}:`
       : `At the prices of ${when}, the treasury ${trusted ? "meets" : "would meet"} every bound of its risk policy:`;
     container.prepend(h("p", null, intro));
     const liquidSymbols = view.assets.filter((a) => a.liquid).map((a) => a.symbol);
@@ -221,9 +223,10 @@ function statementNodes(report: BundleReport): Node[] {
         ` The liquid assets (${liquidSymbols.join(", ") || "none"}) are worth at least ${pct(view.minLiquidityBps)} of the liabilities.`));
     }
     const table = h("table", null,
-      h("thead", null, h("tr", null, h("th", null, "Asset"), h("th", { class: "num" }, "Cap (share of total)"), h("th", { class: "num" }, "Haircut"), h("th", null, "Liquid"), h("th", { class: "num" }, "Price"))),
+      h("thead", null, h("tr", null, h("th", null, "Asset"), h("th", null, "Token"), h("th", { class: "num" }, "Cap (share of total)"), h("th", { class: "num" }, "Haircut"), h("th", null, "Liquid"), h("th", { class: "num" }, "Price"))),
       h("tbody", null, ...view.assets.map((a) => h("tr", { "data-asset": a.symbol },
         h("td", null, a.symbol),
+        h("td", { class: "hash", title: a.feed ? `price feed ${a.feed}` : "" }, a.token ?? "?"),
         h("td", { class: "num" }, pct(a.capBps)),
         h("td", { class: "num" }, pct(a.haircutBps)),
         h("td", null, a.liquid ? "yes" : "no"),
@@ -233,8 +236,8 @@ function statementNodes(report: BundleReport): Node[] {
     claims.append(h("li", { "data-claim": "caps" },
       h("span", { class: "claim-lead" }, "Every asset within its cap."), " No asset is worth more than its cap's share of the total value:", h("div", { class: "table-wrap" }, table),
       h("p", { class: "note" },
-        "Proven for each asset, by its position in the policy: its cap, haircut, liquidity and unit price (USD per smallest unit). " +
-          "The names, decimals and per-token prices are labels carried by the bundle; which token each asset is stays fixed on chain by the risk policy contract.")));
+        "Proven for each asset: its symbol, token, decimals, price feed and the feed's rules, its cap, haircut, liquidity and unit price " +
+          "(USD per smallest unit). All of them are hashed into the policy the proof is bound to, so the names and tokens shown are part of what was proven.")));
     claims.append(h("li", { "data-claim": "scenarios" },
       h("span", { class: "claim-lead" }, `Survives ${view.scenarios.length} stress scenario${view.scenarios.length === 1 ? "" : "s"}.`),
       ` Under each price shock the shocked assets still cover the liabilities (${liab} shocked too):`,

@@ -26,6 +26,9 @@ export interface AssetView {
   index: number;
   symbol: string;
   decimals?: number;
+  /** ERC-20 token and price feed addresses (hashed into the policy). */
+  token?: string;
+  feed?: string;
   capBps: string;
   haircutBps: string;
   liquid: boolean;
@@ -47,6 +50,8 @@ export interface StatementView {
   liabilityAsset?: number;
   minCoverageBps?: string;
   minLiquidityBps?: string;
+  /** Largest price concession a swap may make against the snapshot (bps). */
+  maxSlippageBps?: string;
   assets: AssetView[];
   scenarios: ScenarioView[];
   /** Snapshot time, unix seconds (decimal). */

@@ -48,7 +48,8 @@ export function checkStatement(bundle: Record<string, unknown>, signals: Record<
     liabilityAsset: p.liabilityAsset,
     minCoverageBps: p.minCoverageBps,
     minLiquidityBps: p.minLiquidityBps,
-    assets: p.assets.map((a, index) => ({ index, symbol: a.symbol, decimals: a.decimals, capBps: a.capBps, haircutBps: a.haircutBps, liquid: a.liquid })),
+    maxSlippageBps: p.maxSlippageBps,
+    assets: p.assets.map((a, index) => ({ index, symbol: a.symbol, decimals: a.decimals, token: a.token, feed: a.feed, capBps: a.capBps, haircutBps: a.haircutBps, liquid: a.liquid })),
     scenarios: p.scenarios.map((s) => ({ name: s.name, shockBps: s.shockBps })),
   };
 

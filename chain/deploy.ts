@@ -12,7 +12,7 @@
  * during the bootstrap (initial policy, venue allow-list), then grants it to the timelock and renounces it;
  * PriceSnapshots and SolvencyRegistry are governed by the timelock from their constructor on.
  */
-import { Contract, getAddress, getCreateAddress, MaxUint256, type ContractRunner, type Signer } from "ethers";
+import { Contract, getAddress, getCreateAddress, keccak256, MaxUint256, type ContractRunner, type Signer } from "ethers";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../core/node/atomic-write.ts";
@@ -339,7 +339,7 @@ export async function deployStack(
 
   log("initial policy, factory list, governance handed to the timelock");
   await send(riskPolicy.getFunction("setPolicy")(policyCallArg(policyOfConfig(config, tokenAddresses, feedAddresses))));
-  await send(vault.getFunction("allowFactory")(await factory.getAddress()));
+  await send(vault.getFunction("allowFactory")(await factory.getAddress(), pairInitCodeHash()));
   const admin = "0x0000000000000000000000000000000000000000000000000000000000000000";
   for (const c of [riskPolicy, vault]) {
     await send(c.getFunction("grantRole")(admin, timelockAddress));
@@ -392,6 +392,11 @@ export async function localRoles(accounts: (index: number) => Promise<string>, o
     guardian: await pick("guardian", 4),
     ...(overrides.governor ? { governor: overrides.governor } : {}),
   };
+}
+
+/** keccak256 of UniswapV2Pair's creation code: what the factory's CREATE2 pair addresses are derived from. */
+export function pairInitCodeHash(): string {
+  return keccak256(uniswapArtifact("UniswapV2Pair").bytecode);
 }
 
 /** Writes a deployment file atomically. */

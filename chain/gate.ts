@@ -155,8 +155,7 @@ export async function latestAttestation(stack: Stack): Promise<AttestationRecord
 
 /** The registry's current sequence number: the one the next S1 or S2 proof must be made for. */
 export async function currentSequence(stack: Stack): Promise<bigint> {
-  const head = (await stack.solvencyRegistry.getFunction("head").staticCall()) as { sequence: bigint };
-  return head.sequence;
+  return (await stack.solvencyRegistry.getFunction("sequence").staticCall()) as bigint;
 }
 
 /** Publishes an S1 attestation: signals [positionsRoot, liabilitiesRoot, policyHash, pricesHash, sequence]. */

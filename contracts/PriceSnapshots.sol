@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {PoseidonHasher} from "./PoseidonHasher.sol";
 import {RiskPolicy} from "./RiskPolicy.sol";
+import {SnapshotExpired} from "./GateErrors.sol";
 
 /// @title PriceSnapshots
 /// @notice Reads every policy asset's Chainlink-style feed, refuses anything a treasury must not be valued
@@ -26,11 +27,13 @@ contract PriceSnapshots is AccessControl {
     /// @notice Unit prices must stay below 2^128 (the circuits' range).
     uint256 public constant MAX_UNIT_PRICE = 1 << 128;
 
-    /// @notice A stored snapshot: its number, time and the policy version it was taken under.
+    /// @notice A stored snapshot: its number, time, the policy version it was taken under, and whether a newer
+    /// one has been taken since (so that using a snapshot reads one slot).
     struct Snapshot {
         uint64 id;
         uint64 timestamp;
         uint64 policyVersion;
+        bool superseded;
     }
 
     /// @notice The policy that names the assets and their feeds.
@@ -67,7 +70,7 @@ contract PriceSnapshots is AccessControl {
     /// @notice The snapshot exists but a newer one has been taken.
     error OldSnapshot(uint64 id, uint64 latestId);
     /// @notice The snapshot was taken under an earlier policy version (any policy change, a tightening too).
-    error SnapshotPolicyOutdated(uint64 snapshotVersion, uint64 currentVersion);
+    error SnapshotPolicyOutdated(uint64 snapshotVersion, uint32 currentVersion);
     /// @notice A constructor argument is zero.
     error InvalidConfiguration();
 
@@ -97,13 +100,15 @@ contract PriceSnapshots is AccessControl {
     function takeSnapshot() external onlyRole(KEEPER_ROLE) returns (uint64 id, uint256 pricesHash) {
         uint256[] memory prices = currentUnitPrices();
         pricesHash = hasher.pricesHash(block.timestamp, prices);
-        uint64 version = policy.version();
+        uint32 version = policy.version();
         Snapshot memory existing = _byHash[pricesHash];
-        if (existing.id != 0 && existing.id == latestId && existing.policyVersion == version) return (existing.id, pricesHash);
+        if (existing.id != 0 && !existing.superseded && existing.policyVersion == version) return (existing.id, pricesHash);
+        uint256 previous = latestHash;
+        if (previous != 0) _byHash[previous].superseded = true;
         id = latestId + 1;
         latestId = id;
         latestHash = pricesHash;
-        _byHash[pricesHash] = Snapshot(id, uint64(block.timestamp), version);
+        _byHash[pricesHash] = Snapshot(id, uint64(block.timestamp), version, false);
         emit SnapshotTaken(id, pricesHash, uint64(block.timestamp), prices);
     }
 
@@ -117,18 +122,26 @@ contract PriceSnapshots is AccessControl {
         for (uint256 i = 0; i < rules.length; ++i) prices[i] = _unitPrice(i, rules[i]);
     }
 
-    /// @notice Looks a snapshot up by its prices hash and requires that it is usable now: the latest one,
-    /// taken under `currentVersion` of the policy, with the L2 sequencer (if any) up and past its grace period.
+    /// @notice Looks a snapshot up by its prices hash and requires that it is usable now under `context`
+    /// (RiskPolicy.gateContext, which the caller read with the policy hash): the latest snapshot, taken under
+    /// the policy's current version, no older than its maxSnapshotAge, with the L2 sequencer (if the policy
+    /// names one) up and past its grace period.
     /// @param pricesHash The proof's prices hash.
-    /// @param currentVersion The policy's current version (the caller read it with the policy hash).
+    /// @param context The policy's current gate context.
     /// @return snapshot Its id, time and policy version.
-    function requireLatest(uint256 pricesHash, uint64 currentVersion) external view returns (Snapshot memory snapshot) {
+    function requireUsable(uint256 pricesHash, RiskPolicy.GateContext calldata context)
+        external
+        view
+        returns (Snapshot memory snapshot)
+    {
         snapshot = _byHash[pricesHash];
         if (snapshot.id == 0) revert UnknownSnapshot(pricesHash);
-        uint64 latest = latestId;
-        if (snapshot.id != latest) revert OldSnapshot(snapshot.id, latest);
-        if (snapshot.policyVersion != currentVersion) revert SnapshotPolicyOutdated(snapshot.policyVersion, currentVersion);
-        _checkSequencer();
+        if (snapshot.superseded) revert OldSnapshot(snapshot.id, latestId);
+        if (snapshot.policyVersion != context.version) revert SnapshotPolicyOutdated(snapshot.policyVersion, context.version);
+        if (block.timestamp - snapshot.timestamp > context.maxSnapshotAge) {
+            revert SnapshotExpired(snapshot.timestamp, context.maxSnapshotAge);
+        }
+        if (context.sequencerFeed != address(0)) _checkSequencerFeed(context.sequencerFeed, context.sequencerGracePeriod);
     }
 
     /// @notice Looks a snapshot up by its prices hash (id 0: unknown).
@@ -138,10 +151,12 @@ contract PriceSnapshots is AccessControl {
 
     function _checkSequencer() private view {
         address feed = policy.sequencerUptimeFeed();
-        if (feed == address(0)) return;
+        if (feed != address(0)) _checkSequencerFeed(feed, policy.sequencerGracePeriod());
+    }
+
+    function _checkSequencerFeed(address feed, uint256 grace) private view {
         (, int256 answer, uint256 startedAt,,) = AggregatorV3Interface(feed).latestRoundData();
         if (answer != 0 || startedAt == 0) revert SequencerDown();
-        uint256 grace = policy.sequencerGracePeriod();
         // A start time in the future (a broken feed) counts as inside the grace period, not as a panic.
         if (startedAt > block.timestamp || block.timestamp - startedAt <= grace) revert SequencerGracePeriod(startedAt, grace);
     }

@@ -78,17 +78,28 @@ contract RiskPolicy is AccessControl {
     uint16 public minLiquidityBps;
     /// @notice Largest price concession of a swap against the snapshot, bps.
     uint16 public maxSlippageBps;
-    /// @notice Oldest snapshot (seconds) an attestation or a rebalance may use.
-    uint32 public maxSnapshotAge;
     /// @notice Seconds a new liabilities root waits before it backs attestations.
     uint32 public liabilitiesDelay;
-    /// @notice Incremented on every change (the sequencer feed included); 0 while no policy is set.
-    uint64 public version;
     /// @notice Poseidon hash of the current policy; 0 while no policy is set.
     uint256 public policyHash;
+    // What every attestation and rebalance reads, in one slot (160 + 32 + 32 + 32 bits).
     /// @notice Optional L2 sequencer uptime feed (0 = none) and the grace period after it comes back up.
     address public sequencerUptimeFeed;
     uint32 public sequencerGracePeriod;
+    /// @notice Oldest snapshot (seconds) an attestation or a rebalance may use.
+    uint32 public maxSnapshotAge;
+    /// @notice Incremented on every change (the sequencer feed included); 0 while no policy is set.
+    uint32 public version;
+
+    /// @notice What the gate checks a proof against, read in one call: the policy hash and version, the
+    /// snapshot age limit and the sequencer feed with its grace period.
+    struct GateContext {
+        uint256 policyHash;
+        uint32 version;
+        uint32 maxSnapshotAge;
+        address sequencerFeed;
+        uint32 sequencerGracePeriod;
+    }
 
     /// @notice The policy's shape does not match this deployment's assets and scenarios.
     error PolicyShapeMismatch(uint256 expectedAssets, uint256 expectedScenarios);
@@ -106,9 +117,9 @@ contract RiskPolicy is AccessControl {
     error InvalidConfiguration();
 
     /// @notice Governance set a policy.
-    event PolicySet(uint64 indexed version, uint256 policyHash, address indexed by);
+    event PolicySet(uint32 indexed version, uint256 policyHash, address indexed by);
     /// @notice A guardian applied a tighter policy.
-    event PolicyTightened(uint64 indexed version, uint256 policyHash, address indexed guardian);
+    event PolicyTightened(uint32 indexed version, uint256 policyHash, address indexed guardian);
     /// @notice Governance set (or removed, feed = 0) the L2 sequencer uptime feed.
     event SequencerUptimeFeedSet(address indexed feed, uint32 gracePeriod);
 
@@ -264,21 +275,20 @@ contract RiskPolicy is AccessControl {
         list[tail + 3] = sequencerGracePeriod;
     }
 
-    /// @notice What a rebalance needs from the policy, in one call: the hash, the version, the snapshot
-    /// age limit and the two tokens of the swap.
+    /// @notice What a rebalance needs from the policy, in one call: the gate context and the swap's tokens.
     function swapContext(uint256 assetIn, uint256 assetOut)
         external
         view
-        returns (uint256 hash, uint64 policyVersion, uint32 snapshotMaxAge, address tokenIn, address tokenOut)
+        returns (GateContext memory context, address tokenIn, address tokenOut)
     {
         if (assetIn >= assetCount) revert UnknownAsset(assetIn);
         if (assetOut >= assetCount) revert UnknownAsset(assetOut);
-        return (policyHash, version, maxSnapshotAge, _assets[assetIn].token, _assets[assetOut].token);
+        return (gateContext(), _assets[assetIn].token, _assets[assetOut].token);
     }
 
     /// @notice What an attestation needs from the policy, in one call.
-    function attestContext() external view returns (uint256 hash, uint64 policyVersion, uint32 snapshotMaxAge) {
-        return (policyHash, version, maxSnapshotAge);
+    function gateContext() public view returns (GateContext memory) {
+        return GateContext(policyHash, version, maxSnapshotAge, sequencerUptimeFeed, sequencerGracePeriod);
     }
 
     /// @notice Whether `token` is one of the policy's assets (the vault never sweeps those).

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ISolvencyVerifier, PackedProof} from "./IGroth16Verifiers.sol";
 import {
     PolicyMismatch,
@@ -10,8 +9,7 @@ import {
     OldRootMismatch,
     InvalidProof,
     PolicyNotSet,
-    SequenceMismatch,
-    SnapshotExpired
+    SequenceMismatch
 } from "./GateErrors.sol";
 import {PriceSnapshots} from "./PriceSnapshots.sol";
 import {RiskPolicy} from "./RiskPolicy.sol";
@@ -25,9 +23,10 @@ import {RiskPolicy} from "./RiskPolicy.sol";
 /// sequence number. Every attestation and every rebalance is proven for the current sequence number (a
 /// public signal) and advances it, so the commitment never returns to an earlier value, even when a root
 /// does (a swap there and back with reused salts), and no proof can be used twice.
-/// Storage keeps the positions root, the keccak hash of the latest attestation and one packed slot; the
+/// Storage keeps the positions root, the keccak hash of the latest attestation, one packed slot with
+/// everything else an attestation reads or writes (`Head`) and the root of each liabilities epoch; the
 /// attestation's fields are in the `AttestationPublished` event (check them against `attestationHash`).
-contract SolvencyRegistry is AccessControl, Pausable {
+contract SolvencyRegistry is AccessControl {
     /// @notice Governance (the timelock in deployments): admin of every role, unpauses.
     bytes32 public constant GOVERNANCE_ROLE = DEFAULT_ADMIN_ROLE;
     /// @notice Publishes liabilities roots and attestations.
@@ -49,22 +48,21 @@ contract SolvencyRegistry is AccessControl, Pausable {
         uint64 publishedAt;
     }
 
-    /// @notice The packed current state: one slot.
+    /// @notice The packed current state: one slot (40 + 40 + 32 + 32 + 32 + 32 + 40 + 8 bits).
     struct Head {
         /// Number of the commitment the registry holds; the next proof must be made for it.
-        uint64 sequence;
+        uint40 sequence;
         /// `sequence` right after the latest attestation (0: none yet).
-        uint64 attestedSequence;
+        uint40 attestedSequence;
         /// The latest attestation's snapshot, policy version and liabilities epoch.
-        uint64 snapshotId;
+        uint32 snapshotId;
         uint32 policyVersion;
         uint32 liabilitiesEpoch;
-    }
-
-    /// @notice The latest liabilities epoch and when its root becomes usable: one slot.
-    struct Epochs {
-        uint64 latest;
-        uint64 latestActiveFrom;
+        /// The latest liabilities epoch and when its root becomes usable.
+        uint32 latestEpoch;
+        uint40 latestActiveFrom;
+        /// Attestations stopped (guardian or governance); only governance resumes them.
+        bool paused;
     }
 
     /// @notice Source of the current policy hash, version, snapshot age limit and liabilities delay.
@@ -82,8 +80,6 @@ contract SolvencyRegistry is AccessControl, Pausable {
     bytes32 public attestationHash;
     /// @notice The packed current state.
     Head public head;
-    /// @notice The latest liabilities epoch.
-    Epochs public epochs;
     /// @notice The root of each liabilities epoch (1, 2, ...).
     mapping(uint256 epoch => uint256 root) public liabilitiesRootOf;
 
@@ -97,6 +93,10 @@ contract SolvencyRegistry is AccessControl, Pausable {
     error NotVault(address caller);
     /// @notice A constructor argument is zero.
     error InvalidConfiguration();
+    /// @notice Attestations are paused.
+    error EnforcedPause();
+    /// @notice Attestations are not paused.
+    error ExpectedPause();
 
     /// @notice A new liabilities epoch: its root backs attestations from `activeFrom` on.
     event LiabilitiesRootPublished(
@@ -106,6 +106,9 @@ contract SolvencyRegistry is AccessControl, Pausable {
     event AttestationPublished(uint64 indexed sequence, Attestation attestation);
     /// @notice The vault moved the positions root after a verified rebalance made for `sequence`.
     event PositionsRootAdvanced(uint64 indexed sequence, uint256 oldRoot, uint256 newRoot);
+    /// @notice Attestations were paused or resumed by `account`.
+    event Paused(address account);
+    event Unpaused(address account);
 
     /// @param policy_ The RiskPolicy (which must name `vault_`).
     /// @param snapshots_ The PriceSnapshots.
@@ -148,20 +151,27 @@ contract SolvencyRegistry is AccessControl, Pausable {
     /// @param root The new liabilities root.
     function publishLiabilitiesRoot(uint256 root) external onlyRole(OPERATOR_ROLE) {
         if (root == 0) revert InvalidLiabilitiesRoot();
-        Epochs memory e = epochs;
-        if (e.latest != 0 && block.timestamp < e.latestActiveFrom) revert LiabilitiesRootPending(e.latest, e.latestActiveFrom);
-        uint256 oldRoot = liabilitiesRootOf[e.latest];
-        uint64 epoch = e.latest + 1;
-        uint64 activeFrom = uint64(block.timestamp) + policy.liabilitiesDelay();
+        Head memory h = head;
+        if (h.latestEpoch != 0 && block.timestamp < h.latestActiveFrom) revert LiabilitiesRootPending(h.latestEpoch, h.latestActiveFrom);
+        uint256 oldRoot = liabilitiesRootOf[h.latestEpoch];
+        uint32 epoch = h.latestEpoch + 1;
+        uint40 activeFrom = uint40(block.timestamp) + policy.liabilitiesDelay();
         liabilitiesRootOf[epoch] = root;
-        epochs = Epochs(epoch, activeFrom);
+        h.latestEpoch = epoch;
+        h.latestActiveFrom = activeFrom;
+        head = h;
         emit LiabilitiesRootPublished(epoch, oldRoot, root, activeFrom, msg.sender);
+    }
+
+    /// @notice The latest liabilities epoch and when its root becomes (or became) usable.
+    function epochs() external view returns (uint64 latest, uint64 latestActiveFrom) {
+        Head memory h = head;
+        return (h.latestEpoch, h.latestActiveFrom);
     }
 
     /// @notice The liabilities epoch attestations and rebalances must use now, and its root.
     function currentLiabilities() public view returns (uint64 epoch, uint256 root) {
-        Epochs memory e = epochs;
-        epoch = block.timestamp >= e.latestActiveFrom ? e.latest : e.latest - 1;
+        epoch = _currentEpoch(head);
         if (epoch == 0) revert LiabilitiesNotSet();
         root = liabilitiesRootOf[epoch];
     }
@@ -169,6 +179,20 @@ contract SolvencyRegistry is AccessControl, Pausable {
     /// @notice The current liabilities root (reverts with LiabilitiesNotSet while none is usable).
     function liabilitiesRoot() external view returns (uint256 root) {
         (, root) = currentLiabilities();
+    }
+
+    /// @notice Whether attestations are paused.
+    function paused() external view returns (bool) {
+        return head.paused;
+    }
+
+    /// @notice Number of the commitment the registry holds: the next S1 or S2 proof must be made for it.
+    function sequence() external view returns (uint64) {
+        return head.sequence;
+    }
+
+    function _currentEpoch(Head memory h) private view returns (uint32) {
+        return block.timestamp >= h.latestActiveFrom ? h.latestEpoch : h.latestEpoch - 1;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -182,33 +206,37 @@ contract SolvencyRegistry is AccessControl, Pausable {
     /// @param proof The packed Groth16 proof (see PackedProof).
     function publishAttestation(uint256[5] calldata signals, uint256[8] calldata proof)
         external
-        whenNotPaused
         onlyRole(OPERATOR_ROLE)
     {
         Head memory h = head;
+        if (h.paused) revert EnforcedPause();
         if (signals[4] != h.sequence) revert SequenceMismatch(h.sequence, signals[4]);
-        Attestation memory a = _checkAttestation(signals, h.sequence);
-        (uint256[2] memory pA, uint256[2][2] memory pB, uint256[2] memory pC) = PackedProof.unpack(proof);
-        if (!verifier.verifyProof(pA, pB, pC, signals)) revert InvalidProof();
+        Attestation memory a = _checkAttestation(signals, h);
+        if (!PackedProof.verifySolvency(verifier, proof, signals)) revert InvalidProof();
 
-        uint64 next = h.sequence + 1;
         positionsRoot = signals[0];
         attestationHash = keccak256(abi.encode(a));
-        head = Head(next, next, a.snapshotId, uint32(a.policyVersion), uint32(a.liabilitiesEpoch));
-        emit AttestationPublished(h.sequence, a);
+        h.sequence += 1;
+        h.attestedSequence = h.sequence;
+        h.snapshotId = uint32(a.snapshotId);
+        h.policyVersion = uint32(a.policyVersion);
+        h.liabilitiesEpoch = uint32(a.liabilitiesEpoch);
+        head = h;
+        emit AttestationPublished(a.sequence, a);
     }
 
     /// @dev Every check of an attestation against stored state, before the proof.
-    function _checkAttestation(uint256[5] calldata signals, uint64 sequence) private view returns (Attestation memory) {
-        (uint256 currentPolicy, uint64 version, uint32 maxAge) = policy.attestContext();
-        if (currentPolicy == 0) revert PolicyNotSet();
-        if (signals[2] != currentPolicy) revert PolicyMismatch(currentPolicy, signals[2]);
-        (uint64 epoch, uint256 liabilities) = currentLiabilities();
+    function _checkAttestation(uint256[5] calldata signals, Head memory h) private view returns (Attestation memory) {
+        RiskPolicy.GateContext memory context = policy.gateContext();
+        if (context.policyHash == 0) revert PolicyNotSet();
+        if (signals[2] != context.policyHash) revert PolicyMismatch(context.policyHash, signals[2]);
+        uint32 epoch = _currentEpoch(h);
+        if (epoch == 0) revert LiabilitiesNotSet();
+        uint256 liabilities = liabilitiesRootOf[epoch];
         if (signals[1] != liabilities) revert LiabilitiesMismatch(liabilities, signals[1]);
-        PriceSnapshots.Snapshot memory snapshot = snapshots.requireLatest(signals[3], version);
-        if (block.timestamp - snapshot.timestamp > maxAge) revert SnapshotExpired(snapshot.timestamp, maxAge);
+        PriceSnapshots.Snapshot memory snapshot = snapshots.requireUsable(signals[3], context);
         return Attestation(
-            signals[0], signals[1], signals[2], signals[3], sequence, snapshot.id, epoch, version, uint64(block.timestamp)
+            signals[0], signals[1], signals[2], signals[3], h.sequence, snapshot.id, epoch, context.version, uint64(block.timestamp)
         );
     }
 
@@ -219,9 +247,7 @@ contract SolvencyRegistry is AccessControl, Pausable {
         if (h.attestedSequence == 0 || h.sequence != h.attestedSequence) return false;
         if (policy.version() != h.policyVersion) return false;
         if (snapshots.latestId() != h.snapshotId) return false;
-        Epochs memory e = epochs;
-        uint64 epoch = block.timestamp >= e.latestActiveFrom ? e.latest : e.latest - 1;
-        return epoch == h.liabilitiesEpoch;
+        return _currentEpoch(h) == h.liabilitiesEpoch;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -233,18 +259,20 @@ contract SolvencyRegistry is AccessControl, Pausable {
     /// @param oldRoot The proof's old positions root: must be the current one.
     /// @param newRoot The proof's new positions root.
     /// @param liabilities The proof's liabilities root: must be the current epoch's.
-    /// @param sequence The proof's sequence number: must be the current one.
-    function advance(uint256 oldRoot, uint256 newRoot, uint256 liabilities, uint256 sequence) external {
+    /// @param proofSequence The proof's sequence number: must be the current one.
+    function advance(uint256 oldRoot, uint256 newRoot, uint256 liabilities, uint256 proofSequence) external {
         if (msg.sender != vault) revert NotVault(msg.sender);
-        uint64 current = head.sequence;
-        if (sequence != current) revert SequenceMismatch(current, sequence);
+        Head memory h = head;
+        if (proofSequence != h.sequence) revert SequenceMismatch(h.sequence, proofSequence);
         uint256 root = positionsRoot;
         if (oldRoot != root) revert OldRootMismatch(root, oldRoot);
-        (, uint256 currentLiabilitiesRoot) = currentLiabilities();
+        uint32 epoch = _currentEpoch(h);
+        if (epoch == 0) revert LiabilitiesNotSet();
+        uint256 currentLiabilitiesRoot = liabilitiesRootOf[epoch];
         if (liabilities != currentLiabilitiesRoot) revert LiabilitiesMismatch(currentLiabilitiesRoot, liabilities);
         positionsRoot = newRoot;
-        head.sequence = current + 1;
-        emit PositionsRootAdvanced(current, oldRoot, newRoot);
+        head.sequence = h.sequence + 1;
+        emit PositionsRootAdvanced(h.sequence, oldRoot, newRoot);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -253,11 +281,15 @@ contract SolvencyRegistry is AccessControl, Pausable {
     /// @notice Stops attestations at once. Guardian or governance.
     function pause() external {
         if (!hasRole(GUARDIAN_ROLE, msg.sender)) _checkRole(GOVERNANCE_ROLE);
-        _pause();
+        if (head.paused) revert EnforcedPause();
+        head.paused = true;
+        emit Paused(msg.sender);
     }
 
     /// @notice Resumes attestations. Governance only.
     function unpause() external onlyRole(GOVERNANCE_ROLE) {
-        _unpause();
+        if (!head.paused) revert ExpectedPause();
+        head.paused = false;
+        emit Unpaused(msg.sender);
     }
 }

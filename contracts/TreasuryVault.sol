@@ -3,16 +3,20 @@ pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IUniswapV2Factory} from "@uniswap/v2-core/contracts/interfaces/IUniswapV2Factory.sol";
-import {IUniswapV2Pair} from "@uniswap/v2-core/contracts/interfaces/IUniswapV2Pair.sol";
 import {IRebalanceVerifier, PackedProof} from "./IGroth16Verifiers.sol";
-import {PolicyMismatch, InvalidProof, PolicyNotSet, SnapshotExpired} from "./GateErrors.sol";
+import {PolicyMismatch, InvalidProof, PolicyNotSet} from "./GateErrors.sol";
 import {PriceSnapshots} from "./PriceSnapshots.sol";
 import {RiskPolicy} from "./RiskPolicy.sol";
 import {SolvencyRegistry} from "./SolvencyRegistry.sol";
+
+/// @notice The two calls the vault makes on a Uniswap V2 pair (as in @uniswap/v2-core's IUniswapV2Pair).
+interface IUniswapV2Pair {
+    function getReserves() external view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
+    function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes calldata data) external;
+}
 
 /// @title TreasuryVault
 /// @notice Holds the treasury's on-chain assets and moves them only through `rebalance`, which requires an
@@ -22,11 +26,12 @@ import {SolvencyRegistry} from "./SolvencyRegistry.sol";
 /// @dev Replays are impossible: the proof is made for the registry's current sequence number, which every
 /// attestation and rebalance advances. The committed amount of `assetOut` grows by exactly `minAmountOut`;
 /// any surplus the pool pays stays in the vault uncommitted (the commitment under-counts, never over-counts).
-/// The vault swaps through the Uniswap V2 pair of a governance-listed factory itself: it pays the pair and
-/// calls `swap`, so no router runs and no allowance is ever granted.
+/// The vault swaps through the Uniswap V2 pair of a governance-listed factory itself: it derives the pair's
+/// address from the factory and its pair init-code hash (CREATE2, as Uniswap's own library does), pays the
+/// pair and calls `swap`, so no router runs and no allowance is ever granted.
 /// Roles: governance (the timelock) unpauses, lists factories, sweeps tokens outside the policy and manages
 /// roles; the guardian pauses and may delist a factory at once; the rebalancer (keeper) submits rebalances.
-contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
+contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Governance (the timelock in deployments).
@@ -63,8 +68,9 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
     /// @notice The S2 Groth16 verifier of this deployment's circuit instance.
     IRebalanceVerifier public immutable verifier;
 
-    /// @notice Uniswap V2 factories whose pairs the vault may swap through.
-    mapping(address factory => bool) public allowedFactory;
+    /// @notice Uniswap V2 factories whose pairs the vault may swap through, with the keccak hash of their
+    /// pairs' creation code (zero: not listed).
+    mapping(address factory => bytes32 initCodeHash) public pairInitCodeHash;
 
     /// @notice The deadline has passed.
     error DeadlinePassed(uint256 deadline, uint256 nowTimestamp);
@@ -72,6 +78,8 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
     error FactoryNotAllowed(address factory);
     /// @notice The listed factory has no pair for the two tokens.
     error NoPair(address factory, address tokenIn, address tokenOut);
+    /// @notice An init-code hash of zero was given for a factory.
+    error InvalidInitCodeHash();
     /// @notice The action sells and buys the same asset.
     error SameAsset(uint256 asset);
     /// @notice The pool would pay (or paid) less than the proven minimum.
@@ -83,19 +91,12 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
     /// @notice Policy assets are moved only by proven rebalances, never swept.
     error PolicyToken(address token);
 
-    /// @notice A proven rebalance was executed.
-    event Rebalanced(
-        uint256 indexed oldRoot,
-        uint256 indexed newRoot,
-        address indexed pair,
-        uint256 assetIn,
-        uint256 amountIn,
-        uint256 assetOut,
-        uint256 minAmountOut,
-        uint256 amountOut
-    );
-    /// @notice A factory was listed or delisted.
-    event FactorySet(address indexed factory, bool allowed, address indexed by);
+    /// @notice A proven rebalance was executed: what the pair paid. The action is the transaction's calldata
+    /// (and the proof's public signals); the registry's PositionsRootAdvanced of the same `sequence` carries the
+    /// old and the new root.
+    event Rebalanced(uint256 indexed sequence, address indexed pair, uint256 amountOut);
+    /// @notice A factory was listed (with its pairs' init-code hash) or delisted (hash zero).
+    event FactorySet(address indexed factory, bytes32 initCodeHash, address indexed by);
     /// @notice Governance swept a token that is not a policy asset.
     event Swept(address indexed token, address indexed to, uint256 amount);
 
@@ -153,13 +154,19 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
         uint256 deadline
     ) external nonReentrant whenNotPaused onlyRole(REBALANCER_ROLE) returns (uint256 amountOut) {
         if (block.timestamp > deadline) revert DeadlinePassed(deadline, block.timestamp);
-        if (!allowedFactory[factory]) revert FactoryNotAllowed(factory);
+        bytes32 initCodeHash = pairInitCodeHash[factory];
+        if (initCodeHash == 0) revert FactoryNotAllowed(factory);
         (address tokenIn, address tokenOut) = _checkPolicyAndSnapshot(action, transition);
         // Roots, liabilities and sequence are checked (and the commitment advanced) by the registry; a
         // failing proof below reverts the advance with everything else.
         registry.advance(transition.oldRoot, transition.newRoot, transition.liabilitiesRoot, sequence);
         _verify(action, transition, sequence, proof);
-        amountOut = _swap(factory, tokenIn, tokenOut, action, transition);
+        amountOut = _swap(_pairFor(factory, initCodeHash, tokenIn, tokenOut), tokenIn, tokenOut, action, sequence);
+    }
+
+    /// @notice Whether `factory` is listed.
+    function allowedFactory(address factory) external view returns (bool) {
+        return pairInitCodeHash[factory] != 0;
     }
 
     /// @notice Stops every rebalance at once. Guardian or governance.
@@ -173,18 +180,20 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
         _unpause();
     }
 
-    /// @notice Lists a Uniswap V2 factory. Governance only.
-    function allowFactory(address factory) external onlyRole(GOVERNANCE_ROLE) {
+    /// @notice Lists a Uniswap V2 factory with the keccak hash of its pairs' creation code (for Uniswap's
+    /// own factory, the hash of UniswapV2Pair's bytecode). Governance only.
+    function allowFactory(address factory, bytes32 initCodeHash) external onlyRole(GOVERNANCE_ROLE) {
         if (factory == address(0)) revert ZeroAddress();
-        allowedFactory[factory] = true;
-        emit FactorySet(factory, true, msg.sender);
+        if (initCodeHash == 0) revert InvalidInitCodeHash();
+        pairInitCodeHash[factory] = initCodeHash;
+        emit FactorySet(factory, initCodeHash, msg.sender);
     }
 
     /// @notice Delists a factory, at once. Guardian or governance.
     function disallowFactory(address factory) external {
         if (!hasRole(GUARDIAN_ROLE, msg.sender)) _checkRole(GOVERNANCE_ROLE);
-        allowedFactory[factory] = false;
-        emit FactorySet(factory, false, msg.sender);
+        delete pairInitCodeHash[factory];
+        emit FactorySet(factory, 0, msg.sender);
     }
 
     /// @notice Sends a token that is not a policy asset (an airdrop, a mistaken transfer) to `to`.
@@ -203,14 +212,19 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
         returns (address tokenIn, address tokenOut)
     {
         if (action.assetIn == action.assetOut) revert SameAsset(action.assetIn);
-        uint256 currentPolicy;
-        uint64 version;
-        uint32 maxAge;
-        (currentPolicy, version, maxAge, tokenIn, tokenOut) = policy.swapContext(action.assetIn, action.assetOut);
-        if (currentPolicy == 0) revert PolicyNotSet();
-        if (transition.policyHash != currentPolicy) revert PolicyMismatch(currentPolicy, transition.policyHash);
-        PriceSnapshots.Snapshot memory snapshot = snapshots.requireLatest(transition.pricesHash, version);
-        if (block.timestamp - snapshot.timestamp > maxAge) revert SnapshotExpired(snapshot.timestamp, maxAge);
+        RiskPolicy.GateContext memory context;
+        (context, tokenIn, tokenOut) = policy.swapContext(action.assetIn, action.assetOut);
+        if (context.policyHash == 0) revert PolicyNotSet();
+        if (transition.policyHash != context.policyHash) revert PolicyMismatch(context.policyHash, transition.policyHash);
+        snapshots.requireUsable(transition.pricesHash, context);
+    }
+
+    /// @dev The pair of two tokens under a factory: CREATE2 address from the sorted tokens and the init-code hash.
+    function _pairFor(address factory, bytes32 initCodeHash, address tokenA, address tokenB) private pure returns (address) {
+        (address token0, address token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
+        return address(
+            uint160(uint256(keccak256(abi.encodePacked(hex"ff", factory, keccak256(abi.encodePacked(token0, token1)), initCodeHash))))
+        );
     }
 
     function _verify(Action calldata action, Transition calldata transition, uint256 sequence, uint256[8] calldata proof)
@@ -229,33 +243,22 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuard {
             action.minAmountOut,
             sequence
         ];
-        (uint256[2] memory pA, uint256[2][2] memory pB, uint256[2] memory pC) = PackedProof.unpack(proof);
-        if (!verifier.verifyProof(pA, pB, pC, signals)) revert InvalidProof();
+        if (!PackedProof.verifyRebalance(verifier, proof, signals)) revert InvalidProof();
     }
 
     /// @dev Pays `amountIn` to the pair and takes the output the constant-product formula (0.3% fee) gives
     /// for what the pair really received, refusing less than `minAmountOut` before and after. Emits Rebalanced.
-    function _swap(address factory, address tokenIn, address tokenOut, Action calldata action, Transition calldata transition)
+    function _swap(address pair, address tokenIn, address tokenOut, Action calldata action, uint256 sequence)
         private
         returns (uint256 received)
     {
-        address pair = IUniswapV2Factory(factory).getPair(tokenIn, tokenOut);
-        if (pair == address(0)) revert NoPair(factory, tokenIn, tokenOut);
+        if (pair.code.length == 0) revert NoPair(pair, tokenIn, tokenOut);
         (uint256 out0, uint256 out1) = _payPair(pair, tokenIn, tokenOut, action);
         uint256 before = IERC20(tokenOut).balanceOf(address(this));
         IUniswapV2Pair(pair).swap(out0, out1, address(this), "");
         received = IERC20(tokenOut).balanceOf(address(this)) - before;
         if (received < action.minAmountOut) revert InsufficientOutput(received, action.minAmountOut);
-        emit Rebalanced(
-            transition.oldRoot,
-            transition.newRoot,
-            pair,
-            action.assetIn,
-            action.amountIn,
-            action.assetOut,
-            action.minAmountOut,
-            received
-        );
+        emit Rebalanced(sequence, pair, received);
     }
 
     /// @dev Transfers `amountIn` to the pair; returns the pair's two outputs for what it received.

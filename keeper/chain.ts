@@ -174,8 +174,14 @@ export class StackChain implements KeeperChain {
 
   /** What the mined rebalance that produced `newRoot` received (its Rebalanced event), if any. */
   async amountOutOf(newRoot: bigint): Promise<bigint | undefined> {
+    // The registry's PositionsRootAdvanced names the sequence of the rebalance that produced the root; the
+    // vault's Rebalanced of that sequence says what the pool paid.
+    const registry = this.stack.solvencyRegistry;
+    const advanced = await this.retry("PositionsRootAdvanced events", () => registry.queryFilter(registry.filters["PositionsRootAdvanced"]!(), 0, "latest"));
+    const step = advanced.filter((l) => "args" in l && (l.args.toObject()["newRoot"] as bigint) === newRoot).at(-1);
+    if (!step || !("args" in step)) return undefined;
     const vault = this.stack.treasuryVault;
-    const logs = await this.retry("Rebalanced events", () => vault.queryFilter(vault.filters["Rebalanced"]!(null, newRoot), 0, "latest"));
+    const logs = await this.retry("Rebalanced events", () => vault.queryFilter(vault.filters["Rebalanced"]!(step.args.toObject()["sequence"] as bigint), 0, "latest"));
     const last = logs.at(-1);
     return last && "args" in last ? (last.args.toObject()["amountOut"] as bigint) : undefined;
   }

@@ -11,7 +11,7 @@ import { network } from "hardhat";
 import { AbiCoder, Contract, MaxUint256, type Signer } from "ethers";
 import { rulesFieldList } from "../../core/hash.ts";
 import type { Position } from "../../core/types.ts";
-import { attachStack, defaultDeployConfig, deployStack, instanceSizes, type DeployConfig, type Deployment, type Stack } from "../../chain/deploy.ts";
+import { attachStack, defaultDeployConfig, deployStack, instanceSizes, pairInitCodeHash, type DeployConfig, type Deployment, type Stack } from "../../chain/deploy.ts";
 import { SaltSource, vaultPositions } from "../../chain/local-treasury.ts";
 import { factoryOf, loadArtifact, uniswapArtifact } from "../../chain/artifacts.ts";
 import {
@@ -278,8 +278,8 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
     expect(hashes[2]).toBe(hashes[0]);
     expect(hashes[1]).not.toBe(hashes[0]);
     expect(await as.governor.priceSnapshots.getFunction("latestHash")()).toBe(hashes[2]);
-    const version = (await as.governor.riskPolicy.getFunction("version")()) as bigint;
-    const latest = (await as.governor.priceSnapshots.getFunction("requireLatest")(hashes[2], version)) as { id: bigint };
+    const context = [...((await as.governor.riskPolicy.getFunction("gateContext")()) as unknown[])];
+    const latest = (await as.governor.priceSnapshots.getFunction("requireUsable")(hashes[2], context)) as { id: bigint };
     expect(latest.id).toBe(await as.governor.priceSnapshots.getFunction("latestId")());
 
     // A vault whose registry names another vault, and one with a zero rebalancer.
@@ -357,7 +357,7 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
     // Outsider: nothing.
     await expectRevert(publishCall(s1, as.outsider), unauthorized);
     await expectRevert(as.outsider.solvencyRegistry.getFunction("pause")(), unauthorized);
-    await expectRevert(as.outsider.treasuryVault.getFunction("allowFactory")(await who.outsider.getAddress()), unauthorized);
+    await expectRevert(as.outsider.treasuryVault.getFunction("allowFactory")(await who.outsider.getAddress(), pairInitCodeHash()), unauthorized);
     // Guardian: can stop things at once (pause, tighten, delist), never loosen, unpause, list or sweep.
     const original = clonePolicy(policy);
     const tighter = clonePolicy(policy);
@@ -367,7 +367,7 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
     await (await as.guardian.treasuryVault.getFunction("pause")()).wait();
     await (await as.guardian.treasuryVault.getFunction("disallowFactory")(deployment.contracts.uniswapFactory)).wait();
     await expectRevert(as.guardian.solvencyRegistry.getFunction("unpause")(), unauthorized);
-    await expectRevert(as.guardian.treasuryVault.getFunction("allowFactory")(deployment.contracts.uniswapFactory), unauthorized);
+    await expectRevert(as.guardian.treasuryVault.getFunction("allowFactory")(deployment.contracts.uniswapFactory, pairInitCodeHash()), unauthorized);
     await expectRevert(as.guardian.riskPolicy.getFunction("setPolicy")(policyCallArg(original)), unauthorized);
     await expectRevert(publishCall(s1), "EnforcedPause");
 
@@ -378,7 +378,7 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
       [c.riskPolicy, as.governor.riskPolicy.interface.encodeFunctionData("setPolicy", [policyCallArg(original)])],
       [c.solvencyRegistry, as.governor.solvencyRegistry.interface.encodeFunctionData("unpause")],
       [c.treasuryVault, as.governor.treasuryVault.interface.encodeFunctionData("unpause")],
-      [c.treasuryVault, as.governor.treasuryVault.interface.encodeFunctionData("allowFactory", [c.uniswapFactory])],
+      [c.treasuryVault, as.governor.treasuryVault.interface.encodeFunctionData("allowFactory", [c.uniswapFactory, pairInitCodeHash()])],
       [c.riskPolicy, as.governor.riskPolicy.interface.encodeFunctionData("revokeRole", [await as.governor.riskPolicy.getFunction("RISK_GUARDIAN_ROLE")(), guardian])],
       [c.solvencyRegistry, as.governor.solvencyRegistry.interface.encodeFunctionData("revokeRole", [await as.governor.solvencyRegistry.getFunction("GUARDIAN_ROLE")(), guardian])],
       [c.treasuryVault, as.governor.treasuryVault.interface.encodeFunctionData("revokeRole", [await as.governor.treasuryVault.getFunction("GUARDIAN_ROLE")(), guardian])],

@@ -111,13 +111,8 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     expect(await f.stack.solvencyRegistry.getFunction("positionsRoot")()).toBe(transition.newRoot);
     const event = receipt.logs.map((l) => f.stack.treasuryVault.interface.parseLog(l)).find((e) => e?.name === "Rebalanced");
     expect(event?.args.toObject()).toMatchObject({
-      oldRoot: transition.oldRoot,
-      newRoot: transition.newRoot,
+      sequence: 1n,
       pair: await f.stack.factory.getFunction("getPair")(f.deployment.assets[1]!.token, f.deployment.assets[0]!.token),
-      assetIn: 1n,
-      amountIn: swap.amountIn,
-      assetOut: 0n,
-      minAmountOut: swap.minAmountOut,
       amountOut,
     });
     const advanced = receipt.logs.map((l) => f.stack.solvencyRegistry.interface.parseLog(l)).find((e) => e?.name === "PositionsRootAdvanced");

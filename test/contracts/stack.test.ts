@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { policyHash, pricesHash } from "../../core/hash.ts";
 import { readPolicy, clonePolicy, policyCallArg } from "../../chain/policy.ts";
 import { factoryOf, loadArtifact } from "../../chain/artifacts.ts";
-import { policyOfConfig } from "../../chain/deploy.ts";
+import { pairInitCodeHash, policyOfConfig } from "../../chain/deploy.ts";
 import { advanceTime, latestSnapshot, takeSnapshot } from "../../chain/gate.ts";
 import { deployFixture, expectRevert, fieldsOf, refreshFeeds, throughTimelock, type Fixture } from "./helpers.ts";
 
@@ -232,8 +232,9 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
 
     await (await f.guardianStack.treasuryVault.getFunction("disallowFactory")(factory)).wait();
     expect(await f.stack.treasuryVault.getFunction("allowedFactory")(factory)).toBe(false);
-    await expectRevert(f.guardianStack.treasuryVault.getFunction("allowFactory")(factory), "AccessControlUnauthorizedAccount");
-    await throughTimelock(f, f.deployment.contracts.treasuryVault, f.stack.treasuryVault.interface.encodeFunctionData("allowFactory", [factory]));
+    await expectRevert(f.guardianStack.treasuryVault.getFunction("allowFactory")(factory, pairInitCodeHash()), "AccessControlUnauthorizedAccount");
+    await throughTimelock(f, f.deployment.contracts.treasuryVault, f.stack.treasuryVault.interface.encodeFunctionData("allowFactory", [factory, pairInitCodeHash()]));
+    expect(await f.stack.treasuryVault.getFunction("pairInitCodeHash")(factory)).toBe(pairInitCodeHash());
     expect(await f.stack.treasuryVault.getFunction("allowedFactory")(factory)).toBe(true);
   });
 });

@@ -192,7 +192,7 @@ describe("on-chain check", () => {
     const tuple = event.inputs[1]!;
     const storedHash = options.storedHash ?? keccak256(AbiCoder.defaultAbiCoder().encode([tuple], [attestation]));
     const next = attestation.sequence! + 1n;
-    const head = [next, next, attestation.snapshotId!, attestation.policyVersion!, attestation.liabilitiesEpoch!];
+    const head = [next, next, attestation.snapshotId!, attestation.policyVersion!, attestation.liabilitiesEpoch!, attestation.liabilitiesEpoch!, 0n, false];
     const log = registry.encodeEventLog(event, [attestation.sequence, attestation]);
     const answer = (method: string, params: unknown[]): unknown => {
       if (method === "eth_chainId") return `0x${chainId.toString(16)}`;

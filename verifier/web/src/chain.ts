@@ -9,7 +9,7 @@ const ATTESTATION_TUPLE =
 
 /** What this check reads from contracts/SolvencyRegistry.sol. */
 const REGISTRY_ABI = [
-  "function head() view returns (uint64 sequence, uint64 attestedSequence, uint64 snapshotId, uint32 policyVersion, uint32 liabilitiesEpoch)",
+  "function head() view returns (uint40 sequence, uint40 attestedSequence, uint32 snapshotId, uint32 policyVersion, uint32 liabilitiesEpoch, uint32 latestEpoch, uint40 latestActiveFrom, bool paused)",
   "function attestationHash() view returns (bytes32)",
   "function positionsRoot() view returns (uint256)",
   `event AttestationPublished(uint64 indexed sequence, ${ATTESTATION_TUPLE} attestation)`,

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {NonCanonicalProof} from "./GateErrors.sol";
 
 /// @notice The snarkjs Groth16 verifier of S1 (Solvency): public signals
-/// [positionsRoot, liabilitiesRoot, policyHash, pricesHash]. Generated per instance into contracts/generated/.
+/// [positionsRoot, liabilitiesRoot, policyHash, pricesHash, sequence]. Generated per instance into contracts/generated/.
 interface ISolvencyVerifier {
     function verifyProof(
         uint256[2] calldata pA,
@@ -15,7 +15,7 @@ interface ISolvencyVerifier {
 }
 
 /// @notice The snarkjs Groth16 verifier of S2 (Rebalance): public signals
-/// [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, assetIn, amountIn, assetOut, minAmountOut].
+/// [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, assetIn, amountIn, assetOut, minAmountOut, sequence].
 interface IRebalanceVerifier {
     function verifyProof(
         uint256[2] calldata pA,

@@ -15,9 +15,9 @@ import {SnapshotExpired} from "./GateErrors.sol";
 /// non-positive answers, answers older than the asset's own maxAge, answers outside the asset's
 /// [minAnswer, maxAnswer], a feed whose decimals changed, and, when the policy names an L2 sequencer uptime
 /// feed, a sequencer that is down or came back less than the grace period ago.
-/// Snapshots are taken by KEEPER_ROLE only: attestations and rebalances must use the latest snapshot, so
-/// anyone able to snapshot could invalidate every proof in flight.
-/// A snapshot records the policy version it was taken under; `requireLatest` (what the registry and the
+/// Snapshots are taken by KEEPER_ROLE only: attestations and rebalances must use the latest snapshot
+/// (`requireUsable`), so anyone able to snapshot could invalidate every proof in flight.
+/// A snapshot records the policy version it was taken under; `requireUsable` (what the registry and the
 /// vault call whenever a snapshot is used) refuses it once the policy changed, and refuses any snapshot
 /// while the L2 sequencer is down or inside its grace period.
 /// The unit prices are in the `SnapshotTaken` event (storage keeps only the hash, id, time and version).

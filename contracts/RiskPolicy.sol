@@ -23,6 +23,10 @@ contract RiskPolicy is AccessControl {
     bytes32 public constant RISK_GUARDIAN_ROLE = keccak256("RISK_GUARDIAN_ROLE");
     /// @notice 100% in basis points.
     uint256 public constant BPS = 10_000;
+    /// @notice Largest maxSlippageBps a policy may set (20%): a swap's proven minimum is never near zero.
+    uint256 public constant MAX_SLIPPAGE_BPS = 2_000;
+    /// @notice Longest liabilities publication delay (7 days): a hostile guardian cannot freeze liabilities.
+    uint256 public constant MAX_LIABILITIES_DELAY = 7 days;
 
     /// @notice One asset: its token, its Chainlink-style feed with that feed's own freshness and answer
     /// bounds, and its risk parameters. Packed into three storage slots.
@@ -69,6 +73,8 @@ contract RiskPolicy is AccessControl {
     address public immutable vault;
 
     mapping(uint256 asset => AssetRules) private _assets;
+    /// @notice Every token any version of the policy has named (the vault never sweeps those).
+    mapping(address token => bool) public everPolicyToken;
     mapping(uint256 scenario => mapping(uint256 asset => uint16)) private _shockBps;
     /// @notice Index of the asset liabilities are denominated in.
     uint8 public liabilityAsset;
@@ -291,13 +297,10 @@ contract RiskPolicy is AccessControl {
         return GateContext(policyHash, version, maxSnapshotAge, sequencerUptimeFeed, sequencerGracePeriod);
     }
 
-    /// @notice Whether `token` is one of the policy's assets (the vault never sweeps those).
+    /// @notice Whether `token` is, or ever was, one of the policy's assets (the vault never sweeps those:
+    /// replacing a token in the policy does not make it sweepable).
     function isPolicyToken(address token) external view returns (bool) {
-        uint256 a = assetCount;
-        for (uint256 i = 0; i < a; ++i) {
-            if (_assets[i].token == token) return true;
-        }
-        return false;
+        return everPolicyToken[token];
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -308,7 +311,8 @@ contract RiskPolicy is AccessControl {
         if (p.assets.length != a || p.shockBps.length != scenarioCount) revert PolicyShapeMismatch(a, scenarioCount);
         if (p.liabilityAsset >= a) revert InvalidPolicyValue("liabilityAsset");
         if (p.maxSnapshotAge == 0) revert InvalidPolicyValue("maxSnapshotAge");
-        if (p.maxSlippageBps > BPS) revert InvalidPolicyValue("maxSlippageBps");
+        if (p.maxSlippageBps > MAX_SLIPPAGE_BPS) revert InvalidPolicyValue("maxSlippageBps");
+        if (p.liabilitiesDelay > MAX_LIABILITIES_DELAY) revert InvalidPolicyValue("liabilitiesDelay");
         for (uint256 i = 0; i < a; ++i) {
             AssetRules calldata r = p.assets[i];
             if (!_validSymbol(r.symbol)) revert InvalidAssetRules(i, "symbol");
@@ -365,7 +369,10 @@ contract RiskPolicy is AccessControl {
 
     function _store(Policy calldata p) private {
         uint256 a = assetCount;
-        for (uint256 i = 0; i < a; ++i) _assets[i] = p.assets[i];
+        for (uint256 i = 0; i < a; ++i) {
+            _assets[i] = p.assets[i];
+            everPolicyToken[p.assets[i].token] = true;
+        }
         for (uint256 s = 0; s < scenarioCount; ++s) {
             for (uint256 i = 0; i < a; ++i) _shockBps[s][i] = p.shockBps[s][i];
         }

@@ -89,6 +89,8 @@ contract SolvencyRegistry is AccessControl {
     error InvalidLiabilitiesRoot();
     /// @notice The latest liabilities root is still inside its publication delay; no new one until then.
     error LiabilitiesRootPending(uint64 epoch, uint64 activeFrom);
+    /// @notice No liabilities root is pending.
+    error NoPendingLiabilities();
     /// @notice Only the vault may advance the positions root.
     error NotVault(address caller);
     /// @notice A constructor argument is zero.
@@ -98,6 +100,8 @@ contract SolvencyRegistry is AccessControl {
     /// @notice Attestations are not paused.
     error ExpectedPause();
 
+    /// @notice Governance withdrew the pending liabilities epoch before it became usable.
+    event LiabilitiesRootCancelled(uint64 indexed epoch, uint256 root);
     /// @notice A new liabilities epoch: its root backs attestations from `activeFrom` on.
     event LiabilitiesRootPublished(
         uint64 indexed epoch, uint256 oldRoot, uint256 newRoot, uint64 activeFrom, address indexed operator
@@ -152,6 +156,7 @@ contract SolvencyRegistry is AccessControl {
     function publishLiabilitiesRoot(uint256 root) external onlyRole(OPERATOR_ROLE) {
         if (root == 0) revert InvalidLiabilitiesRoot();
         Head memory h = head;
+        if (h.paused) revert EnforcedPause();
         if (h.latestEpoch != 0 && block.timestamp < h.latestActiveFrom) revert LiabilitiesRootPending(h.latestEpoch, h.latestActiveFrom);
         uint256 oldRoot = liabilitiesRootOf[h.latestEpoch];
         uint32 epoch = h.latestEpoch + 1;
@@ -161,6 +166,20 @@ contract SolvencyRegistry is AccessControl {
         h.latestActiveFrom = activeFrom;
         head = h;
         emit LiabilitiesRootPublished(epoch, oldRoot, root, activeFrom, msg.sender);
+    }
+
+    /// @notice Withdraws the pending liabilities epoch (a wrong or hostile root users flagged during the delay):
+    /// the previous epoch stays current and the operator may publish again. Governance only.
+    function cancelPendingLiabilities() external onlyRole(GOVERNANCE_ROLE) {
+        Head memory h = head;
+        if (h.latestEpoch == 0 || block.timestamp >= h.latestActiveFrom) revert NoPendingLiabilities();
+        uint32 epoch = h.latestEpoch;
+        uint256 root = liabilitiesRootOf[epoch];
+        delete liabilitiesRootOf[epoch];
+        h.latestEpoch = epoch - 1;
+        h.latestActiveFrom = 0; // the previous epoch was already active
+        head = h;
+        emit LiabilitiesRootCancelled(epoch, root);
     }
 
     /// @notice The latest liabilities epoch and when its root becomes (or became) usable.
@@ -218,7 +237,7 @@ contract SolvencyRegistry is AccessControl {
         attestationHash = keccak256(abi.encode(a));
         h.sequence += 1;
         h.attestedSequence = h.sequence;
-        h.snapshotId = uint32(a.snapshotId);
+        h.snapshotId = uint32(a.snapshotId); // ids stay below 2^32 (one snapshot per second for 136 years)
         h.policyVersion = uint32(a.policyVersion);
         h.liabilitiesEpoch = uint32(a.liabilitiesEpoch);
         head = h;
@@ -240,13 +259,17 @@ contract SolvencyRegistry is AccessControl {
         );
     }
 
-    /// @notice Whether the latest attestation still describes the treasury: no rebalance or attestation
-    /// since, the same policy version, the same liabilities epoch and the same (latest) snapshot.
+    /// @notice Whether the latest attestation still describes the treasury: attestations not paused, no
+    /// rebalance or attestation since, the same policy version, the same liabilities epoch, and the same snapshot,
+    /// still the latest and no older than the policy's maxSnapshotAge. (The L2 sequencer is checked when a
+    /// snapshot is used, not here.)
     function isCurrent() external view returns (bool) {
         Head memory h = head;
-        if (h.attestedSequence == 0 || h.sequence != h.attestedSequence) return false;
+        if (h.paused || h.attestedSequence == 0 || h.sequence != h.attestedSequence) return false;
         if (policy.version() != h.policyVersion) return false;
         if (snapshots.latestId() != h.snapshotId) return false;
+        PriceSnapshots.Snapshot memory latest = snapshots.snapshotOf(snapshots.latestHash());
+        if (block.timestamp - latest.timestamp > policy.maxSnapshotAge()) return false;
         return _currentEpoch(h) == h.liabilitiesEpoch;
     }
 

@@ -189,9 +189,14 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
 
   it("fresh attestations: a snapshot older than maxSnapshotAge is refused at publication", async () => {
     await fresh();
+    const current = await proveS1();
+    await publishAttestation(as.operator, current.signals, current.proof);
+    expect(await as.governor.solvencyRegistry.getFunction("isCurrent")()).toBe(true);
     const s1 = await proveS1();
     await advanceTime(as.governor, policy.maxSnapshotAge + 1);
     await expectRevert(publishCall(s1), "SnapshotExpired", { maxAge: String(policy.maxSnapshotAge) });
+    // The attestation published before is no longer current either: its snapshot is too old.
+    expect(await as.governor.solvencyRegistry.getFunction("isCurrent")()).toBe(false);
   });
 
   it("the L2 sequencer is checked whenever a snapshot is used: down, inside its grace period, or a start time in the future", async () => {
@@ -301,6 +306,21 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
     await expectRevert(timelock(c.treasuryVault, sweep(deployment.assets[0]!.token)), "PolicyToken");
     await timelock(c.treasuryVault, sweep(await stray.getAddress()));
     expect(await stray.getFunction("balanceOf")(gov)).toBe(5n * E18);
+    // Replacing a token in the policy does not make the old one sweepable.
+    const replacement = (await factoryOf(loadArtifact("TestToken"), who.governor).deploy("Dai (new)", "DAI", 18)) as unknown as Contract;
+    await replacement.waitForDeployment();
+    const replaced = clonePolicy(await readPolicy(as.governor.riskPolicy));
+    replaced.assets[3]!.token = await replacement.getAddress();
+    await timelock(c.riskPolicy, as.governor.riskPolicy.interface.encodeFunctionData("setPolicy", [policyCallArg(replaced)]));
+    expect(await as.governor.riskPolicy.getFunction("isPolicyToken")(deployment.assets[3]!.token)).toBe(true);
+    await expectRevert(timelock(c.treasuryVault, sweep(deployment.assets[3]!.token)), "PolicyToken");
+    // A policy may not allow more than 20% slippage, nor a liabilities delay over 7 days.
+    const loose = clonePolicy(replaced);
+    loose.maxSlippageBps = 2_001;
+    await expectRevert(timelock(c.riskPolicy, as.governor.riskPolicy.interface.encodeFunctionData("setPolicy", [policyCallArg(loose)])), "InvalidPolicyValue", { field: "maxSlippageBps" });
+    const frozen = clonePolicy(replaced);
+    frozen.liabilitiesDelay = 7 * 86_400 + 1;
+    await expectRevert(as.guardian.riskPolicy.getFunction("tighten")(policyCallArg(frozen)), "InvalidPolicyValue", { field: "liabilitiesDelay" });
   });
 
   it("liabilities roots: numbered epochs, each usable only after the publication delay; the event carries the old and the new root", async () => {
@@ -320,6 +340,12 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
     expect(current[0]).toBe(epoch - 1n);
     expect(current[1]).toBe(liab.root);
     await expectRevert(publishLiabilitiesRoot(as.operator, other.root + 1n), "LiabilitiesRootPending", { epoch: epoch.toString() });
+    // Governance may withdraw a pending root users flagged (a hostile operator's), then the operator publishes again.
+    await expectRevert(as.guardian.solvencyRegistry.getFunction("cancelPendingLiabilities")(), "AccessControlUnauthorizedAccount");
+    await timelock(deployment.contracts.solvencyRegistry, as.governor.solvencyRegistry.interface.encodeFunctionData("cancelPendingLiabilities"));
+    expect([...((await as.governor.solvencyRegistry.getFunction("currentLiabilities")()) as bigint[])]).toEqual([epoch - 1n, liab.root]);
+    expect(await as.governor.solvencyRegistry.getFunction("liabilitiesRootOf")(epoch)).toBe(0n);
+    await publishLiabilitiesRoot(as.operator, other.root);
     await fresh();
     const s1 = await proveS1();
     const swapped = [...s1.signals];
@@ -370,6 +396,8 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
     await expectRevert(as.guardian.treasuryVault.getFunction("allowFactory")(deployment.contracts.uniswapFactory, pairInitCodeHash()), unauthorized);
     await expectRevert(as.guardian.riskPolicy.getFunction("setPolicy")(policyCallArg(original)), unauthorized);
     await expectRevert(publishCall(s1), "EnforcedPause");
+    await expectRevert(as.operator.solvencyRegistry.getFunction("publishLiabilitiesRoot")(123n), "EnforcedPause");
+    expect(await as.governor.solvencyRegistry.getFunction("isCurrent")()).toBe(false);
 
     // One timelock batch restores the policy, unpauses both, relists the factory and revokes the guardian.
     const guardian = await who.guardian.getAddress();

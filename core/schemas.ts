@@ -182,7 +182,7 @@ export const policyFileSchema = z
     minCoverage: minRatioSchema,
     minLiquidity: minRatioSchema,
     /** Largest price concession a rebalance's minimum may make against the snapshot (default 1%). */
-    maxSlippage: bpsSchema.optional(),
+    maxSlippage: bpsSchema.refine((bps) => bps <= 2_000n, "at most 20% (RiskPolicy's MAX_SLIPPAGE_BPS)").optional(),
     /** Oldest snapshot an attestation or a rebalance may use (default 1 hour). */
     maxSnapshotAge: durationSchema.optional(),
     /** How long a published liabilities root waits before attestations may use it (default 1 hour). */

@@ -9,7 +9,7 @@
  * policy, but the vault needs the policy, snapshots and registry first. The deployer therefore precomputes
  * the vault's CREATE address from its nonce, deploys RiskPolicy and SolvencyRegistry with it, deploys the
  * vault and checks that the address matches. The deployer holds governance of RiskPolicy and the vault only
- * during the bootstrap (initial policy, venue allow-list), then grants it to the timelock and renounces it;
+ * during the bootstrap (initial policy, factory list), then grants it to the timelock and renounces it;
  * PriceSnapshots and SolvencyRegistry are governed by the timelock from their constructor on.
  */
 import { Contract, getAddress, getCreateAddress, keccak256, MaxUint256, type ContractRunner, type Signer } from "ethers";

@@ -39,8 +39,8 @@ export interface KeeperChain {
   /** Reserves of the pairs the vault may trade, with policy asset indexes (UniswapV2Pair.getReserves, token0/1 mapped). */
   pools(): Promise<Pool[]>;
   /**
-   * Sends `TreasuryVault.rebalance(action, transition, proof, deadline)` and waits for it to be mined.
-   * Resolves with what the vault actually received (from the Rebalanced/Swap event), or rejects with the
+   * Sends `TreasuryVault.rebalance(factory, action, transition, sequence, proof, deadline)` and waits for it to be mined.
+   * Resolves with what the vault actually received (from the Rebalanced event), or rejects with the
    * decoded custom error (a revert is final for this swap: re-plan next tick).
    */
   rebalance(swap: PlannedSwap, proof: KeeperProof, deadline: bigint): Promise<{ amountOut: bigint; txHash: string }>;

@@ -19,7 +19,8 @@ import { writeFileAtomic } from "../core/node/atomic-write.ts";
 import { UserError } from "../core/errors.ts";
 import { PROJECT_ROOT } from "../core/node/instances.ts";
 import { factoryOf, loadArtifact, uniswapArtifact, type Artifact } from "./artifacts.ts";
-import { NO_SEQUENCER_FEED, policyCallArg, type OnchainPolicy } from "./policy.ts";
+import { policyCallArg, type OnchainPolicy } from "./policy.ts";
+import { NO_SEQUENCER } from "../prover/treasury.ts";
 import { deployPoseidon, type PoseidonDeployment } from "./poseidon.ts";
 
 /** Circuit instance groups a deployment can be made for. */
@@ -224,7 +225,7 @@ export function policyOfConfig(config: DeployConfig, tokens: readonly string[], 
     maxSlippageBps: config.maxSlippageBps,
     maxSnapshotAge: config.maxSnapshotAge,
     liabilitiesDelay: config.liabilitiesDelay,
-    sequencer: { feed: NO_SEQUENCER_FEED, gracePeriod: 0 },
+    sequencer: { ...NO_SEQUENCER },
   };
 }
 

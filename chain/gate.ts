@@ -6,7 +6,7 @@
  */
 import { AbiCoder, keccak256, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from "ethers";
 import { UserError } from "../core/errors.ts";
-import { PUBLIC_SIGNALS, type Statement } from "../core/signals.ts";
+import { ATTESTATION_TUPLE, PUBLIC_SIGNALS, type Statement } from "../core/signals.ts";
 import type { Stack } from "./deploy.ts";
 
 /** A stored price snapshot, with the unit prices from its event. */
@@ -132,7 +132,6 @@ export interface AttestationRecord {
   publishedAt: bigint;
 }
 
-const ATTESTATION_TUPLE = "tuple(uint256 positionsRoot, uint256 liabilitiesRoot, uint256 policyHash, uint256 pricesHash, uint64 sequence, uint64 snapshotId, uint64 liabilitiesEpoch, uint64 policyVersion, uint64 publishedAt)";
 
 /**
  * The registry's latest attestation, or undefined before the first. Storage keeps only its keccak hash; the

@@ -43,9 +43,6 @@ export interface OnchainPolicy {
   sequencer: { feed: string; gracePeriod: number };
 }
 
-/** No sequencer uptime feed. */
-export const NO_SEQUENCER_FEED = "0x0000000000000000000000000000000000000000";
-
 /** A symbol as RiskPolicy stores it: bytes16, left-aligned, zero-padded. */
 export function symbolBytes16(symbol: string): string {
   return `0x${symbolToField(symbol).toString(16).padStart(32, "0")}`;

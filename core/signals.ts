@@ -25,6 +25,13 @@ export const PUBLIC_SIGNALS: Readonly<Record<Statement, readonly string[]>> = {
   ],
 };
 
+/**
+ * SolvencyRegistry's `Attestation` struct as an ABI tuple: the registry stores the keccak hash of its ABI
+ * encoding and emits it in `AttestationPublished`; readers (chain/gate.ts, the page) check one against the other.
+ */
+export const ATTESTATION_TUPLE =
+  "tuple(uint256 positionsRoot, uint256 liabilitiesRoot, uint256 policyHash, uint256 pricesHash, uint64 sequence, uint64 snapshotId, uint64 liabilitiesEpoch, uint64 policyVersion, uint64 publishedAt)";
+
 /** The statement an instance proves, from its name (`solvency-test` -> `solvency`), or undefined. */
 export function statementOfInstance(instance: string): Statement | undefined {
   return STATEMENTS.find((s) => instance === s || instance.startsWith(`${s}-`));

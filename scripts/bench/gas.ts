@@ -117,10 +117,6 @@ function table(rows: Row[]): string {
   return lines.join("\n");
 }
 
-async function advanceOneSecond(provider: { send(method: string, params: unknown[]): Promise<unknown> }): Promise<void> {
-  await provider.send("evm_increaseTime", [1]);
-}
-
 /** Measures the gate; returns the markdown section. */
 export async function run(): Promise<string> {
   const header = "## Gas: attestation and rebalance gate\n";
@@ -131,6 +127,7 @@ export async function run(): Promise<string> {
   const connection = await hre.network.create();
   try {
     const [deployer] = (await connection.ethers.getSigners()) as Signer[];
+    const provider = deployer!.provider! as Provider & { send(method: string, params: unknown[]): Promise<unknown> };
     const config = defaultDeployConfig("test");
     const size = instanceSizes("test");
     const deployment = await deployStack(deployer!, config);
@@ -138,7 +135,7 @@ export async function run(): Promise<string> {
     const salts = new SaltSource(42n);
     const policy = policyFieldsOf(await readPolicy(stack.riskPolicy), BigInt(deployment.chainId), deployment.contracts.treasuryVault);
     const snapshotReceipt = await (await stack.priceSnapshots.getFunction("takeSnapshot")()).wait();
-    await advanceOneSecond(deployer!.provider! as unknown as { send(method: string, params: unknown[]): Promise<unknown> });
+    await provider.send("evm_increaseTime", [1]); // a later block time: a new snapshot, not the same one
     const snapshotSteady = (await (await stack.priceSnapshots.getFunction("takeSnapshot")()).wait())! as { gasUsed: bigint };
     const snapshot = await takeSnapshot(stack); // same answers, next block: a third snapshot, the latest
     const prices = pricesOfSnapshot(snapshot);
@@ -186,7 +183,6 @@ export async function run(): Promise<string> {
     const direct = await (await stack.router.getFunction("swapExactTokensForTokens")(swap.amountIn, swap.minAmountOut, path, me, await deadline())).wait();
 
     const overhead = rebalance.receipt.gasUsed - direct!.gasUsed;
-    const provider = deployer!.provider! as Provider & { send(method: string, params: unknown[]): Promise<unknown> };
     const c = deployment.contracts;
     const pair = (await stack.factory.getFunction("getPair")(path[0], path[1])) as string;
     const watched = [c.solvencyRegistry, c.treasuryVault, c.priceSnapshots, c.riskPolicy, pair, ...deployment.assets.map((x) => x.token)];
@@ -211,7 +207,7 @@ export async function run(): Promise<string> {
     if (provingKeysBuilt("standard")) {
       const standardStack = attachStack(await deployStack(deployer!, standard), deployer!);
       await (await standardStack.priceSnapshots.getFunction("takeSnapshot")()).wait();
-      await advanceOneSecond(provider);
+      await provider.send("evm_increaseTime", [1]);
       const gas = (await (await standardStack.priceSnapshots.getFunction("takeSnapshot")()).wait())!.gasUsed as bigint;
       standardSnapshotGas = gas;
       const steady = snapshotSteady.gasUsed;

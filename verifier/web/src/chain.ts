@@ -3,9 +3,7 @@
  * compares it with the bundle's public signals. Loaded on demand, so ethers costs nothing until used.
  */
 import { AbiCoder, Contract, JsonRpcProvider, Network, isAddress, keccak256 } from "ethers";
-
-const ATTESTATION_TUPLE =
-  "tuple(uint256 positionsRoot, uint256 liabilitiesRoot, uint256 policyHash, uint256 pricesHash, uint64 sequence, uint64 snapshotId, uint64 liabilitiesEpoch, uint64 policyVersion, uint64 publishedAt)";
+import { ATTESTATION_TUPLE } from "../../../core/signals.ts";
 
 /** What this check reads from contracts/SolvencyRegistry.sol. */
 const REGISTRY_ABI = [

@@ -23,7 +23,7 @@ import { LiabilitiesTree, paddingNodes, rootFromPath } from "../liabilities/stor
 import { vkeyHash } from "../core/canonical.ts";
 import { verifyInclusionProof } from "../verifier/inclusion.ts";
 import type { ProofBundle } from "../core/bundle-schema.ts";
-import { PUBLIC_SIGNALS } from "../core/signals.ts";
+import { publicSignalNamesFor } from "../core/signals.ts";
 import { verifyBundle, type VerificationKeys } from "../verifier/verify.ts";
 import type { RawState } from "./private-state.ts";
 import type { AuditCheck, AuditEvidence } from "./types.ts";
@@ -268,7 +268,7 @@ export async function checkRegeneratedProof(
   const vkey = JSON.parse(readFileSync(artifacts.vkeyFile, "utf8")) as unknown;
   const snarkjs = (await import("snarkjs")) as SnarkjsVerify;
   const verifies = await snarkjs.groth16.verify(vkey, run.publicSignals, run.proof);
-  const names = PUBLIC_SIGNALS[bundle.statement];
+  const names = publicSignalNamesFor(bundle.statement, bundle.policy.assets.length);
   const published = names.map((n) => bundle.publicSignals[n]!);
   const evidence: AuditEvidence = { instance: bundle.instance, verifies, proveMs: Math.round(run.witnessMs + run.proveMs) };
   const problems: string[] = [];

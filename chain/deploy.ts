@@ -21,6 +21,7 @@ import { PROJECT_ROOT } from "../core/node/instances.ts";
 import { factoryOf, loadArtifact, uniswapArtifact, type Artifact } from "./artifacts.ts";
 import { policyCallArg, type OnchainPolicy } from "./policy.ts";
 import { NO_SEQUENCER } from "../prover/treasury.ts";
+import { attestorKeyList } from "../core/hash.ts";
 import { deployPoseidon, type PoseidonDeployment } from "./poseidon.ts";
 
 /** Circuit instance groups a deployment can be made for. */
@@ -32,14 +33,16 @@ export interface InstanceSizes {
   N: number;
   A: number;
   K: number;
+  /** Attestor slots. */
+  C: number;
 }
 
-/** The sizes of `solvency-<instance>` in circuits/circuits.json (`params: [N, A, K]`). */
+/** The sizes of `solvency-<instance>` in circuits/circuits.json (`params: [N, A, K, C]`). */
 export function instanceSizes(instance: InstanceName): InstanceSizes {
   const table = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "circuits", "circuits.json"), "utf8")) as Record<string, { params: number[] }>;
   const params = table[`solvency-${instance}`]?.params;
-  if (!params || params.length < 3) throw new UserError(`circuits/circuits.json has no solvency-${instance} instance`, { where: "--instance" });
-  return { N: params[0]!, A: params[1]!, K: params[2]! };
+  if (!params || params.length < 4) throw new UserError(`circuits/circuits.json has no solvency-${instance} instance`, { where: "--instance" });
+  return { N: params[0]!, A: params[1]!, K: params[2]!, C: params[3]! };
 }
 
 /** Contract names of an instance's verifiers (as setup/verifier.ts names them). */
@@ -80,6 +83,12 @@ export interface DeployConfig {
   maxSnapshotAge: number;
   /** Seconds a new liabilities root waits before it backs attestations. */
   liabilitiesDelay: number;
+  /** Oldest custody statement (seconds before the snapshot) a proof may rely on. */
+  maxAttestationAge: number;
+  /** BabyJubjub public keys of the attestors, slot order (at most C); set before governance is handed over. */
+  attestors: (readonly [bigint, bigint])[];
+  /** Their names, for people (not on chain). */
+  attestorNames?: string[];
   /** TimelockController minimum delay, seconds. */
   timelockDelay: number;
   /** USD depth of each side of each Uniswap pool. */
@@ -139,6 +148,8 @@ export function defaultDeployConfig(instance: InstanceName): DeployConfig {
     maxSnapshotAge: 3600,
     // The local world publishes and attests in one go; a real deployment sets hours (users check first).
     liabilitiesDelay: 0,
+    maxAttestationAge: 86_400,
+    attestors: [],
     timelockDelay: 3600,
     poolUsd: 50_000_000n,
   };
@@ -184,6 +195,8 @@ export interface Deployment {
   };
   assets: { symbol: string; name: string; token: string; feed: string; decimals: number; feedDecimals: number }[];
   scenarios: string[];
+  /** Attestor names by slot (for people; the keys are on chain). */
+  attestors?: string[];
   roles: DeployRoles;
   timelockDelay: number;
   policyHash: string;
@@ -225,7 +238,9 @@ export function policyOfConfig(config: DeployConfig, tokens: readonly string[], 
     maxSlippageBps: config.maxSlippageBps,
     maxSnapshotAge: config.maxSnapshotAge,
     liabilitiesDelay: config.liabilitiesDelay,
+    maxAttestationAge: config.maxAttestationAge,
     sequencer: { ...NO_SEQUENCER },
+    attestorKeys: attestorKeyList(config.attestors, instanceSizes(config.instance).C).map((k) => [k[0], k[1]] as const),
   };
 }
 
@@ -299,7 +314,7 @@ export async function deployStack(
   const nonce = await provider.getTransactionCount(deployer, "pending");
   const predictedVault = getCreateAddress({ from: deployer, nonce: nonce + 3 });
   log("RiskPolicy, PriceSnapshots, SolvencyRegistry, TreasuryVault");
-  const riskPolicy = await deploy(art.policy, signer, [await hasher.getAddress(), sizes.A, sizes.K, predictedVault, deployer, roles.guardian]);
+  const riskPolicy = await deploy(art.policy, signer, [await hasher.getAddress(), sizes.A, sizes.K, sizes.C, predictedVault, deployer, roles.guardian]);
   const snapshots = await deploy(art.snapshots, signer, [await riskPolicy.getAddress(), await hasher.getAddress(), timelockAddress, roles.keeper]);
   const registry = await deploy(art.registry, signer, [
     await riskPolicy.getAddress(), await snapshots.getAddress(), await solvencyVerifier.getAddress(), predictedVault, timelockAddress, roles.operator,
@@ -338,7 +353,9 @@ export async function deployStack(
     }
   }
 
-  log("initial policy, factory list, governance handed to the timelock");
+  log("initial policy, attestors, factory list, governance handed to the timelock");
+  if (config.attestors.length > sizes.C) throw new UserError(`instance ${config.instance} has ${sizes.C} attestor slot(s); the config names ${config.attestors.length}`, { where: "config.attestors" });
+  for (const [slot, key] of config.attestors.entries()) await send(riskPolicy.getFunction("setAttestor")(slot, key[0], key[1]));
   await send(riskPolicy.getFunction("setPolicy")(policyCallArg(policyOfConfig(config, tokenAddresses, feedAddresses))));
   await send(vault.getFunction("allowFactory")(await factory.getAddress(), pairInitCodeHash()));
   const admin = "0x0000000000000000000000000000000000000000000000000000000000000000";
@@ -374,6 +391,7 @@ export async function deployStack(
       symbol: a.symbol, name: a.name, token: tokenAddresses[i]!, feed: feedAddresses[i]!, decimals: a.decimals, feedDecimals: a.feedDecimals,
     })),
     scenarios: config.scenarios.map((s) => s.name),
+    attestors: config.attestorNames ?? config.attestors.map((_, c) => `attestor ${c + 1}`),
     roles,
     timelockDelay: config.timelockDelay,
     policyHash: policyHash.toString(),

@@ -6,7 +6,7 @@
  */
 import { AbiCoder, keccak256, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from "ethers";
 import { UserError } from "../core/errors.ts";
-import { ATTESTATION_TUPLE, PUBLIC_SIGNALS, type Statement } from "../core/signals.ts";
+import { ATTESTATION_TUPLE, publicSignalNamesFor, type Statement } from "../core/signals.ts";
 import type { Stack } from "./deploy.ts";
 
 /** A stored price snapshot, with the unit prices from its event. */
@@ -103,7 +103,9 @@ export function orderedSignals(bundle: BundleLike, statement: Statement): bigint
   if (bundle.statement !== statement) {
     throw new UserError(`this is a ${bundle.statement} bundle; a ${statement} bundle is needed`, { where: "statement" });
   }
-  return PUBLIC_SIGNALS[statement].map((name) => {
+  // The packed vault totals close the list: as many as the bundle carries (the contracts check the count).
+  const packed = Object.keys(bundle.publicSignals).filter((k) => /^vaultTotals\[\d+\]$/.test(k)).length;
+  return publicSignalNamesFor(statement, packed * 2).map((name) => {
     const v = bundle.publicSignals[name];
     if (v === undefined || !/^\d+$/.test(v)) throw new UserError("missing or malformed", { where: `publicSignals.${name}` });
     return BigInt(v);
@@ -162,11 +164,12 @@ export async function publishAttestation(stack: Stack, signals: readonly bigint[
   return mined(stack.solvencyRegistry.getFunction("publishAttestation")([...signals], [...proof]));
 }
 
-/** Splits S2 public signals (declaration order) into the vault's Transition and Action. */
-export function rebalanceArgs(signals: readonly bigint[]): { transition: TransitionArgs; action: ActionArgs; sequence: bigint } {
+/** Splits S2 public signals (declaration order) into the vault's Transition, Action, sequence and vault totals. */
+export function rebalanceArgs(signals: readonly bigint[]): { transition: TransitionArgs; action: ActionArgs; sequence: bigint; vaultTotals: bigint[] } {
   const [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, assetIn, amountIn, assetOut, minAmountOut, sequence] = signals as bigint[];
   return {
     sequence: sequence!,
+    vaultTotals: signals.slice(10),
     transition: { oldRoot: oldRoot!, newRoot: newRoot!, liabilitiesRoot: liabilitiesRoot!, policyHash: policyHash!, pricesHash: pricesHash! },
     action: { assetIn: assetIn!, amountIn: amountIn!, assetOut: assetOut!, minAmountOut: minAmountOut! },
   };
@@ -181,10 +184,10 @@ export interface RebalanceResult {
 /** Submits a proven rebalance through the pair of the listed Uniswap V2 `factory` (rebalancer role). */
 export async function submitRebalance(
   stack: Stack,
-  args: { factory: string; action: ActionArgs; transition: TransitionArgs; sequence: bigint; proof: readonly bigint[]; deadline: bigint },
+  args: { factory: string; action: ActionArgs; transition: TransitionArgs; sequence: bigint; vaultTotals: readonly bigint[]; proof: readonly bigint[]; deadline: bigint },
 ): Promise<RebalanceResult> {
   const receipt = await mined(
-    stack.treasuryVault.getFunction("rebalance")(args.factory, args.action, args.transition, args.sequence, [...args.proof], args.deadline),
+    stack.treasuryVault.getFunction("rebalance")(args.factory, args.action, args.transition, args.sequence, [...args.vaultTotals], [...args.proof], args.deadline),
   );
   const event = eventArgs(stack.treasuryVault, receipt, "Rebalanced");
   return { receipt, amountOut: (event?.["amountOut"] as bigint | undefined) ?? 0n };

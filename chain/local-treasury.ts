@@ -9,6 +9,7 @@ import path from "node:path";
 import { runGroth16 } from "../prover/prove.ts";
 import { liabilityLeaf, userIdHash, type PolicyFields, type PriceFields } from "../core/hash.ts";
 import { PROJECT_ROOT } from "../core/node/instances.ts";
+import type { SignedCustody } from "../core/types.ts";
 import type { InstanceSize, LiabilitiesOpening, Position, RebalanceAction } from "../core/types.ts";
 import { applyAction, liabilitiesRoot, rebalanceInput, solvencyInput } from "../prover/witness.ts";
 import { packProof } from "../core/packed-proof.ts";
@@ -75,7 +76,7 @@ async function prove(name: string, input: object): Promise<Proven> {
 export async function proveSolvency(
   instance: InstanceName,
   size: InstanceSize,
-  args: { positions: Position[]; policy: PolicyFields; prices: PriceFields; liabilities: LiabilitiesOpening; sequence: bigint },
+  args: { positions: Position[]; policy: PolicyFields; prices: PriceFields; liabilities: LiabilitiesOpening; sequence: bigint; statements?: (SignedCustody | null)[] },
 ): Promise<Proven> {
   return prove(`solvency-${instance}`, solvencyInput({ size, ...args }));
 }

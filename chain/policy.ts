@@ -5,7 +5,7 @@
  */
 import type { Contract } from "ethers";
 import type { PolicyFields, PolicyRules } from "../core/hash.ts";
-import { addressToField, rulesDigest, symbolFromField, symbolToField } from "../core/hash.ts";
+import { addressToField, rulesDigest, symbolFromField, symbolToField, tokensDigest } from "../core/hash.ts";
 
 /** One asset's rules (RiskPolicy.AssetRules). */
 export interface AssetRules {
@@ -39,8 +39,12 @@ export interface OnchainPolicy {
   maxSnapshotAge: number;
   /** Seconds a new liabilities root waits before it backs attestations. */
   liabilitiesDelay: number;
+  /** Oldest custody statement (seconds before the snapshot) a proof may rely on. */
+  maxAttestationAge: number;
   /** The L2 sequencer uptime feed (zero address: none) and its grace period; set apart from the policy. */
   sequencer: { feed: string; gracePeriod: number };
+  /** One BabyJubjub key per attestor slot ((0, 0) = empty); set apart from the policy (setAttestor). */
+  attestorKeys: (readonly [bigint, bigint])[];
 }
 
 /** A symbol as RiskPolicy stores it: bytes16, left-aligned, zero-padded. */
@@ -59,9 +63,9 @@ export function onchainPolicyRules(policy: OnchainPolicy): PolicyRules {
   };
 }
 
-/** The policy as RiskPolicy.setPolicy takes it (symbols as bytes16, no sequencer). */
+/** The policy as RiskPolicy.setPolicy takes it (symbols as bytes16, no sequencer, no attestors). */
 export function policyCallArg(policy: OnchainPolicy): unknown {
-  const { sequencer: _sequencer, ...rest } = policy;
+  const { sequencer: _sequencer, attestorKeys: _attestorKeys, ...rest } = policy;
   return { ...rest, assets: policy.assets.map((a) => ({ ...a, symbol: symbolBytes16(a.symbol) })) };
 }
 
@@ -74,10 +78,13 @@ export function policyFieldsOf(policy: OnchainPolicy, chainId: bigint, vault: st
     minCoverageBps: BigInt(policy.minCoverageBps),
     minLiquidityBps: BigInt(policy.minLiquidityBps),
     maxSlippageBps: BigInt(policy.maxSlippageBps),
+    maxAttestationAge: BigInt(policy.maxAttestationAge),
+    tokensDigest: tokensDigest(policy.assets.map((a) => a.token)),
     rulesDigest: rulesDigest(onchainPolicyRules(policy)),
     capBps: policy.assets.map((a) => BigInt(a.capBps)),
     haircutBps: policy.assets.map((a) => BigInt(a.haircutBps)),
     liquid: policy.assets.map((a) => (a.liquid ? 1n : 0n)),
+    attestorKeys: policy.attestorKeys.map((k) => [k[0], k[1]] as const),
     shockBps: policy.shockBps.map((row) => row.map(BigInt)),
   };
 }
@@ -89,6 +96,7 @@ export function clonePolicy(policy: OnchainPolicy): OnchainPolicy {
     assets: policy.assets.map((a) => ({ ...a })),
     shockBps: policy.shockBps.map((row) => [...row]),
     sequencer: { ...policy.sequencer },
+    attestorKeys: policy.attestorKeys.map((k) => [k[0], k[1]] as const),
   };
 }
 
@@ -117,7 +125,9 @@ export async function readPolicy(riskPolicy: Contract): Promise<OnchainPolicy> {
     maxSlippageBps: bigint;
     maxSnapshotAge: bigint;
     liabilitiesDelay: bigint;
+    maxAttestationAge: bigint;
   };
+  const keys = (await riskPolicy.getFunction("attestorKeys").staticCall()) as bigint[][];
   const feed = (await riskPolicy.getFunction("sequencerUptimeFeed").staticCall()) as string;
   const gracePeriod = (await riskPolicy.getFunction("sequencerGracePeriod").staticCall()) as bigint;
   return {
@@ -141,6 +151,8 @@ export async function readPolicy(riskPolicy: Contract): Promise<OnchainPolicy> {
     maxSlippageBps: Number(p.maxSlippageBps),
     maxSnapshotAge: Number(p.maxSnapshotAge),
     liabilitiesDelay: Number(p.liabilitiesDelay),
+    maxAttestationAge: Number(p.maxAttestationAge),
     sequencer: { feed, gracePeriod: Number(gracePeriod) },
+    attestorKeys: keys.map((k) => [BigInt(k[0]!), BigInt(k[1]!)] as const),
   };
 }

@@ -2,16 +2,20 @@ pragma circom 2.1.0;
 // S2, rebalance transition (DESIGN section 5; signal names fixed in docs/ARCHITECTURE.md).
 include "./lib/treasury.circom";
 
-// Rebalance(N, A, K): a swap moves the treasury from oldRoot to newRoot, and the new state respects
-// the policy.
+// Rebalance(N, A, K, C): a swap of vault-held funds moves the treasury from oldRoot to newRoot, and the
+// new state respects the policy.
 // Public (in this order): oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, the action
-// assetIn, amountIn, assetOut, minAmountOut, and the registry's sequence number.
+// assetIn, amountIn, assetOut, minAmountOut, the registry's sequence number, and the NEW state's
+// vault-held totals packed two per signal (vaultTotals, see PackTotals).
 // Private: the NEW positions (assetIndex, amount, salt); oldLeaf[N], the old leaf hashes; the old
-// contents of the two touched slots (slotIn: oldAmountIn, oldSaltIn; slotOut: oldAssetOut, oldAmountOut,
-// oldSaltOut); the policy fields, prices and liabilities children as in Solvency.
+// contents of the two touched slots (slotIn: oldAmountIn, oldSaltIn; slotOut: oldAssetOut, oldCustodyOut,
+// oldAmountOut, oldSaltOut); the policy fields, prices, liabilities children and custody statements as in
+// Solvency.
 // Proves:
 //  - oldLeaf opens oldRoot; the new positions open newRoot;
 //  - slotIn != slotOut, both < N; every other slot's leaf is unchanged;
+//  - both touched slots are held by the vault (custody 0) before and after: only the vault's own tokens
+//    can be swapped (an empty old slotOut may have had any custody);
 //  - old slotIn held (assetIn, oldAmountIn); new slotIn holds (assetIn, oldAmountIn - amountIn) with
 //    0 < amountIn <= oldAmountIn (all amounts < 2^96, so a wrapped difference has no witness);
 //  - old slotOut held (assetOut, oldAmountOut), or was empty (oldAmountOut == 0, any old asset);
@@ -23,8 +27,9 @@ include "./lib/treasury.circom";
 // Touched slots may take fresh salts, so the new root reveals nothing about the old salts.
 // The verifier (the vault) must check oldRoot and sequence against the registry (the sequence makes
 // replay impossible even when a root comes back), the policy/prices/liabilities signals as for Solvency,
-// and swap with amountOutMin = minAmountOut.
-template Rebalance(N, A, K) {
+// swap with amountOutMin = minAmountOut, and check after the swap that each vault total is at most the
+// vault's balance of that token.
+template Rebalance(N, A, K, C) {
     signal input oldRoot;
     signal input newRoot;
     signal input liabilitiesRoot;
@@ -35,8 +40,10 @@ template Rebalance(N, A, K) {
     signal input assetOut;
     signal input minAmountOut;
     signal input sequence;
+    signal input vaultTotals[(A + 1) \ 2];
 
     signal input assetIndex[N];
+    signal input custody[N];
     signal input amount[N];
     signal input salt[N];
     signal input oldLeaf[N];
@@ -46,6 +53,7 @@ template Rebalance(N, A, K) {
     signal input oldSaltIn;
     signal input slotOut;
     signal input oldAssetOut;
+    signal input oldCustodyOut;
     signal input oldAmountOut;
     signal input oldSaltOut;
 
@@ -55,11 +63,21 @@ template Rebalance(N, A, K) {
     signal input minCoverageBps;
     signal input minLiquidityBps;
     signal input maxSlippageBps;
+    signal input maxAttestationAge;
+    signal input tokensDigest;
     signal input rulesDigest;
     signal input capBps[A];
     signal input haircutBps[A];
     signal input liquid[A];
+    signal input attestorKey[C][2];
     signal input shockBps[K][A];
+
+    signal input stEnabled[C];
+    signal input stTimestamp[C];
+    signal input stAmount[C][A];
+    signal input stR8x[C];
+    signal input stR8y[C];
+    signal input stS[C];
 
     signal input priceTimestamp;
     signal input unitPrice[A];
@@ -70,11 +88,12 @@ template Rebalance(N, A, K) {
     signal input liabRightSum;
 
     // The new state: opens newRoot and passes every solvency check.
-    component state = TreasuryState(N, A, K);
+    component state = TreasuryState(N, A, K, C);
     state.liabilitiesRoot <== liabilitiesRoot;
     state.policyHash <== policyHash;
     state.pricesHash <== pricesHash;
     state.assetIndex <== assetIndex;
+    state.custody <== custody;
     state.amount <== amount;
     state.salt <== salt;
     state.chainId <== chainId;
@@ -83,17 +102,31 @@ template Rebalance(N, A, K) {
     state.minCoverageBps <== minCoverageBps;
     state.minLiquidityBps <== minLiquidityBps;
     state.maxSlippageBps <== maxSlippageBps;
+    state.maxAttestationAge <== maxAttestationAge;
+    state.tokensDigest <== tokensDigest;
     state.rulesDigest <== rulesDigest;
     state.capBps <== capBps;
     state.haircutBps <== haircutBps;
     state.liquid <== liquid;
+    state.attestorKey <== attestorKey;
     state.shockBps <== shockBps;
+    state.stEnabled <== stEnabled;
+    state.stTimestamp <== stTimestamp;
+    state.stAmount <== stAmount;
+    state.stR8x <== stR8x;
+    state.stR8y <== stR8y;
+    state.stS <== stS;
     state.priceTimestamp <== priceTimestamp;
     state.unitPrice <== unitPrice;
     state.liabLeftHash <== liabLeftHash;
     state.liabLeftSum <== liabLeftSum;
     state.liabRightHash <== liabRightHash;
     state.liabRightSum <== liabRightSum;
+
+    // The vault-held totals, packed two per signal, are public: the contract compares them with the
+    // vault's token balances (at most, so a donation to the vault never breaks a pending proof).
+    signal packedTotals[(A + 1) \ 2] <== PackTotals(A)(state.vaultTotal);
+    vaultTotals === packedTotals;
     newRoot === state.root;
 
     // The old state: its leaf hashes open oldRoot (PositionsTree already asserted N is a power of two).
@@ -111,14 +144,14 @@ template Rebalance(N, A, K) {
     signal sequenceSquared <== sequence * sequence;
 
     // A fair price. Both sides are below 2^96 * 2^128 * 2^14 = 2^238 (amounts < 2^96, prices < 2^128 by
-    // PriceRanges, maxSlippageBps <= 10^4 by PolicyChecks), so the 252-bit comparison is exact. A lower
+    // PriceRanges, maxSlippageBps <= 10^4 by PolicyChecks), so the 238-bit comparison is exact. A lower
     // minAmountOut has no witness, whatever the venue would pay.
     signal priceIn <== Select(A)(OneHot(A)(assetIn), unitPrice);
     signal priceOut <== Select(A)(OneHot(A)(assetOut), unitPrice);
     signal valueIn <== amountIn * priceIn;
     signal fairFloor <== valueIn * (BPS() - maxSlippageBps);
     signal valueOut <== minAmountOut * priceOut;
-    component fairPrice = AssertLessEq(252);
+    component fairPrice = AssertLessEqBounded(238);
     fairPrice.lhs <== fairFloor;
     fairPrice.rhs <== valueOut * BPS();
 
@@ -135,21 +168,26 @@ template Rebalance(N, A, K) {
     // slotIn: the old leaf held assetIn; the new leaf holds the same asset, amountIn less. The new
     // amount is range-checked (< 2^96) by TreasuryState, so oldAmountIn < amountIn has no witness.
     signal oldLeafIn <== Select(N)(isIn, oldLeaf);
-    signal computedOldLeafIn <== PositionLeaf()(assetIn, oldAmountIn, oldSaltIn);
+    signal computedOldLeafIn <== PositionLeaf()(assetIn, 0, oldAmountIn, oldSaltIn);
     oldLeafIn === computedOldLeafIn;
     signal newAssetIn <== Select(N)(isIn, assetIndex);
     newAssetIn === assetIn;
+    signal newCustodyIn <== Select(N)(isIn, custody);
+    newCustodyIn === 0;
     signal newAmountIn <== Select(N)(isIn, amount);
     newAmountIn === oldAmountIn - amountIn;
 
     // slotOut: the old leaf held assetOut, or nothing (an empty slot may change asset); the new leaf
     // holds assetOut with minAmountOut more. The new asset index is < A by TreasuryState.
     signal oldLeafOut <== Select(N)(isOut, oldLeaf);
-    signal computedOldLeafOut <== PositionLeaf()(oldAssetOut, oldAmountOut, oldSaltOut);
+    signal computedOldLeafOut <== PositionLeaf()(oldAssetOut, oldCustodyOut, oldAmountOut, oldSaltOut);
     oldLeafOut === computedOldLeafOut;
     (oldAssetOut - assetOut) * oldAmountOut === 0;
+    oldCustodyOut * oldAmountOut === 0;
     signal newAssetOut <== Select(N)(isOut, assetIndex);
     newAssetOut === assetOut;
+    signal newCustodyOut <== Select(N)(isOut, custody);
+    newCustodyOut === 0;
     signal newAmountOut <== Select(N)(isOut, amount);
     newAmountOut === oldAmountOut + minAmountOut;
 }

@@ -23,3 +23,8 @@ error NonCanonicalProof(uint256 index, uint256 value);
 error SequenceMismatch(uint64 current, uint256 claimed);
 /// @notice The proof's snapshot is older than the policy's maxSnapshotAge.
 error SnapshotExpired(uint256 snapshotTimestamp, uint256 maxAge);
+/// @notice A proof commits more of an asset to the vault's own custody than the vault holds.
+/// @param asset The asset index. @param committed The proven vault-held total. @param balance The vault's balance.
+error VaultBalanceShort(uint256 asset, uint256 committed, uint256 balance);
+/// @notice The public signals are not as many as this deployment's circuit exposes.
+error SignalCountMismatch(uint256 expected, uint256 actual);

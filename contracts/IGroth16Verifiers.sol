@@ -1,29 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {NonCanonicalProof} from "./GateErrors.sol";
 
-/// @notice The snarkjs Groth16 verifier of S1 (Solvency): public signals
-/// [positionsRoot, liabilitiesRoot, policyHash, pricesHash, sequence]. Generated per instance into contracts/generated/.
-interface ISolvencyVerifier {
-    function verifyProof(
-        uint256[2] calldata pA,
-        uint256[2][2] calldata pB,
-        uint256[2] calldata pC,
-        uint256[5] calldata pubSignals
-    ) external view returns (bool);
-}
+/// @notice The snarkjs Groth16 verifier of S1 (Solvency), generated per instance into contracts/generated/:
+/// `verifyProof(uint256[2] pA, uint256[2][2] pB, uint256[2] pC, uint256[5 + ceil(A/2)] pubSignals)` over
+/// [positionsRoot, liabilitiesRoot, policyHash, pricesHash, sequence, vaultTotals...]. The signal count depends
+/// on the instance's A, so the gate calls it by selector with the words packed (PackedProof), never through a
+/// fixed-size Solidity signature.
+interface ISolvencyVerifier {}
 
-/// @notice The snarkjs Groth16 verifier of S2 (Rebalance): public signals
-/// [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, assetIn, amountIn, assetOut, minAmountOut, sequence].
-interface IRebalanceVerifier {
-    function verifyProof(
-        uint256[2] calldata pA,
-        uint256[2][2] calldata pB,
-        uint256[2] calldata pC,
-        uint256[10] calldata pubSignals
-    ) external view returns (bool);
-}
+/// @notice The snarkjs Groth16 verifier of S2 (Rebalance), generated per instance: public signals
+/// [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, assetIn, amountIn, assetOut, minAmountOut, sequence,
+/// vaultTotals...] (10 + ceil(A/2)), called as for S1.
+interface IRebalanceVerifier {}
 
 /// @notice Verifies the proof shape used end to end (bundle `packedProof`, core/packed-proof.ts):
 /// uint256[8] = [pA[0], pA[1], pB[0][0], pB[0][1], pB[1][0], pB[1][1], pC[0], pC[1]] in the order the
@@ -38,23 +29,31 @@ library PackedProof {
     /// @notice Calls an S1 `verifier.verifyProof(pA, pB, pC, signals)` with the packed proof as it is: its eight
     /// words are already the verifier's first eight arguments, in order, so the call data is the selector, the
     /// proof and the signals, copied once. Refuses a non-canonical proof first. True iff the verifier accepts.
-    function verifySolvency(ISolvencyVerifier verifier, uint256[8] calldata p, uint256[5] calldata signals)
+    /// @param selector `selectorFor(signals.length)`, computed once by the caller's constructor.
+    function verifySolvency(ISolvencyVerifier verifier, bytes4 selector, uint256[8] calldata p, uint256[] calldata signals)
         internal
         view
         returns (bool)
     {
         requireCanonical(p);
-        return _call(address(verifier), abi.encodePacked(ISolvencyVerifier.verifyProof.selector, p, signals));
+        return _call(address(verifier), abi.encodePacked(selector, p, signals));
     }
 
     /// @notice The same for an S2 verifier.
-    function verifyRebalance(IRebalanceVerifier verifier, uint256[8] calldata p, uint256[10] memory signals)
+    function verifyRebalance(IRebalanceVerifier verifier, bytes4 selector, uint256[8] calldata p, uint256[] memory signals)
         internal
         view
         returns (bool)
     {
         requireCanonical(p);
-        return _call(address(verifier), abi.encodePacked(IRebalanceVerifier.verifyProof.selector, p, signals));
+        return _call(address(verifier), abi.encodePacked(selector, p, signals));
+    }
+
+    /// @notice The selector of snarkjs's `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n])`.
+    function selectorFor(uint256 n) internal pure returns (bytes4) {
+        return bytes4(
+            keccak256(abi.encodePacked("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", Strings.toString(n), "])"))
+        );
     }
 
     /// @notice Refuses a coordinate at or above q.

@@ -28,22 +28,29 @@ struct PolicyFields {
     uint256 minCoverageBps;
     uint256 minLiquidityBps;
     uint256 maxSlippageBps;
+    /// Oldest custody statement (seconds before the price snapshot) the circuits accept.
+    uint256 maxAttestationAge;
+    /// listHash of the assets' token addresses (custody statements sign it).
+    uint256 tokensDigest;
     /// listHash of the rules the circuits do not evaluate (RiskPolicy.rulesFieldList, core/hash.ts).
     uint256 rulesDigest;
     uint256[] capBps;
     uint256[] haircutBps;
     uint256[] liquid;
+    /// One BabyJubjub key (Ax, Ay) per attestor slot; (0, 0) = an empty slot.
+    uint256[2][] attestorKeys;
     uint256[][] shockBps;
 }
 
 /// @title PoseidonHasher
 /// @notice On-chain mirror of Homeostat's hash layouts (core/hash.ts is the single source; the shared
 /// vectors test checks TS, circuit and this contract against each other).
-/// - position leaf = Poseidon3(assetIndex, amount, salt); Merkle node = Poseidon2(left, right)
+/// - position leaf = Poseidon4(assetIndex, custody, amount, salt); Merkle node = Poseidon2(left, right)
 /// - sum-tree node = Poseidon4(l.hash, l.sum, r.hash, r.sum)
 /// - list hash: acc = length; for each 7-element chunk (the last zero-padded): acc = Poseidon8(acc, chunk)
-/// - policy hash = listHash([chainId, vault, A, K, liabilityAsset, minCoverageBps, minLiquidityBps,
-///   maxSlippageBps, rulesDigest, capBps[A], haircutBps[A], liquid[A], shockBps[K][A]])
+/// - policy hash = listHash([chainId, vault, A, K, C, liabilityAsset, minCoverageBps, minLiquidityBps,
+///   maxSlippageBps, maxAttestationAge, tokensDigest, rulesDigest, capBps[A], haircutBps[A], liquid[A],
+///   attestorKeys[C][2], shockBps[K][A]])
 /// - prices hash = listHash([timestamp, unitPrice[A]])
 contract PoseidonHasher {
     /// @notice Elements absorbed per Poseidon8 call (one input slot carries the accumulator).
@@ -69,9 +76,13 @@ contract PoseidonHasher {
         poseidon8 = p8;
     }
 
-    /// @notice Hash of one position: Poseidon(assetIndex, amount, salt).
-    function positionLeaf(uint256 assetIndex, uint256 amount, uint256 salt) external view returns (uint256) {
-        return poseidon3.poseidon([assetIndex, amount, salt]);
+    /// @notice Hash of one position: Poseidon(assetIndex, custody, amount, salt) (custody 0 = the vault).
+    function positionLeaf(uint256 assetIndex, uint256 custody, uint256 amount, uint256 salt)
+        external
+        view
+        returns (uint256)
+    {
+        return poseidon4.poseidon([assetIndex, custody, amount, salt]);
     }
 
     /// @notice Inner node of the positions Merkle tree: Poseidon(left, right).
@@ -109,23 +120,32 @@ contract PoseidonHasher {
         uint256 k = p.shockBps.length;
         if (p.haircutBps.length != a) revert PolicyShape(a, p.haircutBps.length);
         if (p.liquid.length != a) revert PolicyShape(a, p.liquid.length);
-        list = new uint256[](9 + 3 * a + k * a);
+        uint256 c = p.attestorKeys.length;
+        list = new uint256[](12 + 3 * a + 2 * c + k * a);
         list[0] = p.chainId;
         list[1] = p.vault;
         list[2] = a;
         list[3] = k;
-        list[4] = p.liabilityAsset;
-        list[5] = p.minCoverageBps;
-        list[6] = p.minLiquidityBps;
-        list[7] = p.maxSlippageBps;
-        list[8] = p.rulesDigest;
-        uint256 at = 9;
+        list[4] = c;
+        list[5] = p.liabilityAsset;
+        list[6] = p.minCoverageBps;
+        list[7] = p.minLiquidityBps;
+        list[8] = p.maxSlippageBps;
+        list[9] = p.maxAttestationAge;
+        list[10] = p.tokensDigest;
+        list[11] = p.rulesDigest;
+        uint256 at = 12;
         for (uint256 i = 0; i < a; ++i) list[at + i] = p.capBps[i];
         at += a;
         for (uint256 i = 0; i < a; ++i) list[at + i] = p.haircutBps[i];
         at += a;
         for (uint256 i = 0; i < a; ++i) list[at + i] = p.liquid[i];
         at += a;
+        for (uint256 j = 0; j < c; ++j) {
+            list[at] = p.attestorKeys[j][0];
+            list[at + 1] = p.attestorKeys[j][1];
+            at += 2;
+        }
         for (uint256 s = 0; s < k; ++s) {
             uint256[] memory row = p.shockBps[s];
             if (row.length != a) revert PolicyShape(a, row.length);

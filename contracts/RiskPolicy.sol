@@ -62,11 +62,16 @@ contract RiskPolicy is AccessControl {
         uint32 maxSnapshotAge;
         /// Seconds a published liabilities root waits before it backs attestations (users check first).
         uint32 liabilitiesDelay;
+        /// Oldest custody statement (seconds before the price snapshot) a proof may rely on.
+        uint32 maxAttestationAge;
     }
 
     /// @notice Number of assets and stress scenarios: the circuit instance's A and K.
     uint256 public immutable assetCount;
     uint256 public immutable scenarioCount;
+    /// @notice Attestor slots: the circuit instance's C. Positions with custody c in 1..C are held by the
+    /// attestor in slot c - 1 and backed by its signed statements (checked in the proofs).
+    uint256 public immutable attestorCount;
     /// @notice Computes the policy hash exactly as core/hash.ts.
     PoseidonHasher public immutable hasher;
     /// @notice The vault whose proofs this policy binds (hashed).
@@ -86,6 +91,10 @@ contract RiskPolicy is AccessControl {
     uint16 public maxSlippageBps;
     /// @notice Seconds a new liabilities root waits before it backs attestations.
     uint32 public liabilitiesDelay;
+    /// @notice Oldest custody statement (seconds before the price snapshot) a proof may rely on.
+    uint32 public maxAttestationAge;
+    /// @notice BabyJubjub public key (Ax, Ay) of the attestor in each slot; (0, 0) = empty slot.
+    mapping(uint256 slot => uint256[2]) private _attestorKeys;
     /// @notice Poseidon hash of the current policy; 0 while no policy is set.
     uint256 public policyHash;
     // What every attestation and rebalance reads, in one slot (160 + 32 + 32 + 32 bits).
@@ -121,6 +130,17 @@ contract RiskPolicy is AccessControl {
     error UnknownAsset(uint256 asset);
     /// @notice A constructor argument is zero or out of range.
     error InvalidConfiguration();
+    /// @notice Not an attestor slot of this deployment.
+    error UnknownAttestorSlot(uint256 slot);
+    /// @notice The key is not a point of the BabyJubjub curve other than the identity's x = 0 points.
+    error InvalidAttestorKey(uint256 ax, uint256 ay);
+    /// @notice The slot holds no attestor.
+    error NoAttestor(uint256 slot);
+
+    /// @notice Governance put an attestor's key in a slot.
+    event AttestorSet(uint256 indexed slot, uint256 ax, uint256 ay, uint32 version);
+    /// @notice The slot was emptied (guardian or governance): proofs relying on it are refused from now on.
+    event AttestorRemoved(uint256 indexed slot, address indexed by, uint32 version);
 
     /// @notice Governance set a policy.
     event PolicySet(uint32 indexed version, uint256 policyHash, address indexed by);
@@ -132,6 +152,7 @@ contract RiskPolicy is AccessControl {
     /// @param hasher_ The PoseidonHasher.
     /// @param assetCount_ A of the circuit instance.
     /// @param scenarioCount_ K of the circuit instance.
+    /// @param attestorCount_ C of the circuit instance.
     /// @param vault_ The vault's address (precomputed when the vault is deployed after this contract).
     /// @param governance Receives GOVERNANCE_ROLE (admin of every role).
     /// @param guardian Receives RISK_GUARDIAN_ROLE.
@@ -139,6 +160,7 @@ contract RiskPolicy is AccessControl {
         PoseidonHasher hasher_,
         uint256 assetCount_,
         uint256 scenarioCount_,
+        uint256 attestorCount_,
         address vault_,
         address governance,
         address guardian
@@ -146,6 +168,8 @@ contract RiskPolicy is AccessControl {
         if (assetCount_ == 0 || assetCount_ > 255 || scenarioCount_ == 0 || vault_ == address(0)) {
             revert InvalidConfiguration();
         }
+        if (attestorCount_ == 0 || attestorCount_ > 16) revert InvalidConfiguration();
+        attestorCount = attestorCount_;
         if (address(hasher_) == address(0) || governance == address(0) || guardian == address(0)) revert InvalidConfiguration();
         hasher = hasher_;
         assetCount = assetCount_;
@@ -194,8 +218,45 @@ contract RiskPolicy is AccessControl {
         }
     }
 
+    /// @notice Puts an attestor's BabyJubjub public key in `slot` (custody number slot + 1). Governance only,
+    /// so behind the timelock: a new custodian's word backs positions only after the delay. A policy change:
+    /// the version moves and older snapshots become unusable.
+    function setAttestor(uint256 slot, uint256 ax, uint256 ay) external onlyRole(GOVERNANCE_ROLE) {
+        if (slot >= attestorCount) revert UnknownAttestorSlot(slot);
+        if (!_onBabyJubjub(ax, ay)) revert InvalidAttestorKey(ax, ay);
+        _attestorKeys[slot] = [ax, ay];
+        if (version != 0) _rehash();
+        emit AttestorSet(slot, ax, ay, version);
+    }
+
+    /// @notice Empties `slot` at once. The guardian may (a tightening: fewer custodians to trust), and so may
+    /// governance. Every proof relying on the attestor is refused from now on: the policy hash changes, and
+    /// the empty key (0, 0) verifies no signature.
+    function removeAttestor(uint256 slot) external {
+        if (!hasRole(RISK_GUARDIAN_ROLE, msg.sender)) _checkRole(GOVERNANCE_ROLE);
+        if (slot >= attestorCount) revert UnknownAttestorSlot(slot);
+        if (_attestorKeys[slot][0] == 0) revert NoAttestor(slot);
+        delete _attestorKeys[slot];
+        if (version != 0) _rehash();
+        emit AttestorRemoved(slot, msg.sender, version);
+    }
+
     // ------------------------------------------------------------------------------------------------
     // Reads
+
+    /// @notice Every attestor slot's key, in slot order ((0, 0) = empty).
+    function attestorKeys() public view returns (uint256[2][] memory keys) {
+        uint256 c = attestorCount;
+        keys = new uint256[2][](c);
+        for (uint256 i = 0; i < c; ++i) keys[i] = _attestorKeys[i];
+    }
+
+    /// @notice The policy's tokens in asset order (what the gate compares the proven vault totals with).
+    function tokens() public view returns (address[] memory list) {
+        uint256 a = assetCount;
+        list = new address[](a);
+        for (uint256 i = 0; i < a; ++i) list[i] = _assets[i].token;
+    }
 
     /// @notice The current policy.
     function getPolicy() external view returns (Policy memory p) {
@@ -213,6 +274,7 @@ contract RiskPolicy is AccessControl {
         p.maxSlippageBps = maxSlippageBps;
         p.maxSnapshotAge = maxSnapshotAge;
         p.liabilitiesDelay = liabilitiesDelay;
+        p.maxAttestationAge = maxAttestationAge;
     }
 
     /// @notice The rules of every asset, in index order (what PriceSnapshots reads).
@@ -237,6 +299,11 @@ contract RiskPolicy is AccessControl {
         f.minCoverageBps = minCoverageBps;
         f.minLiquidityBps = minLiquidityBps;
         f.maxSlippageBps = maxSlippageBps;
+        f.maxAttestationAge = maxAttestationAge;
+        address[] memory assetTokens = tokens();
+        uint256[] memory tokenFields = new uint256[](a);
+        for (uint256 i = 0; i < a; ++i) tokenFields[i] = uint160(assetTokens[i]);
+        f.tokensDigest = hasher.listHash(tokenFields);
         f.rulesDigest = hasher.listHash(rulesFieldList());
         f.capBps = new uint256[](a);
         f.haircutBps = new uint256[](a);
@@ -247,6 +314,7 @@ contract RiskPolicy is AccessControl {
             f.haircutBps[i] = r.haircutBps;
             f.liquid[i] = r.liquid ? 1 : 0;
         }
+        f.attestorKeys = attestorKeys();
         f.shockBps = new uint256[][](scenarioCount);
         for (uint256 s = 0; s < scenarioCount; ++s) {
             f.shockBps[s] = new uint256[](a);
@@ -313,6 +381,7 @@ contract RiskPolicy is AccessControl {
         if (p.maxSnapshotAge == 0) revert InvalidPolicyValue("maxSnapshotAge");
         if (p.maxSlippageBps > MAX_SLIPPAGE_BPS) revert InvalidPolicyValue("maxSlippageBps");
         if (p.liabilitiesDelay > MAX_LIABILITIES_DELAY) revert InvalidPolicyValue("liabilitiesDelay");
+        if (p.maxAttestationAge == 0) revert InvalidPolicyValue("maxAttestationAge");
         for (uint256 i = 0; i < a; ++i) {
             AssetRules calldata r = p.assets[i];
             if (!_validSymbol(r.symbol)) revert InvalidAssetRules(i, "symbol");
@@ -346,6 +415,7 @@ contract RiskPolicy is AccessControl {
         if (p.maxSnapshotAge > maxSnapshotAge) revert NotTightening("maxSnapshotAge", 0);
         if (p.maxSlippageBps > maxSlippageBps) revert NotTightening("maxSlippageBps", 0);
         if (p.liabilitiesDelay < liabilitiesDelay) revert NotTightening("liabilitiesDelay", 0);
+        if (p.maxAttestationAge > maxAttestationAge) revert NotTightening("maxAttestationAge", 0);
         for (uint256 i = 0; i < a; ++i) {
             AssetRules calldata r = p.assets[i];
             AssetRules storage c = _assets[i];
@@ -382,12 +452,25 @@ contract RiskPolicy is AccessControl {
         maxSlippageBps = p.maxSlippageBps;
         maxSnapshotAge = p.maxSnapshotAge;
         liabilitiesDelay = p.liabilitiesDelay;
+        maxAttestationAge = p.maxAttestationAge;
         _rehash();
     }
 
     function _rehash() private {
         version += 1;
         policyHash = hasher.policyHash(policyFields());
+    }
+
+    /// @dev a * x^2 + y^2 == 1 + d * x^2 * y^2 over the BN254 scalar field (BabyJubjub, a = 168700,
+    /// d = 168696), with x != 0 (the points with x = 0 have order 1 or 2: no signature is bound to them).
+    function _onBabyJubjub(uint256 x, uint256 y) private pure returns (bool) {
+        uint256 q = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+        if (x == 0 || x >= q || y >= q) return false;
+        uint256 x2 = mulmod(x, x, q);
+        uint256 y2 = mulmod(y, y, q);
+        uint256 lhs = addmod(mulmod(168700, x2, q), y2, q);
+        uint256 rhs = addmod(1, mulmod(168696, mulmod(x2, y2, q), q), q);
+        return lhs == rhs;
     }
 
     /// @dev 1-16 printable ASCII bytes, then only zeros (core/hash.ts symbolToField).

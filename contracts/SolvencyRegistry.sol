@@ -3,13 +3,15 @@ pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ISolvencyVerifier, PackedProof} from "./IGroth16Verifiers.sol";
+import {VaultTotals} from "./VaultTotals.sol";
 import {
     PolicyMismatch,
     LiabilitiesMismatch,
     OldRootMismatch,
     InvalidProof,
     PolicyNotSet,
-    SequenceMismatch
+    SequenceMismatch,
+    SignalCountMismatch
 } from "./GateErrors.sol";
 import {PriceSnapshots} from "./PriceSnapshots.sol";
 import {RiskPolicy} from "./RiskPolicy.sol";
@@ -73,6 +75,10 @@ contract SolvencyRegistry is AccessControl {
     ISolvencyVerifier public immutable verifier;
     /// @notice The vault allowed to advance the positions root.
     address public immutable vault;
+    /// @notice Public signals of this deployment's S1 instance: 5 + ceil(A / 2) (the packed vault totals).
+    uint256 public immutable signalCount;
+    /// @dev The S1 verifier's `verifyProof` selector for `signalCount` signals.
+    bytes4 private immutable verifySelector;
 
     /// @notice The current positions root (set by attestations, advanced by rebalances).
     uint256 public positionsRoot;
@@ -141,6 +147,8 @@ contract SolvencyRegistry is AccessControl {
         snapshots = snapshots_;
         verifier = verifier_;
         vault = vault_;
+        signalCount = 5 + VaultTotals.packedCount(policy_.assetCount());
+        verifySelector = PackedProof.selectorFor(signalCount);
         _grantRole(GOVERNANCE_ROLE, governance);
         _grantRole(OPERATOR_ROLE, operator);
         _grantRole(GUARDIAN_ROLE, guardian);
@@ -221,17 +229,22 @@ contract SolvencyRegistry is AccessControl {
     /// and the sequence advances. Refused while paused, and unless the proof is for the current policy, the
     /// current liabilities epoch, the latest snapshot (taken under this policy version, no older than the
     /// policy's maxSnapshotAge, sequencer up) and the current sequence number. Operator only.
-    /// @param signals S1 public signals: [positionsRoot, liabilitiesRoot, policyHash, pricesHash, sequence].
+    /// Then the vault must hold at least each proven vault-held total (VaultBalanceShort otherwise).
+    /// @param signals S1 public signals: [positionsRoot, liabilitiesRoot, policyHash, pricesHash, sequence,
+    /// vaultTotals...] (`signalCount` of them; the totals packed two per signal, see VaultTotals).
     /// @param proof The packed Groth16 proof (see PackedProof).
-    function publishAttestation(uint256[5] calldata signals, uint256[8] calldata proof)
+    function publishAttestation(uint256[] calldata signals, uint256[8] calldata proof)
         external
         onlyRole(OPERATOR_ROLE)
     {
+        if (signals.length != signalCount) revert SignalCountMismatch(signalCount, signals.length);
         Head memory h = head;
         if (h.paused) revert EnforcedPause();
         if (signals[4] != h.sequence) revert SequenceMismatch(h.sequence, signals[4]);
         Attestation memory a = _checkAttestation(signals, h);
-        if (!PackedProof.verifySolvency(verifier, proof, signals)) revert InvalidProof();
+        if (!PackedProof.verifySolvency(verifier, verifySelector, proof, signals)) revert InvalidProof();
+        // The vault holds at least what the proof commits to its own custody, asset by asset.
+        VaultTotals.requireBacked(policy.tokens(), signals[5:], vault);
 
         positionsRoot = signals[0];
         attestationHash = keccak256(abi.encode(a));
@@ -245,7 +258,7 @@ contract SolvencyRegistry is AccessControl {
     }
 
     /// @dev Every check of an attestation against stored state, before the proof.
-    function _checkAttestation(uint256[5] calldata signals, Head memory h) private view returns (Attestation memory) {
+    function _checkAttestation(uint256[] calldata signals, Head memory h) private view returns (Attestation memory) {
         RiskPolicy.GateContext memory context = policy.gateContext();
         if (context.policyHash == 0) revert PolicyNotSet();
         if (signals[2] != context.policyHash) revert PolicyMismatch(context.policyHash, signals[2]);

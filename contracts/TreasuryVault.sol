@@ -7,7 +7,8 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IRebalanceVerifier, PackedProof} from "./IGroth16Verifiers.sol";
-import {PolicyMismatch, InvalidProof, PolicyNotSet} from "./GateErrors.sol";
+import {PolicyMismatch, InvalidProof, PolicyNotSet, SignalCountMismatch} from "./GateErrors.sol";
+import {VaultTotals} from "./VaultTotals.sol";
 import {PriceSnapshots} from "./PriceSnapshots.sol";
 import {RiskPolicy} from "./RiskPolicy.sol";
 import {SolvencyRegistry} from "./SolvencyRegistry.sol";
@@ -67,6 +68,10 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
     SolvencyRegistry public immutable registry;
     /// @notice The S2 Groth16 verifier of this deployment's circuit instance.
     IRebalanceVerifier public immutable verifier;
+    /// @notice Public signals of this deployment's S2 instance: 10 + ceil(A / 2) (the packed vault totals).
+    uint256 public immutable signalCount;
+    /// @dev The S2 verifier's `verifyProof` selector for `signalCount` signals.
+    bytes4 private immutable verifySelector;
 
     /// @notice Uniswap V2 factories whose pairs the vault may swap through, with the keccak hash of their
     /// pairs' creation code (zero: not listed).
@@ -129,6 +134,8 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         snapshots = snapshots_;
         registry = registry_;
         verifier = verifier_;
+        signalCount = 10 + VaultTotals.packedCount(policy_.assetCount());
+        verifySelector = PackedProof.selectorFor(signalCount);
         _grantRole(GOVERNANCE_ROLE, governance);
         _grantRole(GUARDIAN_ROLE, guardian);
         _grantRole(REBALANCER_ROLE, rebalancer);
@@ -142,6 +149,8 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
     /// @param action The swap (public signals 5-8).
     /// @param transition The roots and hashes the proof is bound to (public signals 0-4).
     /// @param sequence The registry's sequence number the proof was made for (public signal 9).
+    /// @param vaultTotals The new state's vault-held totals, packed two per signal (public signals 10...):
+    /// after the swap each must be at most the vault's balance (VaultBalanceShort otherwise).
     /// @param proof The packed Groth16 proof.
     /// @param deadline Unix time after which the rebalance is refused.
     /// @return amountOut What the pair paid, in base units of the asset bought.
@@ -150,6 +159,7 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         Action calldata action,
         Transition calldata transition,
         uint256 sequence,
+        uint256[] calldata vaultTotals,
         uint256[8] calldata proof,
         uint256 deadline
     ) external nonReentrant whenNotPaused onlyRole(REBALANCER_ROLE) returns (uint256 amountOut) {
@@ -160,8 +170,10 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         // Roots, liabilities and sequence are checked (and the commitment advanced) by the registry; a
         // failing proof below reverts the advance with everything else.
         registry.advance(transition.oldRoot, transition.newRoot, transition.liabilitiesRoot, sequence);
-        _verify(action, transition, sequence, proof);
+        _verify(action, transition, sequence, vaultTotals, proof);
         amountOut = _swap(_pairFor(factory, initCodeHash, tokenIn, tokenOut), tokenIn, tokenOut, action, sequence);
+        // The new state's vault-held totals are within what the vault holds right after the swap.
+        VaultTotals.requireBacked(policy.tokens(), vaultTotals, address(this));
     }
 
     /// @notice Whether `factory` is listed.
@@ -227,23 +239,28 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         );
     }
 
-    function _verify(Action calldata action, Transition calldata transition, uint256 sequence, uint256[8] calldata proof)
-        private
-        view
-    {
-        uint256[10] memory signals = [
-            transition.oldRoot,
-            transition.newRoot,
-            transition.liabilitiesRoot,
-            transition.policyHash,
-            transition.pricesHash,
-            action.assetIn,
-            action.amountIn,
-            action.assetOut,
-            action.minAmountOut,
-            sequence
-        ];
-        if (!PackedProof.verifyRebalance(verifier, proof, signals)) revert InvalidProof();
+    function _verify(
+        Action calldata action,
+        Transition calldata transition,
+        uint256 sequence,
+        uint256[] calldata vaultTotals,
+        uint256[8] calldata proof
+    ) private view {
+        uint256 count = 10 + vaultTotals.length;
+        if (count != signalCount) revert SignalCountMismatch(signalCount, count);
+        uint256[] memory signals = new uint256[](count);
+        signals[0] = transition.oldRoot;
+        signals[1] = transition.newRoot;
+        signals[2] = transition.liabilitiesRoot;
+        signals[3] = transition.policyHash;
+        signals[4] = transition.pricesHash;
+        signals[5] = action.assetIn;
+        signals[6] = action.amountIn;
+        signals[7] = action.assetOut;
+        signals[8] = action.minAmountOut;
+        signals[9] = sequence;
+        for (uint256 j = 0; j < vaultTotals.length; ++j) signals[10 + j] = vaultTotals[j];
+        if (!PackedProof.verifyRebalance(verifier, verifySelector, proof, signals)) revert InvalidProof();
     }
 
     /// @dev Pays `amountIn` to the pair and takes the output the constant-product formula (0.3% fee) gives

@@ -64,7 +64,7 @@ export const bundlePolicyAssetSchema = z
 /** The policy used: its field list (hashed into `policyHash`) and its readable form. */
 export const bundlePolicySchema = z
   .object({
-    fields: z.array(fieldString).min(9),
+    fields: z.array(fieldString).min(12),
     chainId: fieldString,
     vault: addressString,
     liabilityAsset: z.number().int().nonnegative(),
@@ -75,6 +75,9 @@ export const bundlePolicySchema = z
     liabilitiesDelay: z.number().int().nonnegative(),
     sequencerFeed: addressString,
     sequencerGracePeriod: z.number().int().nonnegative(),
+    maxAttestationAge: z.number().int().nonnegative(),
+    /** Every attestor slot in order (C of them); an empty slot has the key ("0", "0") and no name. */
+    attestors: z.array(z.object({ name: z.string(), publicKey: z.tuple([fieldString, fieldString]) }).strict()).min(1),
     assets: z.array(bundlePolicyAssetSchema).min(1),
     scenarios: z.array(z.object({ name: z.string(), shockBps: z.array(fieldString) }).strict()).min(1),
   })

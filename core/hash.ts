@@ -4,7 +4,7 @@
  * tested against the same vectors. Browser-safe: pure TypeScript over poseidon-lite (circomlib constants).
  *
  * Layouts
- *  - position leaf      = Poseidon3(assetIndex, amount, salt)
+ *  - position leaf      = Poseidon4(assetIndex, custody, amount, salt); custody 0 = the vault, c = attestor c
  *  - Merkle node        = Poseidon2(left, right)
  *  - liability leaf     = Poseidon3(userIdHash, balance, salt), with sum = balance
  *  - sum-tree node      = Poseidon4(l.hash, l.sum, r.hash, r.sum), with sum = l.sum + r.sum
@@ -25,9 +25,9 @@ import { toField } from "./field.ts";
 /** Elements absorbed per Poseidon8 call by `listHash` (one input slot carries the accumulator). */
 export const LIST_RATE = 7;
 
-/** Hash of one position: `Poseidon(assetIndex, amount, salt)`. */
-export function positionLeaf(assetIndex: bigint, amount: bigint, salt: bigint): bigint {
-  return poseidon3([assetIndex, amount, salt]);
+/** Hash of one position: `Poseidon(assetIndex, custody, amount, salt)` (custody 0 = held by the vault). */
+export function positionLeaf(assetIndex: bigint, custody: bigint, amount: bigint, salt: bigint): bigint {
+  return poseidon4([assetIndex, custody, amount, salt]);
 }
 
 /** Inner node of the positions Merkle tree. */
@@ -85,19 +85,26 @@ export interface PolicyFields {
   minLiquidityBps: bigint;
   /** Largest price concession a swap may make against the snapshot, in bps (S2 enforces it). */
   maxSlippageBps: bigint;
+  /** Oldest custody statement (seconds before the price snapshot) the circuits accept. */
+  maxAttestationAge: bigint;
+  /** `listHash` of the assets' token addresses, in asset order (custody statements sign it). */
+  tokensDigest: bigint;
   /** `rulesDigest` of the rest of the policy (see `PolicyRules`). */
   rulesDigest: bigint;
   capBps: readonly bigint[]; // [A]
   haircutBps: readonly bigint[]; // [A]
   liquid: readonly bigint[]; // [A], 0 or 1
+  /** One BabyJubjub public key (Ax, Ay) per attestor slot; (0, 0) = no attestor in that slot. [C][2] */
+  attestorKeys: readonly (readonly [bigint, bigint])[];
   shockBps: readonly (readonly bigint[])[]; // [K][A]
 }
 
 /**
  * The ordered field list hashed into the policy hash:
- * `[chainId, vault, A, K, liabilityAsset, minCoverageBps, minLiquidityBps, maxSlippageBps, rulesDigest,
- *   capBps[0..A), haircutBps[0..A), liquid[0..A), shockBps[0][0..A), ..., shockBps[K-1][0..A)]`
- * (length 9 + 3A + K*A).
+ * `[chainId, vault, A, K, C, liabilityAsset, minCoverageBps, minLiquidityBps, maxSlippageBps,
+ *   maxAttestationAge, tokensDigest, rulesDigest, capBps[0..A), haircutBps[0..A), liquid[0..A),
+ *   attestorKeys[0][0..2), ..., attestorKeys[C-1][0..2), shockBps[0][0..A), ..., shockBps[K-1][0..A)]`
+ * (length 12 + 3A + 2C + K*A).
  */
 export function policyFieldList(p: PolicyFields): bigint[] {
   const assetCount = p.capBps.length;
@@ -107,21 +114,42 @@ export function policyFieldList(p: PolicyFields): bigint[] {
   for (const [s, row] of p.shockBps.entries()) {
     if (row.length !== assetCount) throw new RangeError(`policy: shockBps[${s}] must have ${assetCount} entries`);
   }
+  for (const [c, key] of p.attestorKeys.entries()) {
+    if (key.length !== 2) throw new RangeError(`policy: attestorKeys[${c}] must be a pair (Ax, Ay)`);
+  }
   return [
     p.chainId,
     p.vault,
     BigInt(assetCount),
     BigInt(p.shockBps.length),
+    BigInt(p.attestorKeys.length),
     p.liabilityAsset,
     p.minCoverageBps,
     p.minLiquidityBps,
     p.maxSlippageBps,
+    p.maxAttestationAge,
+    p.tokensDigest,
     p.rulesDigest,
     ...p.capBps,
     ...p.haircutBps,
     ...p.liquid,
+    ...p.attestorKeys.flat(),
     ...p.shockBps.flat(),
   ];
+}
+
+/** `listHash` of the assets' token addresses in asset order: the policy field custody statements sign. */
+export function tokensDigest(tokens: readonly string[]): bigint {
+  return listHash(tokens.map((t, i) => addressToField(t, `tokens[${i}]`)));
+}
+
+/** The key of an empty attestor slot (never set, or removed): no signature verifies under it. */
+export const NO_ATTESTOR_KEY: readonly [bigint, bigint] = [0n, 0n];
+
+/** Attestor keys for `slots` slots: slot c + 1 takes `keys[c]`, missing slots the empty key. */
+export function attestorKeyList(keys: readonly (readonly [bigint, bigint] | null | undefined)[], slots: number): (readonly [bigint, bigint])[] {
+  if (keys.length > slots) throw new RangeError(`policy: ${keys.length} attestors for ${slots} attestor slots`);
+  return Array.from({ length: slots }, (_, c) => keys[c] ?? NO_ATTESTOR_KEY);
 }
 
 /** Policy hash: `listHash(policyFieldList(p))`. */

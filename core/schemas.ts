@@ -97,6 +97,8 @@ const positionSchema = z
     asset: symbolSchema,
     amount: decimalString,
     venue: z.string().min(1),
+    /** Who holds it: "vault" (the default: the vault contract itself) or the name of a policy attestor. */
+    custody: z.string().trim().min(1, "expected \"vault\" or an attestor's name").optional(),
     label: z.string().optional(),
     notes: z.string().optional(),
   })
@@ -109,6 +111,8 @@ export const treasuryFileSchema = z
     description: z.string().optional(),
     assets: z.array(treasuryAssetSchema).min(1),
     positions: z.array(positionSchema),
+    /** Custody statement files (paths relative to this file), one per attestor that holds positions. */
+    statements: z.array(z.string().min(1)).optional(),
   })
   .strict()
   .transform((file, ctx) => {
@@ -163,6 +167,18 @@ const policyAssetSchema = z
   })
   .strict();
 
+/** A BabyJubjub public key coordinate: a decimal field element. */
+const keyCoordinate = z.string().regex(/^\d{1,78}$/, "expected a decimal integer string (a BabyJubjub coordinate)");
+
+/** An attestor the policy trusts for custody statements; its slot is its position in the list plus one. */
+const attestorSchema = z
+  .object({
+    name: z.string().trim().min(1).max(64),
+    publicKey: z.tuple([keyCoordinate, keyCoordinate]),
+    notes: z.string().optional(),
+  })
+  .strict();
+
 const scenarioSchema = z
   .object({
     name: z.string().min(1).max(64),
@@ -190,9 +206,22 @@ export const policyFileSchema = z
     assets: z.array(policyAssetSchema).min(1),
     scenarios: z.array(scenarioSchema).min(1),
     sequencer: z.object({ feed: addressSchema, gracePeriod: durationSchema }).strict().optional(),
+    /** Custodians whose signed statements back positions the vault does not hold (slot = index + 1). */
+    attestors: z.array(attestorSchema).optional(),
+    /** Oldest custody statement, before the price snapshot, a proof may use (default 1 day). */
+    maxAttestationAge: durationSchema.refine((s) => s < 2 ** 32, "must be below 2^32 seconds").optional(),
   })
   .strict()
   .superRefine((file, ctx) => {
+    const attestorNames = new Set<string>(["vault"]);
+    const keys = new Set<string>();
+    (file.attestors ?? []).forEach((a, i) => {
+      if (attestorNames.has(a.name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["attestors", i, "name"], message: `"${a.name}" is ${a.name === "vault" ? "reserved for the vault itself" : "listed twice"}` });
+      attestorNames.add(a.name);
+      const key = a.publicKey.join(",");
+      if (keys.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["attestors", i, "publicKey"], message: "this key is listed twice" });
+      keys.add(key);
+    });
     const symbols = new Set<string>();
     file.assets.forEach((asset, i) => {
       if (symbols.has(asset.symbol)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["assets", i, "symbol"], message: `${asset.symbol} is listed twice` });

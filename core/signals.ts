@@ -25,6 +25,42 @@ export const PUBLIC_SIGNALS: Readonly<Record<Statement, readonly string[]>> = {
   ],
 };
 
+/** Bits of one vault-total lane: the circuits pack two vault totals per public signal (PackTotals). */
+export const VAULT_LANE_BITS = 128n;
+
+/** How many packed vault-total signals a statement over `assetCount` assets ends with. */
+export function vaultTotalsSignalCount(assetCount: number): number {
+  return Math.ceil(assetCount / 2);
+}
+
+/**
+ * Every public signal name of a statement over `assetCount` assets, in declaration order: the scalar
+ * signals of `PUBLIC_SIGNALS`, then `vaultTotals[0]`, `vaultTotals[1]`, ... (two assets per signal).
+ */
+export function publicSignalNamesFor(statement: Statement, assetCount: number): string[] {
+  const packed = Array.from({ length: vaultTotalsSignalCount(assetCount) }, (_, j) => `vaultTotals[${j}]`);
+  return [...PUBLIC_SIGNALS[statement], ...packed];
+}
+
+/** Packs per-asset vault totals (each < 2^128) two per field element: `t[2j] + t[2j+1] * 2^128`. */
+export function packVaultTotals(totals: readonly bigint[]): bigint[] {
+  const lane = 1n << VAULT_LANE_BITS;
+  const packed: bigint[] = [];
+  for (let j = 0; j < totals.length; j += 2) {
+    const lo = totals[j]!;
+    const hi = totals[j + 1] ?? 0n;
+    if (lo < 0n || lo >= lane || hi < 0n || hi >= lane) throw new RangeError(`vault totals ${j}-${j + 1}: expected values in [0, 2^128)`);
+    packed.push(lo + hi * lane);
+  }
+  return packed;
+}
+
+/** The inverse of `packVaultTotals`: `assetCount` totals from the packed signals. */
+export function unpackVaultTotals(packed: readonly bigint[], assetCount: number): bigint[] {
+  const mask = (1n << VAULT_LANE_BITS) - 1n;
+  return Array.from({ length: assetCount }, (_, a) => ((packed[a >> 1] ?? 0n) >> (VAULT_LANE_BITS * BigInt(a & 1))) & mask);
+}
+
 /**
  * SolvencyRegistry's `Attestation` struct as an ABI tuple: the registry stores the keccak hash of its ABI
  * encoding and emits it in `AttestationPublished`; readers (chain/gate.ts, the page) check one against the other.

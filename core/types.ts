@@ -7,6 +7,8 @@ export type { PolicyFields, PriceFields, SumNode } from "./hash.ts";
 /** One committed position: a slot of the positions tree. */
 export interface Position {
   assetIndex: bigint;
+  /** Who holds it: 0 (or absent) = the vault contract itself, c in 1..C = the policy's attestor c. */
+  custody?: bigint;
   /** Token base units, < 2^96. */
   amount: bigint;
   /** Random field element, kept private. */
@@ -29,6 +31,18 @@ export interface RebalanceAction {
   minAmountOut: bigint;
 }
 
+/**
+ * One attestor slot's custody statement as the circuits take it (core/attestation.ts has the file format):
+ * the statement's time, the amount of each asset it signs (policy order) and its EdDSA-Poseidon signature.
+ */
+export interface SignedCustody {
+  timestamp: bigint;
+  amounts: readonly bigint[];
+  r8x: bigint;
+  r8y: bigint;
+  s: bigint;
+}
+
 /** Circuit instance sizes. */
 export interface InstanceSize {
   /** Position slots (power of two). */
@@ -37,4 +51,6 @@ export interface InstanceSize {
   A: number;
   /** Stress scenarios. */
   K: number;
+  /** Attestor slots (custodians other than the vault). */
+  C: number;
 }

@@ -147,13 +147,13 @@ export class StackChain implements KeeperChain {
 
   async rebalance(_swap: PlannedSwap, proof: KeeperProof, deadline: bigint): Promise<{ amountOut: bigint; txHash: string }> {
     const signals = orderedSignals({ statement: "rebalance", instance: "", ...proof }, "rebalance");
-    const { action, transition, sequence } = rebalanceArgs(signals);
+    const { action, transition, sequence, vaultTotals } = rebalanceArgs(signals);
     const packed = packedProofOf({ statement: "rebalance", instance: "", ...proof });
     const factory = this.deployment.contracts.uniswapFactory;
     const vault = this.stack.treasuryVault;
     // A dry run first decodes a refusal without spending gas; then the transaction.
-    await this.retry("rebalance (dry run)", () => vault.getFunction("rebalance").staticCall(factory, action, transition, sequence, packed, deadline));
-    const { receipt, amountOut } = await this.retry("rebalance", () => submitRebalance(this.stack, { factory, action, transition, sequence, proof: packed, deadline }));
+    await this.retry("rebalance (dry run)", () => vault.getFunction("rebalance").staticCall(factory, action, transition, sequence, vaultTotals, packed, deadline));
+    const { receipt, amountOut } = await this.retry("rebalance", () => submitRebalance(this.stack, { factory, action, transition, sequence, vaultTotals, proof: packed, deadline }));
     return { amountOut, txHash: receipt.hash };
   }
 

@@ -56,6 +56,11 @@ export function riskPolicyFromChain(deployment: Deployment, onchain: OnchainPoli
       maxAnswer: a.maxAnswer,
     })),
     scenarios: onchain.shockBps.map((row, k) => ({ name: deployment.scenarios[k] ?? `scenario ${k + 1}`, shockBps: row.map(BigInt) })),
+    attestors: onchain.attestorKeys.flatMap((key, c) =>
+      key[0] === 0n ? [] : [{ slot: c + 1, name: deployment.attestors?.[c] ?? `attestor ${c + 1}`, publicKey: [key[0], key[1]] as const }],
+    ),
+    attestorSlots: onchain.attestorKeys.length,
+    maxAttestationAge: onchain.maxAttestationAge,
   };
 }
 

@@ -13,7 +13,7 @@ import { formatDecimal } from "../core/units.ts";
 import { vkeyHash } from "../core/canonical.ts";
 import { packProof } from "../core/packed-proof.ts";
 import { BUNDLE_FORMAT, bundleSchema, type BundleAction, type BundlePolicy, type BundlePrices, type Groth16Proof, type ProofBundle } from "../core/bundle-schema.ts";
-import { PUBLIC_SIGNALS, type Statement } from "../core/signals.ts";
+import { publicSignalNamesFor, type Statement } from "../core/signals.ts";
 
 /** The readable and exact form of a policy, as a bundle carries it. */
 export function bundlePolicy(policy: RiskPolicy): BundlePolicy {
@@ -29,6 +29,11 @@ export function bundlePolicy(policy: RiskPolicy): BundlePolicy {
     liabilitiesDelay: policy.liabilitiesDelay,
     sequencerFeed: policy.sequencer.feed,
     sequencerGracePeriod: policy.sequencer.gracePeriod,
+    maxAttestationAge: policy.maxAttestationAge,
+    attestors: Array.from({ length: policy.attestorSlots }, (_, c) => {
+      const a = policy.attestors.find((x) => x.slot === c + 1);
+      return a ? { name: a.name, publicKey: [a.publicKey[0].toString(), a.publicKey[1].toString()] as [string, string] } : { name: "", publicKey: ["0", "0"] as [string, string] };
+    }),
     assets: policy.assets.map((a) => ({
       symbol: a.symbol,
       decimals: a.decimals,
@@ -93,7 +98,7 @@ export interface BundleParts {
 
 /** Assembles a bundle and checks it against the bundle schema (a failure here is a bug, not user input). */
 export async function buildBundle(parts: BundleParts): Promise<ProofBundle> {
-  const names = PUBLIC_SIGNALS[parts.statement];
+  const names = publicSignalNamesFor(parts.statement, parts.policy.assets.length);
   if (parts.publicSignals.length !== names.length) {
     throw new Error(`buildBundle: ${parts.publicSignals.length} public signals for ${names.length} names`);
   }

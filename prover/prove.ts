@@ -19,6 +19,7 @@ import { PROJECT_ROOT, instanceDir, loadInstances } from "../core/node/instances
 import { openCommitment, randomFieldElement, recordCommitment, saveState, type PrivateState } from "./state.ts";
 import { assetIndexOf, parseAssetAmount, policyFields, priceFields, type Liabilities, type Treasury } from "./treasury.ts";
 import type { InstanceSize, Position, RebalanceAction } from "../core/types.ts";
+import { custodyReport, loadStatements, requireBacked, signedCustody } from "./custody.ts";
 import { applyAction, publicSignalList, rebalanceInput, rebalancePublicSignals, solvencyInput, solvencyPublicSignals } from "./witness.ts";
 import type { Groth16Proof, ProofBundle } from "../core/bundle-schema.ts";
 import type { Statement } from "../core/signals.ts";
@@ -56,7 +57,7 @@ export function resolveInstance(statement: Statement, assetCount: number, scenar
   const candidates = Object.entries(table)
     .filter(([name]) => name.startsWith(`${statement}-`))
     .filter(([name, spec]) => !requested || name === requested || spec.group === requested || name === `${statement}-${requested}`)
-    .map(([name, spec]) => ({ instance: name, size: { N: spec.params[0]!, A: spec.params[1]!, K: spec.params[2]! } }));
+    .map(([name, spec]) => ({ instance: name, size: { N: spec.params[0]!, A: spec.params[1]!, K: spec.params[2]!, C: spec.params[3]! } }));
   if (candidates.length === 0) {
     throw new UserError(`no ${statement} instance named or grouped "${requested}" in circuits/circuits.json`, { where: "--instance", exitCode: 2 });
   }
@@ -185,6 +186,8 @@ export interface ProveOptions {
   freshSalts?: boolean;
   /** The registry's sequence number the proof is for (its current value when published); default 0. */
   sequence?: bigint;
+  /** The vault's token balances (asset order), when known: vault-held totals above them are refused before proving. */
+  vaultBalances?: readonly bigint[];
   onStage?: (stage: ProveStage) => void;
   now?: Date;
 }
@@ -224,8 +227,18 @@ export function prepareSolvency(options: ProveOptions): PreparedProof {
 
   const { instance, size } = resolveInstance("solvency", policy.assets.length, policy.scenarios.length, treasury.holdings.length, options.instance);
   const artifacts = instanceArtifacts(instance, size);
+  const statements = loadStatements(treasury);
+  requireBacked(custodyReport(treasury, statements, options.vaultBalances));
   const commitment = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
-  const args = { size, positions: commitment.slots, policy: policyFields(policy), prices: priceFields(prices), liabilities: liabilities.opening, sequence: options.sequence ?? 0n };
+  const args = {
+    size,
+    positions: commitment.slots,
+    policy: policyFields(policy),
+    prices: priceFields(prices),
+    liabilities: liabilities.opening,
+    sequence: options.sequence ?? 0n,
+    statements: signedCustody(policy, statements),
+  };
   const input = solvencyInput(args);
   const expectedSignals = publicSignalList("solvency", solvencyPublicSignals(args));
   recordCommitment(options.state, commitment.slots, { note: "solvency attestation", now: options.now });
@@ -286,8 +299,10 @@ export function parseRebalanceRequest(treasury: Treasury, request: RebalanceRequ
 export function chooseSlots(slots: readonly Position[], action: RebalanceAction, symbols: readonly string[], decimals: readonly number[]): { slotIn: number; slotOut: number } {
   const sold = symbols[Number(action.assetIn)]!;
   const bought = symbols[Number(action.assetOut)]!;
-  const holding = slots.map((s, i) => ({ ...s, i })).filter((s) => s.assetIndex === action.assetIn && s.amount > 0n);
-  if (holding.length === 0) throw new UserError(`the treasury holds no ${sold}`, { where: "--sell" });
+  // Only the vault's own tokens can be swapped (custody 0); positions at attestors stay where they are.
+  const inVault = (s: Position) => (s.custody ?? 0n) === 0n;
+  const holding = slots.map((s, i) => ({ ...s, i })).filter((s) => s.assetIndex === action.assetIn && s.amount > 0n && inVault(s));
+  if (holding.length === 0) throw new UserError(`the vault itself holds no ${sold} (positions at attestors cannot be swapped)`, { where: "--sell" });
   const enough = holding.filter((s) => s.amount >= action.amountIn).sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
   if (enough.length === 0) {
     const largest = holding.reduce((m, s) => (s.amount > m ? s.amount : m), 0n);
@@ -300,7 +315,7 @@ export function chooseSlots(slots: readonly Position[], action: RebalanceAction,
   const slotIn = enough[0]!.i;
   const receivers = slots
     .map((s, i) => ({ ...s, i }))
-    .filter((s) => s.i !== slotIn && s.assetIndex === action.assetOut && s.amount > 0n)
+    .filter((s) => s.i !== slotIn && s.assetIndex === action.assetOut && s.amount > 0n && inVault(s))
     .sort((a, b) => (a.amount > b.amount ? -1 : a.amount < b.amount ? 1 : 0));
   const empty = slots.findIndex((s, i) => i !== slotIn && s.amount === 0n);
   const slotOut = receivers[0]?.i ?? empty;
@@ -321,6 +336,8 @@ export function prepareRebalance(options: ProveOptions & { request: RebalanceReq
   const { treasury, liabilities } = options;
   const { policy, prices } = treasury;
   const action = parseRebalanceRequest(treasury, options.request);
+  const statements = loadStatements(treasury);
+  requireBacked(custodyReport(treasury, statements));
   const { instance, size } = resolveInstance("rebalance", policy.assets.length, policy.scenarios.length, treasury.holdings.length, options.instance);
   const old = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
   const { slotIn, slotOut } = chooseSlots(
@@ -366,6 +383,7 @@ export function prepareRebalance(options: ProveOptions & { request: RebalanceReq
     prices: priceFields(prices),
     liabilities: liabilities.opening,
     sequence: options.sequence ?? 0n,
+    statements: signedCustody(policy, statements),
   };
   const input = rebalanceInput(args);
   const expectedSignals = publicSignalList("rebalance", rebalancePublicSignals(args));

@@ -32,7 +32,7 @@ export function randomFieldElement(): bigint {
 
 const decimal = z.string().regex(/^\d+$/, "expected a decimal integer string");
 
-const slotSchema = z.object({ assetIndex: decimal, amount: decimal, salt: decimal }).strict();
+const slotSchema = z.object({ assetIndex: decimal, custody: decimal.optional(), amount: decimal, salt: decimal }).strict();
 
 const commitmentSchema = z
   .object({
@@ -94,7 +94,7 @@ export function loadState(file: string): PrivateState {
   if (!parsed.success) throw new UserError(`not a Homeostat state file: ${describeZodError(parsed.error)}`, { where: file });
   const data = parsed.data;
   for (const [root, c] of Object.entries(data.commitments)) {
-    const slots = c.slots.map((s) => ({ assetIndex: BigInt(s.assetIndex), amount: BigInt(s.amount), salt: BigInt(s.salt) }));
+    const slots = c.slots.map((s) => ({ assetIndex: BigInt(s.assetIndex), custody: BigInt(s.custody ?? 0), amount: BigInt(s.amount), salt: BigInt(s.salt) }));
     const stored: StoredCommitment = { root: BigInt(root), slots, createdAt: c.createdAt };
     if (c.parent !== undefined) stored.parent = BigInt(c.parent);
     if (c.note !== undefined) stored.note = c.note;
@@ -119,7 +119,7 @@ export function saveState(state: PrivateState): void {
   for (const c of state.commitments.values()) {
     json.commitments[c.root.toString()] = {
       createdAt: c.createdAt,
-      slots: c.slots.map((s) => ({ assetIndex: s.assetIndex.toString(), amount: s.amount.toString(), salt: s.salt.toString() })),
+      slots: c.slots.map((s) => ({ assetIndex: s.assetIndex.toString(), custody: (s.custody ?? 0n).toString(), amount: s.amount.toString(), salt: s.salt.toString() })),
       ...(c.parent !== undefined ? { parent: c.parent.toString() } : {}),
       ...(c.note !== undefined ? { note: c.note } : {}),
     };
@@ -133,20 +133,21 @@ export function saveState(state: PrivateState): void {
 
 /** Root of the positions tree over `slots`. */
 export function commitmentRoot(slots: readonly Position[]): bigint {
-  return merkleRoot(slots.map((s) => positionLeaf(s.assetIndex, s.amount, s.salt)));
+  return merkleRoot(slots.map((s) => positionLeaf(s.assetIndex, s.custody ?? 0n, s.amount, s.salt)));
 }
 
-/** What a slot holds, without its salt. */
+/** What a slot holds, without its salt: an asset, its custodian (0 or absent = the vault) and an amount. */
 export interface SlotContent {
   assetIndex: number;
+  custody?: number | bigint;
   amount: bigint;
 }
 
-/** The multiset of non-empty (asset, amount) pairs: what a commitment says, independent of slot order. */
-function contentKey(items: ReadonlyArray<{ assetIndex: bigint | number; amount: bigint }>): string {
+/** The multiset of non-empty (asset, custody, amount): what a commitment says, independent of slot order. */
+function contentKey(items: ReadonlyArray<{ assetIndex: bigint | number; custody?: bigint | number; amount: bigint }>): string {
   return items
     .filter((i) => i.amount !== 0n)
-    .map((i) => `${i.assetIndex}:${i.amount}`)
+    .map((i) => `${i.assetIndex}:${i.custody ?? 0}:${i.amount}`)
     .sort()
     .join(",");
 }
@@ -178,7 +179,7 @@ export function openCommitment(state: PrivateState, holdings: readonly SlotConte
   const slots: Position[] = [];
   for (let i = 0; i < slotCount; i++) {
     const h = holdings[i];
-    slots.push({ assetIndex: BigInt(h?.assetIndex ?? 0), amount: h?.amount ?? 0n, salt: randomFieldElement() });
+    slots.push({ assetIndex: BigInt(h?.assetIndex ?? 0), custody: BigInt(h?.custody ?? 0), amount: h?.amount ?? 0n, salt: randomFieldElement() });
   }
   return { root: commitmentRoot(slots), slots, reused: false };
 }

@@ -13,7 +13,8 @@ import { parseJsonText } from "../core/json-position.ts";
 import { decodeInputText, readInputBytes, readJsonInput } from "../core/node/input-files.ts";
 import { isWellFormedText } from "../core/utf8.ts";
 import { AMOUNT_BITS, PRICE_BITS } from "../core/field.ts";
-import { addressToField, liabilityLeaf, rulesDigest, sumNode, userIdHash, type PolicyFields, type PolicyRules, type PriceFields, type SumNode } from "../core/hash.ts";
+import { addressToField, attestorKeyList, liabilityLeaf, rulesDigest, sumNode, tokensDigest, userIdHash, type PolicyFields, type PolicyRules, type PriceFields, type SumNode } from "../core/hash.ts";
+import { loadInstances } from "../core/node/instances.ts";
 import { parseFile, policyFileSchema, pricesFileSchema, treasuryFileSchema, usersFileSchema, userLiabilitySchema, formatIssuePath } from "../core/schemas.ts";
 import type { LiabilitiesOpening } from "../core/types.ts";
 import { loadLiabilitiesOpening } from "./liabilities-root.ts";
@@ -45,6 +46,14 @@ export interface Scenario {
   shockBps: bigint[];
 }
 
+/** An attestor the policy trusts: its name and BabyJubjub public key. Its custody number is `slot`. */
+export interface PolicyAttestor {
+  /** 1..C: the custody number of the positions it holds. */
+  slot: number;
+  name: string;
+  publicKey: readonly [bigint, bigint];
+}
+
 /** The risk policy; `assets` order is the asset index order everywhere. */
 export interface RiskPolicy {
   chainId: bigint;
@@ -62,10 +71,29 @@ export interface RiskPolicy {
   sequencer: { feed: string; gracePeriod: number };
   assets: PolicyAsset[];
   scenarios: Scenario[];
+  /** Attestors in slot order (slot = index + 1); at most `attestorSlots`. */
+  attestors: PolicyAttestor[];
+  /** The circuit instance's attestor slots (C); empty slots hash as the key (0, 0). */
+  attestorSlots: number;
+  /** Oldest custody statement (seconds before the price snapshot) the circuits accept. */
+  maxAttestationAge: number;
 }
 
 /** Policy defaults for the optional fields of a policy file. */
-export const POLICY_DEFAULTS = { maxSlippageBps: 100n, maxSnapshotAge: 3600, liabilitiesDelay: 3600 } as const;
+export const POLICY_DEFAULTS = { maxSlippageBps: 100n, maxSnapshotAge: 3600, liabilitiesDelay: 3600, maxAttestationAge: 86_400 } as const;
+
+/** The custody number of positions the vault contract itself holds. */
+export const VAULT_CUSTODY = 0;
+
+/**
+ * Attestor slots (C) of the circuit instances for a policy of this shape: the `C` parameter of the solvency
+ * instance with the policy's asset and scenario counts, or `fallback` when no instance has that shape (the
+ * prover then refuses the policy naming the sizes it has).
+ */
+export function attestorSlotsFor(assetCount: number, scenarioCount: number, fallback: number): number {
+  const spec = Object.values(loadInstances()).find((s) => s.template === "Solvency" && s.params[1] === assetCount && s.params[2] === scenarioCount);
+  return spec?.params[3] ?? fallback;
+}
 
 /** The zero address: no sequencer uptime feed. */
 export const NO_SEQUENCER = { feed: "0x0000000000000000000000000000000000000000", gracePeriod: 0 } as const;
@@ -90,6 +118,8 @@ export interface PriceSnapshot {
 /** One position of the treasury file. */
 export interface Holding {
   assetIndex: number;
+  /** 0 = the vault contract itself (VAULT_CUSTODY), c = the policy attestor in slot c. */
+  custody: number;
   amount: bigint;
   venue: string;
   label?: string;
@@ -101,6 +131,8 @@ export interface Treasury {
   policy: RiskPolicy;
   prices: PriceSnapshot;
   holdings: Holding[];
+  /** Custody statement files named by the treasury file (resolved paths). */
+  statementFiles: string[];
   files: { treasury: string; policy: string; prices: string };
 }
 
@@ -179,8 +211,14 @@ export function loadTreasury(files: { treasury: string; policy: string; prices: 
     sequencer: policyFile.sequencer ?? { ...NO_SEQUENCER },
     assets,
     scenarios: policyFile.scenarios.map((s) => ({ name: s.name, shockBps: assets.map((a) => s.shocks[a.symbol] ?? 0n) })),
+    attestors: (policyFile.attestors ?? []).map((a, i) => ({ slot: i + 1, name: a.name, publicKey: [BigInt(a.publicKey[0]), BigInt(a.publicKey[1])] as const })),
+    attestorSlots: attestorSlotsFor(assets.length, policyFile.scenarios.length, Math.max(1, policyFile.attestors?.length ?? 0)),
+    maxAttestationAge: policyFile.maxAttestationAge ?? POLICY_DEFAULTS.maxAttestationAge,
   };
   addressToField(policy.vault);
+  if (policy.attestors.length > policy.attestorSlots) {
+    throw new UserError(`the policy names ${policy.attestors.length} attestors; its circuit instance has ${policy.attestorSlots} attestor slot(s)`, { where: `${files.policy}: attestors` });
+  }
 
   if (pricesFile.timestamp >= 1n << 64n) throw new UserError("timestamp is too large", { where: `${files.prices}: timestamp` });
   for (const symbol of Object.keys(pricesFile.prices)) {
@@ -209,13 +247,17 @@ export function loadTreasury(files: { treasury: string; policy: string; prices: 
     }),
   };
 
-  const holdings: Holding[] = treasuryFile.positions.map((p) => ({
-    assetIndex: index.get(p.asset)!,
-    amount: p.amount,
-    venue: p.venue,
-    ...(p.label !== undefined ? { label: p.label } : {}),
-  }));
-  return { ...(treasuryFile.name !== undefined ? { name: treasuryFile.name } : {}), policy, prices, holdings, files };
+  const custodyOf = new Map<string, number>([["vault", VAULT_CUSTODY], ...policy.attestors.map((a) => [a.name, a.slot] as const)]);
+  const holdings: Holding[] = treasuryFile.positions.map((p, i) => {
+    const custody = custodyOf.get(p.custody ?? "vault");
+    if (custody === undefined) {
+      const known = [...custodyOf.keys()].map((k) => JSON.stringify(k)).join(", ");
+      throw new UserError(`custody ${JSON.stringify(p.custody)} is neither "vault" nor an attestor of the policy (${known})`, { where: `${files.treasury}: positions[${i}].custody` });
+    }
+    return { assetIndex: index.get(p.asset)!, custody, amount: p.amount, venue: p.venue, ...(p.label !== undefined ? { label: p.label } : {}) };
+  });
+  const statementFiles = (treasuryFile.statements ?? []).map((f) => path.resolve(path.dirname(files.treasury), f));
+  return { ...(treasuryFile.name !== undefined ? { name: treasuryFile.name } : {}), policy, prices, holdings, statementFiles, files };
 }
 
 /** Every rule of the policy the circuits do not evaluate (hashed into the policy hash as `rulesDigest`). */
@@ -247,10 +289,13 @@ export function policyFields(policy: RiskPolicy): PolicyFields {
     minCoverageBps: policy.minCoverageBps,
     minLiquidityBps: policy.minLiquidityBps,
     maxSlippageBps: policy.maxSlippageBps,
+    maxAttestationAge: BigInt(policy.maxAttestationAge),
+    tokensDigest: tokensDigest(policy.assets.map((a) => a.token)),
     rulesDigest: rulesDigest(policyRules(policy)),
     capBps: policy.assets.map((a) => a.capBps),
     haircutBps: policy.assets.map((a) => a.haircutBps),
     liquid: policy.assets.map((a) => (a.liquid ? 1n : 0n)),
+    attestorKeys: attestorKeyList(policy.attestors.map((a) => a.publicKey), policy.attestorSlots),
     shockBps: policy.scenarios.map((s) => s.shockBps),
   };
 }

@@ -12,8 +12,8 @@
 import { UserError } from "../core/errors.ts";
 import { isFieldElement } from "../core/field.ts";
 import { merkleRoot, policyHash, positionLeaf, pricesHash, sumNode } from "../core/hash.ts";
-import type { InstanceSize, LiabilitiesOpening, PolicyFields, Position, PriceFields, RebalanceAction } from "../core/types.ts";
-import { PUBLIC_SIGNALS, type Statement } from "../core/signals.ts";
+import type { InstanceSize, LiabilitiesOpening, PolicyFields, Position, PriceFields, RebalanceAction, SignedCustody } from "../core/types.ts";
+import { packVaultTotals, publicSignalNamesFor, type Statement } from "../core/signals.ts";
 
 export type { Statement } from "../core/signals.ts";
 
@@ -31,11 +31,20 @@ export type PolicyPricesLiabilitiesInput = {
   minCoverageBps: Dec;
   minLiquidityBps: Dec;
   maxSlippageBps: Dec;
+  maxAttestationAge: Dec;
+  tokensDigest: Dec;
   rulesDigest: Dec;
   capBps: Dec[];
   haircutBps: Dec[];
   liquid: Dec[];
+  attestorKey: Dec[][];
   shockBps: Dec[][];
+  stEnabled: Dec[];
+  stTimestamp: Dec[];
+  stAmount: Dec[][];
+  stR8x: Dec[];
+  stR8y: Dec[];
+  stS: Dec[];
   priceTimestamp: Dec;
   unitPrice: Dec[];
   liabLeftHash: Dec;
@@ -51,6 +60,8 @@ export interface SolvencyPublicSignals {
   policyHash: bigint;
   pricesHash: bigint;
   sequence: bigint;
+  /** The vault-held total of each asset, packed two per signal (`packVaultTotals`). */
+  vaultTotals: bigint[];
 }
 
 /** Public signals of S2, in declaration order. */
@@ -65,21 +76,25 @@ export interface RebalancePublicSignals {
   assetOut: bigint;
   minAmountOut: bigint;
   sequence: bigint;
+  /** The NEW state's vault-held totals, packed two per signal. */
+  vaultTotals: bigint[];
 }
 
-/** The complete input of `Solvency(N, A, K)`. */
+/** The complete input of `Solvency(N, A, K, C)`. */
 export type SolvencyInput = PolicyPricesLiabilitiesInput & {
   positionsRoot: Dec;
   liabilitiesRoot: Dec;
   policyHash: Dec;
   pricesHash: Dec;
   sequence: Dec;
+  vaultTotals: Dec[];
   assetIndex: Dec[];
+  custody: Dec[];
   amount: Dec[];
   salt: Dec[];
 };
 
-/** The complete input of `Rebalance(N, A, K)`. */
+/** The complete input of `Rebalance(N, A, K, C)`. */
 export type RebalanceInput = PolicyPricesLiabilitiesInput & {
   oldRoot: Dec;
   newRoot: Dec;
@@ -91,7 +106,9 @@ export type RebalanceInput = PolicyPricesLiabilitiesInput & {
   assetOut: Dec;
   minAmountOut: Dec;
   sequence: Dec;
+  vaultTotals: Dec[];
   assetIndex: Dec[];
+  custody: Dec[];
   amount: Dec[];
   salt: Dec[];
   oldLeaf: Dec[];
@@ -100,6 +117,7 @@ export type RebalanceInput = PolicyPricesLiabilitiesInput & {
   oldSaltIn: Dec;
   slotOut: Dec;
   oldAssetOut: Dec;
+  oldCustodyOut: Dec;
   oldAmountOut: Dec;
   oldSaltOut: Dec;
 };
@@ -115,6 +133,8 @@ export interface SolvencyWitnessArgs {
   liabilities: LiabilitiesOpening;
   /** The registry's sequence number the proof is for (its current value when the proof is used). */
   sequence: bigint;
+  /** One entry per attestor slot (C): its signed statement, or null for none. Absent = none at all. */
+  statements?: readonly (SignedCustody | null)[];
 }
 
 /** What S2 is proven over: the old and the new slots, the action and the two slots it touches. */
@@ -134,30 +154,49 @@ export interface RebalanceWitnessArgs {
   liabilities: LiabilitiesOpening;
   /** The registry's sequence number the proof is for. */
   sequence: bigint;
+  /** Custody statements for the NEW state, as in `SolvencyWitnessArgs`. */
+  statements?: readonly (SignedCustody | null)[];
 }
 
-/** Public signal names of a statement, in the order the circuit declares them (and snarkjs lists them). */
-export function publicSignalNames(statement: Statement): readonly string[] {
-  const names = PUBLIC_SIGNALS[statement];
-  if (!names) throw new UserError(`unknown statement ${JSON.stringify(statement)} (expected solvency or rebalance)`, { where: "statement" });
-  return names;
+/** Public signal names of a statement over `assetCount` assets, in the circuit's declaration order. */
+export function publicSignalNames(statement: Statement, assetCount: number): readonly string[] {
+  if (statement !== "solvency" && statement !== "rebalance") {
+    throw new UserError(`unknown statement ${JSON.stringify(statement)} (expected solvency or rebalance)`, { where: "statement" });
+  }
+  return publicSignalNamesFor(statement, assetCount);
 }
 
 /** Public signals as snarkjs returns them: decimal strings in declaration order. */
 export function publicSignalList(statement: "solvency", signals: SolvencyPublicSignals): string[];
 export function publicSignalList(statement: "rebalance", signals: RebalancePublicSignals): string[];
 export function publicSignalList(statement: Statement, signals: SolvencyPublicSignals | RebalancePublicSignals): string[] {
-  const named = signals as unknown as Record<string, bigint>;
-  return publicSignalNames(statement).map((name) => {
+  const named: Record<string, bigint> = { ...(signals as unknown as Record<string, bigint>) };
+  signals.vaultTotals.forEach((v, j) => (named[`vaultTotals[${j}]`] = v));
+  return publicSignalNames(statement, signals.vaultTotals.length * 2).map((name) => {
     const value = named[name];
     if (value === undefined) throw new UserError(`missing public signal ${name}`, { where: `publicSignals.${name}` });
     return value.toString();
   });
 }
 
+/** The leaf of one position (an absent custody is the vault's, 0). */
+export function leafOf(p: Position): bigint {
+  return positionLeaf(p.assetIndex, p.custody ?? 0n, p.amount, p.salt);
+}
+
 /** Root of the positions tree over `positions`. */
 export function positionsRoot(positions: readonly Position[]): bigint {
-  return merkleRoot(positions.map((p) => positionLeaf(p.assetIndex, p.amount, p.salt)));
+  return merkleRoot(positions.map(leafOf));
+}
+
+/** The committed amount of each of `assetCount` assets held by the vault itself (custody 0). */
+export function vaultTotalsOf(positions: readonly Position[], assetCount: number): bigint[] {
+  const totals = Array.from({ length: assetCount }, () => 0n);
+  for (const p of positions) {
+    const a = Number(p.assetIndex);
+    if ((p.custody ?? 0n) === 0n && a >= 0 && a < assetCount) totals[a] = totals[a]! + p.amount;
+  }
+  return totals;
 }
 
 /** The liabilities root opened by its two children: `Poseidon(l.hash, l.sum, r.hash, r.sum)`. */
@@ -168,6 +207,7 @@ export function liabilitiesRoot(opening: LiabilitiesOpening): bigint {
 /** The public signals S1 exposes for this data, computed in TypeScript. */
 export function solvencyPublicSignals(args: SolvencyWitnessArgs): SolvencyPublicSignals {
   checkShared(args.size, args.policy, args.prices, args.liabilities);
+  checkStatements(args.size, args.statements);
   checkSequence(args.sequence);
   checkPositions(args.size, args.positions, "positions");
   return {
@@ -176,6 +216,7 @@ export function solvencyPublicSignals(args: SolvencyWitnessArgs): SolvencyPublic
     policyHash: policyHash(args.policy),
     pricesHash: pricesHash(args.prices),
     sequence: args.sequence,
+    vaultTotals: packVaultTotals(vaultTotalsOf(args.positions, args.size.A)),
   };
 }
 
@@ -193,10 +234,11 @@ export function rebalancePublicSignals(args: RebalanceWitnessArgs): RebalancePub
     assetOut: args.action.assetOut,
     minAmountOut: args.action.minAmountOut,
     sequence: args.sequence,
+    vaultTotals: packVaultTotals(vaultTotalsOf(args.newPositions, args.size.A)),
   };
 }
 
-/** The input object of `Solvency(N, A, K)` (public signals computed from the same data). */
+/** The input object of `Solvency(N, A, K, C)` (public signals computed from the same data). */
 export function solvencyInput(args: SolvencyWitnessArgs): SolvencyInput {
   const pub = solvencyPublicSignals(args);
   return {
@@ -205,14 +247,16 @@ export function solvencyInput(args: SolvencyWitnessArgs): SolvencyInput {
     policyHash: dec(pub.policyHash),
     pricesHash: dec(pub.pricesHash),
     sequence: dec(pub.sequence),
+    vaultTotals: pub.vaultTotals.map(dec),
     assetIndex: args.positions.map((p) => dec(p.assetIndex)),
+    custody: args.positions.map((p) => dec(p.custody ?? 0n)),
     amount: args.positions.map((p) => dec(p.amount)),
     salt: args.positions.map((p) => dec(p.salt)),
-    ...sharedInput(args.policy, args.prices, args.liabilities),
+    ...sharedInput(args.size, args.policy, args.prices, args.liabilities, args.statements),
   };
 }
 
-/** The input object of `Rebalance(N, A, K)` (public signals computed from the same data). */
+/** The input object of `Rebalance(N, A, K, C)` (public signals computed from the same data). */
 export function rebalanceInput(args: RebalanceWitnessArgs): RebalanceInput {
   const pub = rebalancePublicSignals(args);
   const before = args.oldPositions;
@@ -229,25 +273,29 @@ export function rebalanceInput(args: RebalanceWitnessArgs): RebalanceInput {
     assetOut: dec(pub.assetOut),
     minAmountOut: dec(pub.minAmountOut),
     sequence: dec(pub.sequence),
+    vaultTotals: pub.vaultTotals.map(dec),
     assetIndex: args.newPositions.map((p) => dec(p.assetIndex)),
+    custody: args.newPositions.map((p) => dec(p.custody ?? 0n)),
     amount: args.newPositions.map((p) => dec(p.amount)),
     salt: args.newPositions.map((p) => dec(p.salt)),
-    oldLeaf: before.map((p) => dec(positionLeaf(p.assetIndex, p.amount, p.salt))),
+    oldLeaf: before.map((p) => dec(leafOf(p))),
     slotIn: String(args.slotIn),
     oldAmountIn: dec(slotInBefore.amount),
     oldSaltIn: dec(slotInBefore.salt),
     slotOut: String(args.slotOut),
     oldAssetOut: dec(slotOutBefore.assetIndex),
+    oldCustodyOut: dec(slotOutBefore.custody ?? 0n),
     oldAmountOut: dec(slotOutBefore.amount),
     oldSaltOut: dec(slotOutBefore.salt),
-    ...sharedInput(args.policy, args.prices, args.liabilities),
+    ...sharedInput(args.size, args.policy, args.prices, args.liabilities, args.statements),
   };
 }
 
 /**
  * The slots after `action`: `slotIn` keeps `assetIn` with `amountIn` less, `slotOut` takes `assetOut` with
- * `minAmountOut` more (an empty slot may change asset), both with the given fresh salts; every other slot is
- * copied unchanged. Refuses (UserError) exactly what the circuit would refuse about the transition itself.
+ * `minAmountOut` more (an empty slot may change asset), both held by the vault (custody 0) with the given
+ * fresh salts; every other slot is copied unchanged. Refuses (UserError) exactly what the circuit would
+ * refuse about the transition itself: only vault-held funds can be swapped.
  */
 export function applyAction(
   oldPositions: readonly Position[],
@@ -268,15 +316,23 @@ export function applyAction(
   if (from.assetIndex !== action.assetIn) {
     throw new UserError(`slot ${slotIn} holds asset ${from.assetIndex}, not assetIn ${action.assetIn}`, { where: "slotIn" });
   }
+  if ((from.custody ?? 0n) !== 0n) {
+    throw new UserError(`slot ${slotIn} is held at attestor ${from.custody}, not by the vault: only the vault's own tokens can be swapped`, { where: "slotIn" });
+  }
+  if (to.amount !== 0n && (to.custody ?? 0n) !== 0n) {
+    throw new UserError(`slot ${slotOut} is held at attestor ${to.custody}, not by the vault, and is not empty`, { where: "slotOut" });
+  }
   if (from.amount < action.amountIn) {
     throw new UserError(`slot ${slotIn} holds ${from.amount}, less than amountIn ${action.amountIn}`, { where: "action.amountIn" });
   }
   if (to.amount !== 0n && to.assetIndex !== action.assetOut) {
     throw new UserError(`slot ${slotOut} holds asset ${to.assetIndex}, not assetOut ${action.assetOut}, and is not empty`, { where: "slotOut" });
   }
+  // Both touched slots end up held by the vault (an absent custody already means the vault).
+  const vault = (p: Position) => (p.custody === undefined ? {} : { custody: 0n });
   return oldPositions.map((p, i) => {
-    if (i === slotIn) return { assetIndex: p.assetIndex, amount: p.amount - action.amountIn, salt: freshSalts.saltIn };
-    if (i === slotOut) return { assetIndex: action.assetOut, amount: p.amount + action.minAmountOut, salt: freshSalts.saltOut };
+    if (i === slotIn) return { assetIndex: p.assetIndex, ...vault(p), amount: p.amount - action.amountIn, salt: freshSalts.saltIn };
+    if (i === slotOut) return { assetIndex: action.assetOut, ...vault(p), amount: p.amount + action.minAmountOut, salt: freshSalts.saltOut };
     return { ...p };
   });
 }
@@ -298,7 +354,8 @@ function checkLength(list: readonly unknown[] | undefined, expected: number, whe
 }
 
 function checkSize(size: InstanceSize): void {
-  const { N, A, K } = size;
+  const { N, A, K, C } = size;
+  if (!Number.isInteger(C) || C < 1) throw new UserError(`C must be a positive integer, got ${C}`, { where: "size.C" });
   if (!Number.isInteger(N) || N < 2 || (N & (N - 1)) !== 0) throw new UserError(`N must be a power of two >= 2, got ${N}`, { where: "size.N" });
   if (!Number.isInteger(A) || A < 1) throw new UserError(`A must be a positive integer, got ${A}`, { where: "size.A" });
   if (!Number.isInteger(K) || K < 0) throw new UserError(`K must be a non-negative integer, got ${K}`, { where: "size.K" });
@@ -308,8 +365,23 @@ function checkPositions(size: InstanceSize, positions: readonly Position[], wher
   checkLength(positions, size.N, where, "position slots (pad unused slots with amount 0 and a fresh salt)");
   positions.forEach((p, i) => {
     checkField(p.assetIndex, `${where}[${i}].assetIndex`);
+    checkField(p.custody ?? 0n, `${where}[${i}].custody`);
     checkField(p.amount, `${where}[${i}].amount`);
     checkField(p.salt, `${where}[${i}].salt`);
+  });
+}
+
+function checkStatements(size: InstanceSize, statements: readonly (SignedCustody | null)[] | undefined): void {
+  if (statements === undefined) return;
+  checkLength(statements as unknown[], size.C, "statements", "entries, one per attestor slot (null for none)");
+  statements.forEach((st, c) => {
+    if (st === null) return;
+    checkField(st.timestamp, `statements[${c}].timestamp`);
+    checkLength(st.amounts, size.A, `statements[${c}].amounts`, "amounts, one per asset");
+    st.amounts.forEach((v, a) => checkField(v, `statements[${c}].amounts[${a}]`));
+    checkField(st.r8x, `statements[${c}].r8x`);
+    checkField(st.r8y, `statements[${c}].r8y`);
+    checkField(st.s, `statements[${c}].s`);
   });
 }
 
@@ -322,7 +394,14 @@ function checkShared(size: InstanceSize, policy: PolicyFields, prices: PriceFiel
   checkField(policy.minCoverageBps, "policy.minCoverageBps");
   checkField(policy.minLiquidityBps, "policy.minLiquidityBps");
   checkField(policy.maxSlippageBps, "policy.maxSlippageBps");
+  checkField(policy.maxAttestationAge, "policy.maxAttestationAge");
+  checkField(policy.tokensDigest, "policy.tokensDigest");
   checkField(policy.rulesDigest, "policy.rulesDigest");
+  checkLength(policy.attestorKeys, size.C, "policy.attestorKeys", "attestor keys, one per attestor slot");
+  policy.attestorKeys.forEach((key, c) => {
+    checkLength(key, 2, `policy.attestorKeys[${c}]`, "coordinates (Ax, Ay)");
+    key.forEach((v, j) => checkField(v, `policy.attestorKeys[${c}][${j}]`));
+  });
   for (const key of ["capBps", "haircutBps", "liquid"] as const) {
     checkLength(policy[key], A, `policy.${key}`, "entries, one per asset");
     policy[key].forEach((v, a) => checkField(v, `policy.${key}[${a}]`));
@@ -353,6 +432,7 @@ function checkSlot(slot: number, n: number, where: string): void {
 
 function checkRebalance(args: RebalanceWitnessArgs): void {
   checkShared(args.size, args.policy, args.prices, args.liabilities);
+  checkStatements(args.size, args.statements);
   checkSequence(args.sequence);
   checkPositions(args.size, args.oldPositions, "oldPositions");
   checkPositions(args.size, args.newPositions, "newPositions");
@@ -364,7 +444,20 @@ function checkRebalance(args: RebalanceWitnessArgs): void {
   checkField(args.action.minAmountOut, "action.minAmountOut");
 }
 
-function sharedInput(policy: PolicyFields, prices: PriceFields, liabilities: LiabilitiesOpening): PolicyPricesLiabilitiesInput {
+/**
+ * A slot without a statement: enabled = 0 (the circuit then requires nothing to be held there) with
+ * placeholder values the signature verifier can compute over (R8 = the identity point (0, 1), S = 0).
+ */
+const NO_STATEMENT = { r8x: 0n, r8y: 1n, s: 0n, timestamp: 0n };
+
+function sharedInput(
+  size: InstanceSize,
+  policy: PolicyFields,
+  prices: PriceFields,
+  liabilities: LiabilitiesOpening,
+  statements: readonly (SignedCustody | null)[] | undefined,
+): PolicyPricesLiabilitiesInput {
+  const slots = Array.from({ length: size.C }, (_, c) => statements?.[c] ?? null);
   return {
     chainId: dec(policy.chainId),
     vault: dec(policy.vault),
@@ -372,11 +465,20 @@ function sharedInput(policy: PolicyFields, prices: PriceFields, liabilities: Lia
     minCoverageBps: dec(policy.minCoverageBps),
     minLiquidityBps: dec(policy.minLiquidityBps),
     maxSlippageBps: dec(policy.maxSlippageBps),
+    maxAttestationAge: dec(policy.maxAttestationAge),
+    tokensDigest: dec(policy.tokensDigest),
     rulesDigest: dec(policy.rulesDigest),
     capBps: policy.capBps.map(dec),
     haircutBps: policy.haircutBps.map(dec),
     liquid: policy.liquid.map(dec),
+    attestorKey: policy.attestorKeys.map((key) => key.map(dec)),
     shockBps: policy.shockBps.map((row) => row.map(dec)),
+    stEnabled: slots.map((st) => (st ? "1" : "0")),
+    stTimestamp: slots.map((st) => dec((st ?? NO_STATEMENT).timestamp)),
+    stAmount: slots.map((st) => (st ? st.amounts.map(dec) : Array.from({ length: size.A }, () => "0"))),
+    stR8x: slots.map((st) => dec((st ?? NO_STATEMENT).r8x)),
+    stR8y: slots.map((st) => dec((st ?? NO_STATEMENT).r8y)),
+    stS: slots.map((st) => dec((st ?? NO_STATEMENT).s)),
     priceTimestamp: dec(prices.timestamp),
     unitPrice: prices.unitPrices.map(dec),
     liabLeftHash: dec(liabilities.leftHash),

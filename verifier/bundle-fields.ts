@@ -4,7 +4,7 @@
  * hash -> public signal. Each function returns either the fields or the reason they cannot be rebuilt.
  * Browser-safe.
  */
-import { addressToField, policyFieldList, priceFieldList, rulesDigest, type PolicyFields } from "../core/hash.ts";
+import { addressToField, policyFieldList, priceFieldList, rulesDigest, tokensDigest, type PolicyFields } from "../core/hash.ts";
 import type { BundlePolicy, BundlePrices } from "../core/bundle-schema.ts";
 
 /** Either a value or the reason it could not be computed. */
@@ -22,7 +22,9 @@ export function policyFromBundle(policy: BundlePolicy): Rebuilt<PolicyFields> {
     }
   }
   let digest: bigint;
+  let tokens: bigint;
   try {
+    tokens = tokensDigest(policy.assets.map((a) => a.token));
     // Symbols, tokens, feeds and their rules are hashed into the policy hash: what the page shows is proven.
     digest = rulesDigest({
       assets: policy.assets.map((a) => ({
@@ -52,10 +54,13 @@ export function policyFromBundle(policy: BundlePolicy): Rebuilt<PolicyFields> {
       minCoverageBps: BigInt(policy.minCoverageBps),
       minLiquidityBps: BigInt(policy.minLiquidityBps),
       maxSlippageBps: BigInt(policy.maxSlippageBps),
+      maxAttestationAge: BigInt(policy.maxAttestationAge),
+      tokensDigest: tokens,
       rulesDigest: digest,
       capBps: policy.assets.map((a) => BigInt(a.capBps)),
       haircutBps: policy.assets.map((a) => BigInt(a.haircutBps)),
       liquid: policy.assets.map((a) => (a.liquid ? 1n : 0n)),
+      attestorKeys: policy.attestors.map((a) => [BigInt(a.publicKey[0]), BigInt(a.publicKey[1])] as const),
       shockBps: policy.scenarios.map((s) => s.shockBps.map(BigInt)),
     },
   };

@@ -13,7 +13,7 @@ import { policyFieldsFromBundle, priceFieldsFromBundle } from "./bundle-fields.t
 import { vkeyHash } from "../core/canonical.ts";
 import { packProof } from "../core/packed-proof.ts";
 import { bundleSchema, type ProofBundle } from "../core/bundle-schema.ts";
-import { PUBLIC_SIGNALS, statementOfInstance } from "../core/signals.ts";
+import { publicSignalNamesFor, statementOfInstance } from "../core/signals.ts";
 
 /** A snarkjs Groth16 verification key (only the members the verifier reads are typed). */
 export interface VerificationKey {
@@ -52,7 +52,7 @@ export async function verifyBundle(bundle: unknown, vkeys: VerificationKeys): Pr
   if (statementOfInstance(b.instance) !== b.statement) {
     reasons.push(`instance ${b.instance} does not prove the ${b.statement} statement`);
   }
-  const names = PUBLIC_SIGNALS[b.statement];
+  const names = publicSignalNamesFor(b.statement, b.policy.assets.length);
   const given = Object.keys(b.publicSignals);
   const missing = names.filter((n) => !(n in b.publicSignals));
   const extra = given.filter((n) => !names.includes(n));

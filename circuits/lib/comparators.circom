@@ -52,6 +52,20 @@ template AssertLessEq(n) {
     cmp.out === 1;
 }
 
+// Proves lhs <= rhs when the caller already knows both operands are integers in [0, 2^n) (by the
+// magnitude bounds of how they were computed from range-checked quantities). One n-bit decomposition
+// of rhs - lhs: if rhs >= lhs it is below 2^n; if rhs < lhs it wraps to p - (lhs - rhs) > p - 2^n >= 2^n,
+// which has no n-bit decomposition. Costs n constraints instead of the 3n + 2 of AssertLessEq, which
+// is what keeps the standard circuits within 2^16 constraints. Unsound if an operand may be >= 2^n:
+// each call site states its bound.
+template AssertLessEqBounded(n) {
+    assert(n >= 1);
+    assert(n <= 252);
+    signal input lhs;
+    signal input rhs;
+    RangeCheck(n)(rhs - lhs);
+}
+
 // Proves 0 <= in <= bound for a compile-time constant bound < 2^n.
 // Both `in` and `bound - in` are decomposed into n bits: if in > bound, `bound - in` wraps to
 // p - (in - bound) >= p - 2^n, which has no n-bit decomposition. Costs 2n constraints, cheaper than

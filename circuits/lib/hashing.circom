@@ -3,13 +3,15 @@ pragma circom 2.1.0;
 // must change there too, and the shared vectors test (test/hash-vectors.test.ts) checks both.
 include "circomlib/circuits/poseidon.circom";
 
-// Position leaf: Poseidon(assetIndex, amount, salt).
+// Position leaf: Poseidon(assetIndex, custody, amount, salt). custody 0 = held by the vault itself,
+// 1..C = held at the policy's attestor of that number.
 template PositionLeaf() {
     signal input assetIndex;
+    signal input custody;
     signal input amount;
     signal input salt;
     signal output out;
-    out <== Poseidon(3)([assetIndex, amount, salt]);
+    out <== Poseidon(4)([assetIndex, custody, amount, salt]);
 }
 
 // Liability leaf: Poseidon(userIdHash, balance, salt); its sum is the balance.
@@ -79,9 +81,9 @@ template MerkleRootOf(depth) {
     root <== level[0];
 }
 
-// The positions commitment (DESIGN section 3): leaf[i] = PositionLeaf(assetIndex[i], amount[i], salt[i])
-// and root = MerkleRootOf(log2 N)(leaf). N must be a power of two (unused slots are padding leaves).
-// Only hashing happens here: the caller range-checks amounts and asset indexes.
+// The positions commitment (DESIGN section 3): leaf[i] = PositionLeaf(assetIndex[i], custody[i], amount[i],
+// salt[i]) and root = MerkleRootOf(log2 N)(leaf). N must be a power of two (unused slots are padding leaves).
+// Only hashing happens here: the caller range-checks amounts, asset indexes and custodies.
 template PositionsTree(N) {
     var depth = 0;
     while ((1 << depth) < N) {
@@ -90,12 +92,13 @@ template PositionsTree(N) {
     assert(N >= 2);
     assert((1 << depth) == N);
     signal input assetIndex[N];
+    signal input custody[N];
     signal input amount[N];
     signal input salt[N];
     signal output leaf[N];
     signal output root;
     for (var i = 0; i < N; i++) {
-        leaf[i] <== PositionLeaf()(assetIndex[i], amount[i], salt[i]);
+        leaf[i] <== PositionLeaf()(assetIndex[i], custody[i], amount[i], salt[i]);
     }
     root <== MerkleRootOf(depth)(leaf);
 }

@@ -19,7 +19,8 @@ function BPS() {
 // Per-asset value aggregation.
 // Proves: amount[i] < 2^96; assetIndex[i] < A (one-hot selection); and
 //   assetValue[a] = unitPrice[a] * (sum of amount[i] over the positions with assetIndex[i] == a).
-// Private: everything. Caller must enforce 0 < unitPrice[a] < 2^128 (PriceRanges); then
+// Outputs heldAmount[i][a] = amount[i] if position i holds asset a, else 0 (CustodyTotals splits these
+// by custodian). Private: everything. Caller must enforce 0 < unitPrice[a] < 2^128 (PriceRanges); then
 // assetValue[a] < N * 2^224. Aggregating amounts per asset first costs one product per (position, asset)
 // plus one per asset, instead of selecting a price per position.
 template AssetAggregation(N, A) {
@@ -29,11 +30,10 @@ template AssetAggregation(N, A) {
     signal input amount[N];
     signal input unitPrice[A];
     signal output assetValue[A];
+    signal output heldAmount[N][A];
 
     // assetSel[i][a] = 1 iff position i holds asset a; OneHot proves assetIndex[i] < A.
     signal assetSel[N][A];
-    // heldAmount[i][a] = amount[i] if position i holds asset a, else 0.
-    signal heldAmount[N][A];
     for (var i = 0; i < N; i++) {
         RangeCheck(96)(amount[i]);
         assetSel[i] <== OneHot(A)(assetIndex[i]);
@@ -51,45 +51,62 @@ template AssetAggregation(N, A) {
     }
 }
 
-// Policy hash: ListHash over [chainId, vault, A, K, liabilityAsset, minCoverageBps, minLiquidityBps,
-// maxSlippageBps, rulesDigest, capBps[A], haircutBps[A], liquid[A], shockBps[0][A], ..., shockBps[K-1][A]]
-// (core/hash.ts policyFieldList). A and K are the template parameters, so a proof for one instance size
-// cannot be passed off as a policy of another. rulesDigest is the hash of every rule the circuits do not
-// evaluate (tokens, feeds, decimals, answer bounds, ages, symbols, delays: core/hash.ts rulesFieldList):
-// hashing it here binds a proof to the whole policy. Only hashing: PolicyChecks range-checks the fields.
-template PolicyHash(A, K) {
+// Policy hash: ListHash over [chainId, vault, A, K, C, liabilityAsset, minCoverageBps, minLiquidityBps,
+// maxSlippageBps, maxAttestationAge, tokensDigest, rulesDigest, capBps[A], haircutBps[A], liquid[A],
+// attestorKey[0][0..2), ..., attestorKey[C-1][0..2), shockBps[0][A], ..., shockBps[K-1][A]]
+// (core/hash.ts policyFieldList). A, K and C are the template parameters, so a proof for one instance size
+// cannot be passed off as a policy of another. tokensDigest is the ListHash of the assets' token addresses
+// (custody statements sign it, so a statement names its tokens). rulesDigest is the hash of every rule the
+// circuits do not evaluate (tokens, feeds, decimals, answer bounds, ages, symbols, delays, attestor names:
+// core/hash.ts rulesFieldList): hashing it here binds a proof to the whole policy. An attestor slot with no
+// attestor (never set, or removed by the guardian) holds the key (0, 0), which no signature verifies under.
+// Only hashing: PolicyChecks range-checks the fields.
+template PolicyHash(A, K, C) {
     signal input chainId;
     signal input vault;
     signal input liabilityAsset;
     signal input minCoverageBps;
     signal input minLiquidityBps;
     signal input maxSlippageBps;
+    signal input maxAttestationAge;
+    signal input tokensDigest;
     signal input rulesDigest;
     signal input capBps[A];
     signal input haircutBps[A];
     signal input liquid[A];
+    signal input attestorKey[C][2];
     signal input shockBps[K][A];
     signal output out;
 
-    var LEN = 9 + 3 * A + K * A;
+    var HEAD = 12;
+    var KEYS = HEAD + 3 * A;
+    var SHOCKS = KEYS + 2 * C;
+    var LEN = SHOCKS + K * A;
     signal fields[LEN];
     fields[0] <== chainId;
     fields[1] <== vault;
     fields[2] <== A;
     fields[3] <== K;
-    fields[4] <== liabilityAsset;
-    fields[5] <== minCoverageBps;
-    fields[6] <== minLiquidityBps;
-    fields[7] <== maxSlippageBps;
-    fields[8] <== rulesDigest;
+    fields[4] <== C;
+    fields[5] <== liabilityAsset;
+    fields[6] <== minCoverageBps;
+    fields[7] <== minLiquidityBps;
+    fields[8] <== maxSlippageBps;
+    fields[9] <== maxAttestationAge;
+    fields[10] <== tokensDigest;
+    fields[11] <== rulesDigest;
     for (var a = 0; a < A; a++) {
-        fields[9 + a] <== capBps[a];
-        fields[9 + A + a] <== haircutBps[a];
-        fields[9 + 2 * A + a] <== liquid[a];
+        fields[HEAD + a] <== capBps[a];
+        fields[HEAD + A + a] <== haircutBps[a];
+        fields[HEAD + 2 * A + a] <== liquid[a];
+    }
+    for (var c = 0; c < C; c++) {
+        fields[KEYS + 2 * c] <== attestorKey[c][0];
+        fields[KEYS + 2 * c + 1] <== attestorKey[c][1];
     }
     for (var s = 0; s < K; s++) {
         for (var a = 0; a < A; a++) {
-            fields[9 + 3 * A + s * A + a] <== shockBps[s][a];
+            fields[SHOCKS + s * A + a] <== shockBps[s][a];
         }
     }
     out <== ListHash(LEN)(fields);
@@ -152,7 +169,10 @@ template LiabilitiesTotal() {
 //   scenario s: sum_a assetValue[a] * (10^4 - shockBps[s][a]) >= liabValue * (10^4 - shockBps[s][L])
 // with total = sum_a assetValue[a], L = liabilityAsset, liabValue = liabTotal * unitPrice[L].
 // Also proves the policy field ranges: capBps, haircutBps, shockBps, maxSlippageBps <= 10^4; liquid in {0,1};
-// minCoverageBps, minLiquidityBps < 2^16; liabilityAsset < A.
+// minCoverageBps, minLiquidityBps < 2^16; maxAttestationAge < 2^32; liabilityAsset < A.
+// Every comparison is AssertLessEqBounded(CMP_BITS): each operand below is an integer under 2^CMP_BITS by the
+// magnitudes in this file's header (the largest is a bps times the total, < 2^(14 + 224 + log2 N + log2 A)),
+// so one decomposition of the difference decides it.
 // Private: everything (the caller binds the fields to the public policy hash).
 // Caller must enforce: assetValue[a] < N * 2^224 (AssetAggregation over N positions with prices
 // < 2^128), liabTotal < 2^96 (LiabilitiesTotal), 0 < unitPrice[a] < 2^128 (PriceRanges).
@@ -161,9 +181,13 @@ template PolicyChecks(N, A, K) {
     assert(N >= 1);
     assert(A >= 1);
     assert(K >= 1);
-    // 224 + log2 N (asset value) + log2 A (sum over assets) + 14 (bps) must stay within 252 bits.
+    // 224 + log2 N (asset value) + log2 A (sum over assets) + 14 (bps) must stay within 252 bits; the
+    // liabilities side is below 2^240 (liabValue < 2^224 times a bps < 2^16).
     assert(log2Ceil(N) + log2Ceil(A) <= 14);
-    var CMP_BITS = 252;
+    var CMP_BITS = 238 + log2Ceil(N) + log2Ceil(A);
+    if (CMP_BITS < 240) {
+        CMP_BITS = 240;
+    }
 
     signal input assetValue[A];
     signal input liabTotal;
@@ -172,6 +196,7 @@ template PolicyChecks(N, A, K) {
     signal input minCoverageBps;
     signal input minLiquidityBps;
     signal input maxSlippageBps;
+    signal input maxAttestationAge;
     signal input capBps[A];
     signal input haircutBps[A];
     signal input liquid[A];
@@ -179,6 +204,7 @@ template PolicyChecks(N, A, K) {
 
     // Field ranges. 10^4 < 2^14.
     AssertLessEqConst(14, BPS())(maxSlippageBps);
+    RangeCheck(32)(maxAttestationAge);
     for (var a = 0; a < A; a++) {
         AssertLessEqConst(14, BPS())(capBps[a]);
         AssertLessEqConst(14, BPS())(haircutBps[a]);
@@ -206,7 +232,7 @@ template PolicyChecks(N, A, K) {
     component capCheck[A];
     for (var a = 0; a < A; a++) {
         capLimit[a] <== capBps[a] * total;
-        capCheck[a] = AssertLessEq(CMP_BITS);
+        capCheck[a] = AssertLessEqBounded(CMP_BITS);
         capCheck[a].lhs <== assetValue[a] * BPS();
         capCheck[a].rhs <== capLimit[a];
     }
@@ -219,7 +245,7 @@ template PolicyChecks(N, A, K) {
         coverage += haircutValue[a];
     }
     signal coverageNeed <== liabValue * minCoverageBps;
-    component coverageCheck = AssertLessEq(CMP_BITS);
+    component coverageCheck = AssertLessEqBounded(CMP_BITS);
     coverageCheck.lhs <== coverageNeed;
     coverageCheck.rhs <== coverage;
 
@@ -231,7 +257,7 @@ template PolicyChecks(N, A, K) {
         liquidity += liquidValue[a];
     }
     signal liquidityNeed <== liabValue * minLiquidityBps;
-    component liquidityCheck = AssertLessEq(CMP_BITS);
+    component liquidityCheck = AssertLessEqBounded(CMP_BITS);
     liquidityCheck.lhs <== liquidityNeed;
     liquidityCheck.rhs <== liquidity * BPS();
 
@@ -248,7 +274,7 @@ template PolicyChecks(N, A, K) {
         }
         liabShock[s] <== Select(A)(liabSel, shockBps[s]);
         shockedLiab[s] <== liabValue * (BPS() - liabShock[s]);
-        scenarioCheck[s] = AssertLessEq(CMP_BITS);
+        scenarioCheck[s] = AssertLessEqBounded(CMP_BITS);
         scenarioCheck[s].lhs <== shockedLiab[s];
         scenarioCheck[s].rhs <== shocked;
     }

@@ -3,7 +3,7 @@ pragma circom 2.1.0;
 include "../lib/hashing.circom";
 
 template HashVectors() {
-    signal input leafIn[3];
+    signal input leafIn[4];
     signal input nodeIn[2];
     signal input sumIn[4];
     signal input list[10];
@@ -12,7 +12,7 @@ template HashVectors() {
     signal output sumHash;
     signal output listDigest;
 
-    leaf <== PositionLeaf()(leafIn[0], leafIn[1], leafIn[2]);
+    leaf <== PositionLeaf()(leafIn[0], leafIn[1], leafIn[2], leafIn[3]);
     node <== MerkleNode()(nodeIn[0], nodeIn[1]);
     sumHash <== SumNodeHash()(sumIn[0], sumIn[1], sumIn[2], sumIn[3]);
     listDigest <== ListHash(10)(list);

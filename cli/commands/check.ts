@@ -4,6 +4,7 @@
  * and the keeper can gate on it. Nothing is written.
  */
 import type { Command } from "commander";
+import { custodyReport, loadStatements } from "../../prover/custody.ts";
 import { evaluateTreasury } from "../../prover/evaluate.ts";
 import { formatReport, reportToJson } from "../../prover/report.ts";
 import { addTreasuryOptions, loadInputs, resolveTreasuryPaths, type TreasuryFlags } from "../treasury-inputs.ts";
@@ -29,6 +30,9 @@ export function register(program: Command): void {
         "Prints total value, each asset's share against its cap, coverage and liquidity against their minimums,",
         "each stress scenario's margin and each feed's freshness and bounds. For a failing bound it says by how much",
         "(USD and percentage points) and the smallest trade that would fix it, at snapshot prices.",
+        "Custody: names every position at an attestor that no fresh signed statement backs (none listed in the",
+        "treasury's \"statements\", expired, or signing less), by how much, and what would fix it; vault-held",
+        "positions are checked against the vault's balances on chain when an attestation is published.",
         "",
         "Exit codes: 0 every bound holds; 3 a bound fails; 1 bad input (one line on stderr); 2 bad usage.",
         "",
@@ -41,8 +45,13 @@ export function register(program: Command): void {
       const paths = resolveTreasuryPaths(flags);
       const { treasury, liabilities } = loadInputs(paths);
       const report = evaluateTreasury(treasury.policy, treasury.prices, treasury.holdings, liabilities.total);
-      if (flags.json) process.stdout.write(`${JSON.stringify({ ok: report.ok, report: reportToJson(report) }, null, 2)}\n`);
-      else process.stdout.write(`${formatReport(report, { title: treasury.name ?? "Treasury health" })}\n`);
-      process.exitCode = report.ok ? 0 : EXIT_POLICY_FAILS;
+      const custody = custodyReport(treasury, loadStatements(treasury));
+      const ok = report.ok && custody.length === 0;
+      if (flags.json) process.stdout.write(`${JSON.stringify({ ok, report: reportToJson(report), custody }, null, 2)}\n`);
+      else {
+        process.stdout.write(`${formatReport(report, { title: treasury.name ?? "Treasury health" })}\n`);
+        if (custody.length > 0) process.stdout.write(`\nCustody: ${custody.length} position(s) not backed\n${custody.map((c) => `  ✗ ${c.where}: ${c.message}`).join("\n")}\n`);
+      }
+      process.exitCode = ok ? 0 : EXIT_POLICY_FAILS;
     });
 }

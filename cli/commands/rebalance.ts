@@ -39,7 +39,7 @@ export function register(program: Command): void {
       try {
         const bundle = readBundleFor(flags.bundle, "rebalance", session.deployment.instance);
         const signals = orderedSignals(bundle, "rebalance");
-        const { action, transition, sequence } = rebalanceArgs(signals);
+        const { action, transition, sequence, vaultTotals } = rebalanceArgs(signals);
         const proof = packedProofOf(bundle);
         const factory = flags.factory ?? session.deployment.contracts.uniswapFactory;
         const latest = await session.signer.provider!.getBlock("latest");
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         const vault = session.stack.treasuryVault;
         const { receipt, amountOut } = await onChain("rebalance", async () => {
           await vault.getFunction("rebalance").staticCall(factory, action, transition, sequence, proof, deadline); // decodes a refusal before sending
-          return submitRebalance(session.stack, { factory, action, transition, sequence, proof, deadline });
+          return submitRebalance(session.stack, { factory, action, transition, sequence, vaultTotals, proof, deadline });
         });
         const assets = session.deployment.assets;
         const symbol = (i: bigint) => assets[Number(i)]?.symbol ?? `asset ${i}`;

@@ -16,8 +16,8 @@ import type { CircuitTester } from "../helpers/circuit-tester.ts";
 import type { InstanceSize, LiabilitiesOpening, PolicyFields, Position, PriceFields, RebalanceAction } from "../../core/types.ts";
 import { applyAction, type RebalanceWitnessArgs, type SolvencyWitnessArgs } from "../../prover/witness.ts";
 
-export const TEST_SIZE: InstanceSize = { N: 8, A: 4, K: 2 };
-export const STANDARD_SIZE: InstanceSize = { N: 32, A: 8, K: 4 };
+export const TEST_SIZE: InstanceSize = { N: 8, A: 4, K: 2, C: 1 };
+export const STANDARD_SIZE: InstanceSize = { N: 32, A: 8, K: 4, C: 2 };
 export const BPS = 10_000n;
 
 /** Asset indexes of the test treasury. */
@@ -83,10 +83,13 @@ export function testTreasury(): Treasury {
     minCoverageBps: 12_000n,
     minLiquidityBps: 5_000n,
     maxSlippageBps: 100n,
+    maxAttestationAge: 86_400n,
+    tokensDigest: 0x70cen, // stands for the digest of the policy's token addresses
     rulesDigest: 0x2a5e5n, // stands for the digest of the rules the circuits do not evaluate
     capBps: [6_000n, 3_000n, 2_500n, 3_000n],
     haircutBps: [0n, 1_500n, 2_000n, 6_000n],
     liquid: [1n, 1n, 0n, 0n],
+    attestorKeys: [[0n, 0n]], // no attestor: every position is held by the vault
     shockBps: [
       [0n, 5_000n, 4_000n, 8_000n], // crypto crash
       [1_000n, 2_000n, 2_000n, 5_000n], // stablecoin depeg
@@ -214,6 +217,10 @@ export interface Site {
 
 /** Sites of the checks the soundness tests aim at. */
 export const SITES = {
+  signature: { template: "AttestedCustody", file: "circuits/lib/custody.circom", text: "verifier[c].M <== message[c];" },
+  attestedAmount: { template: "AttestedCustody", file: "circuits/lib/custody.circom", text: "RangeCheck(96)(limit[c][a] - attestedTotal[c][a]);" },
+  attestationAge: { template: "AttestedCustody", file: "circuits/lib/custody.circom", text: "RangeCheck(64)(lag[c]);" },
+  custodyIndex: { template: "CustodyTotals", file: "circuits/lib/custody.circom", text: "custodySel[i] <== OneHot(C + 1)(custody[i]);" },
   cap: { template: "PolicyChecks", file: "circuits/lib/policy.circom", text: "capCheck[a].rhs <== capLimit[a];" },
   coverage: { template: "PolicyChecks", file: "circuits/lib/policy.circom", text: "coverageCheck.rhs <== coverage;" },
   liquidity: { template: "PolicyChecks", file: "circuits/lib/policy.circom", text: "liquidityCheck.rhs <== liquidity * BPS();" },

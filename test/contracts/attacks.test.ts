@@ -75,8 +75,8 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
   const rebalance = async (s2: { signals: bigint[]; proof: bigint[] }, stack = as.rebalancer) =>
     submitRebalance(stack, { factory: deployment.contracts.uniswapFactory, ...rebalanceArgs(s2.signals), proof: s2.proof, deadline: await deadline() });
   const rebalanceCall = async (s2: { signals: bigint[]; proof: bigint[] }, stack = as.rebalancer, factory = deployment.contracts.uniswapFactory) => {
-    const { action, transition, sequence: seq } = rebalanceArgs(s2.signals);
-    return stack.treasuryVault.getFunction("rebalance")(factory, action, transition, seq, s2.proof, await deadline());
+    const { action, transition, sequence: seq, vaultTotals } = rebalanceArgs(s2.signals);
+    return stack.treasuryVault.getFunction("rebalance")(factory, action, transition, seq, vaultTotals, s2.proof, await deadline());
   };
   const publishCall = (s1: { signals: bigint[]; proof: bigint[] }, stack = as.operator) =>
     stack.solvencyRegistry.getFunction("publishAttestation")(s1.signals, s1.proof);

@@ -53,8 +53,8 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
   const balances = async (): Promise<bigint[]> =>
     Promise.all(f.stack.tokens.map((t: Contract) => t.getFunction("balanceOf")(f.deployment.contracts.treasuryVault) as Promise<bigint>));
   const deadline = async (seconds = 600): Promise<bigint> => BigInt((await f.deployer.provider!.getBlock("latest"))!.timestamp + seconds);
-  const rebalanceCall = (stack: Fixture["stack"], action: ActionArgs, transition: TransitionArgs, proof: bigint[], at: bigint, venue = factory, sequence?: bigint) =>
-    (async () => stack.treasuryVault.getFunction("rebalance")(venue, action, transition, sequence ?? (await currentSequence(f.stack)), proof, at))();
+  const rebalanceCall = (stack: Fixture["stack"], action: ActionArgs, transition: TransitionArgs, proof: bigint[], at: bigint, venue = factory, sequence?: bigint, vaultTotals: bigint[] = [0n, 0n]) =>
+    (async () => stack.treasuryVault.getFunction("rebalance")(venue, action, transition, sequence ?? (await currentSequence(f.stack)), vaultTotals, proof, at))();
   const proveSwap = async (action: ActionArgs, slotIn: number, slotOut: number) =>
     proveRebalance({ oldPositions: positions, action, slotIn, slotOut, policy: fieldsOf(f, policy), prices: pricesOf(snapshot), liabilities: liab.opening, sequence: await currentSequence(f.stack) });
   const proveS1 = async () =>
@@ -94,12 +94,12 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     // Sell 10 WETH for at least 29,700 USDC: 1% below the oracle price, within the policy's 3% maxSlippage.
     const swap = { assetIn: 1n, amountIn: 10n * E18, assetOut: 0n, minAmountOut: 29_700n * E6 };
     const s2 = await proveSwap(swap, 1, 0);
-    const { action, transition } = rebalanceArgs(s2.signals);
+    const { action, transition, vaultTotals } = rebalanceArgs(s2.signals);
     expect(action).toEqual(swap);
     expect(transition.oldRoot).toBe(s1.signals[0]);
     const quoted = ((await f.stack.router.getFunction("getAmountsOut")(swap.amountIn, [f.deployment.assets[1]!.token, f.deployment.assets[0]!.token])) as bigint[])[1]!;
     const before = await balances();
-    const { receipt, amountOut } = await submitRebalance(f.stack, { factory, action, transition, sequence: 1n, proof: s2.proof, deadline: await deadline() });
+    const { receipt, amountOut } = await submitRebalance(f.stack, { factory, action, transition, sequence: 1n, vaultTotals, proof: s2.proof, deadline: await deadline() });
 
     const after = await balances();
     expect(amountOut).toBe(quoted);
@@ -187,7 +187,7 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     // Proven again on the latest snapshot, it goes through.
     s2 = await proveSwap(swap, 0, 3);
     ({ action, transition } = rebalanceArgs(s2.signals));
-    const { amountOut } = await submitRebalance(f.stack, { factory, action, transition, sequence: await currentSequence(f.stack), proof: s2.proof, deadline: await deadline() });
+    const { amountOut } = await submitRebalance(f.stack, { factory, action, transition, sequence: await currentSequence(f.stack), vaultTotals: rebalanceArgs(s2.signals).vaultTotals, proof: s2.proof, deadline: await deadline() });
     const after = await balances();
     expect(after[0]).toBe(before[0]! - swap.amountIn);
     expect(after[3]).toBe(before[3]! + amountOut);
@@ -222,7 +222,7 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     expect((await latestAttestation(f.stack))!.sequence).toBe(s1b.signals[4]);
     const s2b = await proveSwap(swap, 2, 0);
     const next = rebalanceArgs(s2b.signals);
-    await submitRebalance(f.stack, { factory, action: next.action, transition: next.transition, sequence: next.sequence, proof: s2b.proof, deadline: await deadline() });
+    await submitRebalance(f.stack, { factory, action: next.action, transition: next.transition, sequence: next.sequence, vaultTotals: next.vaultTotals, proof: s2b.proof, deadline: await deadline() });
     positions = s2b.newPositions;
   });
 

@@ -114,7 +114,7 @@ export const pricesOf = pricesOfSnapshot;
 export const provingKeysBuilt = (): boolean => provingKeysBuilt_("test");
 
 /** An S1 proof (test instance). */
-export function proveSolvency(args: { positions: Position[]; policy: PolicyFields; prices: PriceFields; liabilities: LiabilitiesOpening; sequence: bigint }): Promise<Proven> {
+export function proveSolvency(args: Parameters<typeof proveSolvency_>[2]): Promise<Proven> {
   return proveSolvency_("test", SIZE, args);
 }
 

@@ -83,7 +83,7 @@ describe("on-chain Poseidon", () => {
   });
 
   it("refuses a policy whose per-asset lists disagree in length", async () => {
-    const fields = { chainId: 1n, vault: 2n, liabilityAsset: 0n, minCoverageBps: 1n, minLiquidityBps: 1n, maxSlippageBps: 1n, rulesDigest: 3n, capBps: [1n, 2n], haircutBps: [1n], liquid: [1n, 1n], shockBps: [[1n, 1n]] };
+    const fields = { chainId: 1n, vault: 2n, liabilityAsset: 0n, minCoverageBps: 1n, minLiquidityBps: 1n, maxSlippageBps: 1n, maxAttestationAge: 1n, tokensDigest: 4n, rulesDigest: 3n, capBps: [1n, 2n], haircutBps: [1n], liquid: [1n, 1n], attestorKeys: [[0n, 0n]], shockBps: [[1n, 1n]] };
     await expect(hasher.getFunction("policyHash").staticCall(fields)).rejects.toThrow(/PolicyShape/);
   });
 });

@@ -195,20 +195,21 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
 
   it("lets only the operator publish and only the vault advance the root", async () => {
     await expectRevert(f.outsiderStack.solvencyRegistry.getFunction("publishLiabilitiesRoot")(123n), "AccessControlUnauthorizedAccount", { account: outsider });
-    const signals = [1n, 2n, 3n, 4n, 0n];
+    const signals = [1n, 2n, 3n, 4n, 0n, 0n, 0n];
     const proof = Array.from({ length: 8 }, () => 0n);
+    await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")([1n, 2n, 3n, 4n, 0n], proof), "SignalCountMismatch", { expected: "7", actual: "5" });
     await expectRevert(f.outsiderStack.solvencyRegistry.getFunction("publishAttestation")(signals, proof), "AccessControlUnauthorizedAccount");
-    await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")([1n, 2n, 3n, 4n, 9n], proof), "SequenceMismatch", { current: "0", claimed: "9" });
+    await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")([1n, 2n, 3n, 4n, 9n, 0n, 0n], proof), "SequenceMismatch", { current: "0", claimed: "9" });
     await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")(signals, proof), "PolicyMismatch");
     const currentPolicy = (await f.stack.riskPolicy.getFunction("policyHash")()) as bigint;
-    await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")([1n, 2n, currentPolicy, 4n, 0n], proof), "LiabilitiesNotSet");
+    await expectRevert(f.stack.solvencyRegistry.getFunction("publishAttestation")([1n, 2n, currentPolicy, 4n, 0n, 0n, 0n], proof), "LiabilitiesNotSet");
     await expectRevert(f.stack.solvencyRegistry.getFunction("publishLiabilitiesRoot")(0n), "InvalidLiabilitiesRoot");
     await expectRevert(f.stack.solvencyRegistry.getFunction("advance")(0n, 5n, 0n, 0n), "NotVault", { caller: deployer });
   });
 
   it("refuses to tighten or snapshot before any policy is set, and a zero address at construction", async () => {
     const hasher = f.deployment.contracts.poseidonHasher;
-    const bare = await factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, outsider, deployer, deployer);
+    const bare = await factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, 1, outsider, deployer, deployer);
     await bare.waitForDeployment();
     const policy = await readPolicy(f.stack.riskPolicy);
     await expectRevert(bare.getFunction("tighten")(policyCallArg(policy)), "PolicyNotSet");
@@ -216,8 +217,9 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     await snapshots.waitForDeployment();
     await expectRevert(snapshots.getFunction("takeSnapshot")(), "PolicyNotSet");
     const zero = "0x0000000000000000000000000000000000000000";
-    await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, zero, deployer, deployer), "InvalidConfiguration");
-    await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, outsider, deployer, zero), "InvalidConfiguration");
+    await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, 1, zero, deployer, deployer), "InvalidConfiguration");
+    await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, 1, outsider, deployer, zero), "InvalidConfiguration");
+    await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, 0, outsider, deployer, deployer), "InvalidConfiguration");
     await expectRevert(factoryOf(loadArtifact("PriceSnapshots"), f.deployer).deploy(await bare.getAddress(), hasher, deployer, zero), "InvalidConfiguration");
   });
 

@@ -42,6 +42,9 @@ export function fixturePolicy(): PolicyFields {
     // no fair-price limit, so that the planner tests are about the bounds (and pool depth); the fair-price
     // tests of test/keeper/planner.test.ts set a real one
     maxSlippageBps: 10_000n,
+    maxAttestationAge: 86_400n,
+    tokensDigest: 0x70cen,
+    attestorKeys: [[0n, 0n], [0n, 0n]],
     rulesDigest: 0x2a5e5n, // stands for the digest of the rules the circuits do not evaluate
     //        USDC    USDT   DAI    WETH   WBTC   wstETH MRD    USTB
     capBps: [6000n, 2000n, 2000n, 3000n, 2000n, 2000n, 1500n, 2500n],

@@ -64,7 +64,7 @@ describe("health report", () => {
   });
 
   it("reports a broken cap by name, by how much, and the trade that fixes it", () => {
-    const holdings = [...base.holdings, { assetIndex: 2, amount: 200n * WETH, venue: "new" }];
+    const holdings = [...base.holdings, { assetIndex: 2, custody: 0, amount: 200n * WETH, venue: "new" }];
     const report = evaluateTreasury(base.policy, base.prices, holdings, LIABILITIES);
     const cap = only(report, "cap:2");
     expect(cap.name).toBe("cap WETH");
@@ -147,7 +147,7 @@ describe("health report", () => {
   });
 
   it("agrees with the exact check the keeper uses", () => {
-    const holdings = [...base.holdings, { assetIndex: 2, amount: 200n * WETH, venue: "new" }];
+    const holdings = [...base.holdings, { assetIndex: 2, custody: 0, amount: 200n * WETH, venue: "new" }];
     const verdict = exactCheck(holdings, base.prices.assets.map((p) => p.unitPrice), policyFields(base.policy), LIABILITIES);
     expect(verdict).toEqual({ ok: false, failed: ["cap:2"] });
     const values = valuesByAsset(amountsByAsset(base.holdings, 4), base.prices.assets.map((p) => p.unitPrice));
@@ -157,7 +157,7 @@ describe("health report", () => {
 
 describe("prover refuses before proving", () => {
   it("throws a PolicyViolationError naming the bound, without touching keys or the state", async () => {
-    const treasury = { ...base, holdings: [...base.holdings, { assetIndex: 2, amount: 200n * WETH, venue: "new" }] };
+    const treasury = { ...base, holdings: [...base.holdings, { assetIndex: 2, custody: 0, amount: 200n * WETH, venue: "new" }] };
     const state = loadState(path.join(EXAMPLE, "no-such-dir", "state.json"));
     const liabilities = { root: 0n, opening: { leftHash: 0n, leftSum: LIABILITIES, rightHash: 0n, rightSum: 0n }, total: LIABILITIES, source: "test", kind: "users" as const };
     const error = await proveSolvency({ treasury, liabilities, state, persistState: false, instance: "no-such-instance" }).catch((e: unknown) => e);

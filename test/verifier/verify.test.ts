@@ -84,7 +84,7 @@ describe.runIf(ready)("verifyBundle", () => {
     expect(other.valid).toBe(false);
     expect(other.reasons).toEqual([
       expect.stringMatching(/^vkeyHash [0-9a-f]{12}\.\.\. is not the hash of the trusted solvency-test key/),
-      "the trusted solvency-test key is not a bn128 Groth16 key with 5 public inputs",
+      "the trusted solvency-test key is not a bn128 Groth16 key with 7 public inputs",
     ]);
     // A key of the same shape (the solvency key with another delta) whose hash the bundle claims: the pairing fails.
     const forged = { ...own, vk_delta_2: own.vk_gamma_2 };
@@ -126,14 +126,14 @@ describe.runIf(ready)("verifyBundle", () => {
     // Readable policy and field list edited together: consistent, but not what was proven.
     const looser = mutate((b) => {
       b.policy.assets[2]!.capBps = "9000";
-      b.policy.fields[9 + 2] = "9000";
+      b.policy.fields[12 + 2] = "9000";
     });
     const looserResult = await verifyBundle(looser, keys);
     expect(looserResult.reasons).toEqual(["the policy in the bundle does not hash to the proven policyHash"]);
     expect(looserResult).toMatchObject({ valid: false, proofValid: true }); // the proof is fine; the shown policy is not what it proves
     // Readable policy edited alone: it no longer matches the field list.
     const shown = mutate((b) => (b.policy.minCoverageBps = "10000"));
-    expect((await verifyBundle(shown, keys)).reasons).toEqual(["policy.fields [5] does not match the readable policy"]);
+    expect((await verifyBundle(shown, keys)).reasons).toEqual(["policy.fields [6] does not match the readable policy"]);
   });
 
   it("proves the names and tokens shown: a renamed asset or another token address is not what was proven", async () => {
@@ -144,7 +144,7 @@ describe.runIf(ready)("verifyBundle", () => {
       (b: ProofBundle) => (b.policy.assets[1]!.maxAge = 1),
       (b: ProofBundle) => (b.policy.maxSlippageBps = "5000"),
     ]) {
-      expect((await verifyBundle(mutate(edit), keys)).reasons.join("; ")).toMatch(/policy\.fields \[(7|8)\] does not match the readable policy/);
+      expect((await verifyBundle(mutate(edit), keys)).reasons.join("; ")).toMatch(/policy\.fields \[(10|11)\] does not match the readable policy/);
     }
     // Readable and field list edited together: consistent, but another policy hash than the proven one.
     const renamed = mutate((b) => {

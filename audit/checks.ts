@@ -26,6 +26,8 @@ import type { ProofBundle } from "../core/bundle-schema.ts";
 import { publicSignalNamesFor } from "../core/signals.ts";
 import { verifyBundle, type VerificationKeys } from "../verifier/verify.ts";
 import type { RawState } from "./private-state.ts";
+import { custodyReport, loadStatements } from "../prover/custody.ts";
+import { verifyStatement } from "../prover/attestor.ts";
 import type { AuditCheck, AuditEvidence } from "./types.ts";
 
 /** Builds a check from its problems: `fail` when there are any, else `pass` (or `skip` when told). */
@@ -520,4 +522,33 @@ export function pickSample(total: number, count: number): number[] {
   if (n === 0) return [];
   if (n === 1) return [0];
   return [...new Set(Array.from({ length: n }, (_, k) => Math.round((k * (total - 1)) / (n - 1))))];
+}
+
+/**
+ * Every custody statement the treasury lists: signed by the policy's attestor for this chain, vault and
+ * token list, no older than the policy's maxAttestationAge before the snapshot, and covering what the
+ * treasury commits at that attestor (prover/custody.ts says the same before proving).
+ */
+export async function checkCustodyStatements(treasury: Treasury): Promise<AuditCheck> {
+  const id = "custody-statements";
+  const title = "every custody statement is signed by its attestor, fresh, and covers the positions held there";
+  const { policy, prices } = treasury;
+  const statements = loadStatements(treasury);
+  const evidence: AuditEvidence = { attestors: policy.attestors.length, statements: statements.length };
+  const problems: string[] = [];
+  for (const loaded of statements) {
+    const attestor = policy.attestors.find((a) => a.slot === loaded.slot)!;
+    const result = await verifyStatement(loaded.statement, {
+      chainId: policy.chainId,
+      vault: policy.vault,
+      publicKey: attestor.publicKey,
+      maxAgeSeconds: policy.maxAttestationAge,
+      now: Number(prices.timestamp),
+      maxFutureSeconds: Number.MAX_SAFE_INTEGER,
+    });
+    evidence[`${attestor.name}.timestamp`] = loaded.statement.timestamp;
+    if (!result.ok) problems.push(`${loaded.file}: ${result.reason}`);
+  }
+  for (const issue of custodyReport(treasury, statements)) problems.push(`${issue.where}: ${issue.message}`);
+  return makeCheck(id, title, evidence, problems);
 }

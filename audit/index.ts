@@ -6,6 +6,7 @@
  * and attestation), proves a sample of inclusions and checks a ceremony transcript. Each finding is a named
  * check; bad input (a missing file, an unreadable bundle) is a UserError.
  */
+import { checkCustodyStatements } from "./checks.ts";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
@@ -164,9 +165,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   if (onchain) {
     const view = onchain;
     await add("onchain-attestation", "the registry's latest attestation is the published solvency proof", () => view.attestationCheck(s1));
+    await add("onchain-vault-balances", "the vault held at least each proven vault-held total when the attestation was published", () => view.vaultBalanceCheck(s1));
   } else {
     checks.push(skipped("onchain-attestation", "the registry's latest attestation is the published solvency proof", "no --rpc/--deployment: on-chain checks not run"));
+    checks.push(skipped("onchain-vault-balances", "the vault held at least each proven vault-held total when the attestation was published", "no --rpc/--deployment: on-chain checks not run"));
   }
+  await add("custody-statements", "every custody statement is signed by its attestor, fresh, and covers the positions held there", () => checkCustodyStatements(treasury));
 
   // Proofs.
   for (const b of bundles) {

@@ -4,6 +4,8 @@
  * bytecode of the deployed verifiers (compared with the compiled artifacts' deployedBytecode). Loaded only
  * when asked for, so audits without a chain do not load ethers.
  */
+import { Contract } from "ethers";
+import { unpackVaultTotals } from "../core/signals.ts";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { openDeployment } from "../chain/session.ts";
@@ -21,6 +23,8 @@ export interface OnchainView {
   /** Deployed verifiers by instance name. */
   verifiers: Record<string, { address: string; code: string; artifactDeployedBytecode?: string }>;
   attestationCheck(s1: ProofBundle): AuditCheck;
+  /** The vault's balances at the attestation's block against the proof's vault-held totals. */
+  vaultBalanceCheck(s1: ProofBundle): Promise<AuditCheck>;
   close(): void;
 }
 
@@ -67,6 +71,26 @@ export async function readOnchain(deploymentFile: string, rpc: string | undefine
           .filter((k) => att[k].toString() !== s1.publicSignals[k])
           .map((k) => `the registry's latest attestation has ${k} ${att[k]}, the published proof ${s1.publicSignals[k]}`);
         return makeCheck("onchain-attestation", "the registry's latest attestation is the published solvency proof", evidence, problems);
+      },
+      async vaultBalanceCheck(s1) {
+        const id = "onchain-vault-balances";
+        const title = "the vault held at least each proven vault-held total when the attestation was published";
+        const block = "blockNumber" in att ? att.blockNumber : undefined;
+        if (block === undefined || att.positionsRoot.toString() !== s1.publicSignals.positionsRoot) {
+          return makeCheck(id, title, {}, ["the published solvency proof is not the registry's latest attestation, so its block is unknown"]);
+        }
+        const packed = Object.keys(s1.publicSignals).filter((k) => /^vaultTotals\[\d+\]$/.test(k)).map((k) => BigInt(s1.publicSignals[k]!));
+        const totals = unpackVaultTotals(packed, deployment.assets.length);
+        const evidence: Record<string, string> = { block: block.toString(), vault: deployment.contracts.treasuryVault };
+        const problems: string[] = [];
+        for (const [i, asset] of deployment.assets.entries()) {
+          const token = stack.tokens[i] ?? new Contract(asset.token, ["function balanceOf(address) view returns (uint256)"], provider);
+          const balance = (await token.getFunction("balanceOf").staticCall(deployment.contracts.treasuryVault, { blockTag: Number(block) })) as bigint;
+          evidence[`${asset.symbol}.committed`] = totals[i]!.toString();
+          evidence[`${asset.symbol}.balance`] = balance.toString();
+          if (balance < totals[i]!) problems.push(`${asset.symbol}: the vault held ${balance} base units at block ${block}, less than the proven ${totals[i]}`);
+        }
+        return makeCheck(id, title, evidence, problems);
       },
       close: () => session.close(),
     };

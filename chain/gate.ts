@@ -132,6 +132,8 @@ export interface AttestationRecord {
   liabilitiesEpoch: bigint;
   policyVersion: bigint;
   publishedAt: bigint;
+  /** The block the attestation was published in (not part of the stored hash). */
+  blockNumber?: bigint;
 }
 
 
@@ -151,7 +153,7 @@ export async function latestAttestation(stack: Stack): Promise<AttestationRecord
   const stored = (await registry.getFunction("attestationHash").staticCall()) as string;
   const encoded = AbiCoder.defaultAbiCoder().encode([ATTESTATION_TUPLE], [record]);
   if (keccak256(encoded) !== stored) throw new Error("the attestation event does not match the registry's stored hash");
-  return record;
+  return { ...record, blockNumber: BigInt(last.blockNumber) };
 }
 
 /** The registry's current sequence number: the one the next S1 or S2 proof must be made for. */

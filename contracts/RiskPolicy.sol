@@ -349,15 +349,21 @@ contract RiskPolicy is AccessControl {
         list[tail + 3] = sequencerGracePeriod;
     }
 
-    /// @notice What a rebalance needs from the policy, in one call: the gate context and the swap's tokens.
+    /// @notice What a rebalance needs from the policy, in one call: the gate context and every token (the
+    /// swap's two, and all of them for the custody check after the swap).
     function swapContext(uint256 assetIn, uint256 assetOut)
         external
         view
-        returns (GateContext memory context, address tokenIn, address tokenOut)
+        returns (GateContext memory context, address[] memory assetTokens)
     {
         if (assetIn >= assetCount) revert UnknownAsset(assetIn);
         if (assetOut >= assetCount) revert UnknownAsset(assetOut);
-        return (gateContext(), _assets[assetIn].token, _assets[assetOut].token);
+        return (gateContext(), tokens());
+    }
+
+    /// @notice What an attestation needs from the policy, in one call: the gate context and every token.
+    function attestContext() external view returns (GateContext memory context, address[] memory assetTokens) {
+        return (gateContext(), tokens());
     }
 
     /// @notice What an attestation needs from the policy, in one call.

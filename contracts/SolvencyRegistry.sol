@@ -241,10 +241,11 @@ contract SolvencyRegistry is AccessControl {
         Head memory h = head;
         if (h.paused) revert EnforcedPause();
         if (signals[4] != h.sequence) revert SequenceMismatch(h.sequence, signals[4]);
-        Attestation memory a = _checkAttestation(signals, h);
+        (RiskPolicy.GateContext memory context, address[] memory assetTokens) = policy.attestContext();
+        Attestation memory a = _checkAttestation(signals, h, context);
         if (!PackedProof.verifySolvency(verifier, verifySelector, proof, signals)) revert InvalidProof();
         // The vault holds at least what the proof commits to its own custody, asset by asset.
-        VaultTotals.requireBacked(policy.tokens(), signals[5:], vault);
+        VaultTotals.requireBacked(assetTokens, signals[5:], vault);
 
         positionsRoot = signals[0];
         attestationHash = keccak256(abi.encode(a));
@@ -258,8 +259,11 @@ contract SolvencyRegistry is AccessControl {
     }
 
     /// @dev Every check of an attestation against stored state, before the proof.
-    function _checkAttestation(uint256[] calldata signals, Head memory h) private view returns (Attestation memory) {
-        RiskPolicy.GateContext memory context = policy.gateContext();
+    function _checkAttestation(uint256[] calldata signals, Head memory h, RiskPolicy.GateContext memory context)
+        private
+        view
+        returns (Attestation memory)
+    {
         if (context.policyHash == 0) revert PolicyNotSet();
         if (signals[2] != context.policyHash) revert PolicyMismatch(context.policyHash, signals[2]);
         uint32 epoch = _currentEpoch(h);

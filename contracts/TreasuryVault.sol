@@ -166,14 +166,27 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         if (block.timestamp > deadline) revert DeadlinePassed(deadline, block.timestamp);
         bytes32 initCodeHash = pairInitCodeHash[factory];
         if (initCodeHash == 0) revert FactoryNotAllowed(factory);
-        (address tokenIn, address tokenOut) = _checkPolicyAndSnapshot(action, transition);
+        address[] memory assetTokens = _checkPolicyAndSnapshot(action, transition);
         // Roots, liabilities and sequence are checked (and the commitment advanced) by the registry; a
         // failing proof below reverts the advance with everything else.
         registry.advance(transition.oldRoot, transition.newRoot, transition.liabilitiesRoot, sequence);
         _verify(action, transition, sequence, vaultTotals, proof);
-        amountOut = _swap(_pairFor(factory, initCodeHash, tokenIn, tokenOut), tokenIn, tokenOut, action, sequence);
+        amountOut = _swapThroughPair(factory, initCodeHash, assetTokens, action, sequence);
         // The new state's vault-held totals are within what the vault holds right after the swap.
-        VaultTotals.requireBacked(policy.tokens(), vaultTotals, address(this));
+        VaultTotals.requireBacked(assetTokens, vaultTotals, address(this));
+    }
+
+    /// @dev The swap of `action` through the listed factory's pair of its two tokens.
+    function _swapThroughPair(
+        address factory,
+        bytes32 initCodeHash,
+        address[] memory assetTokens,
+        Action calldata action,
+        uint256 sequence
+    ) private returns (uint256) {
+        address tokenIn = assetTokens[action.assetIn];
+        address tokenOut = assetTokens[action.assetOut];
+        return _swap(_pairFor(factory, initCodeHash, tokenIn, tokenOut), tokenIn, tokenOut, action, sequence);
     }
 
     /// @notice Whether `factory` is listed.
@@ -217,15 +230,15 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         emit Swept(address(token), to, amount);
     }
 
-    /// @dev The policy and snapshot checks; returns the swap's tokens.
+    /// @dev The policy and snapshot checks; returns the policy's tokens.
     function _checkPolicyAndSnapshot(Action calldata action, Transition calldata transition)
         private
         view
-        returns (address tokenIn, address tokenOut)
+        returns (address[] memory assetTokens)
     {
         if (action.assetIn == action.assetOut) revert SameAsset(action.assetIn);
         RiskPolicy.GateContext memory context;
-        (context, tokenIn, tokenOut) = policy.swapContext(action.assetIn, action.assetOut);
+        (context, assetTokens) = policy.swapContext(action.assetIn, action.assetOut);
         if (context.policyHash == 0) revert PolicyNotSet();
         if (transition.policyHash != context.policyHash) revert PolicyMismatch(context.policyHash, transition.policyHash);
         snapshots.requireUsable(transition.pricesHash, context);

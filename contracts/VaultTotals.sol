@@ -24,8 +24,22 @@ library VaultTotals {
         for (uint256 a = 0; a < tokens.length; ++a) {
             uint256 committed = uint128(packed[a / 2] >> (128 * (a % 2)));
             if (committed == 0) continue;
-            uint256 balance = IERC20(tokens[a]).balanceOf(holder);
+            uint256 balance = _balanceOf(tokens[a], holder);
             if (balance < committed) revert VaultBalanceShort(a, committed, balance);
+        }
+    }
+
+    /// @dev `token.balanceOf(holder)` by a plain staticcall (policy tokens are contracts: RiskPolicy checks
+    /// their decimals when the policy is set). A call that fails or returns less than a word reads as 0,
+    /// which refuses any committed amount.
+    function _balanceOf(address token, address holder) private view returns (uint256 amount) {
+        bytes4 selector = IERC20.balanceOf.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 4), holder)
+            let ok := staticcall(gas(), token, ptr, 36, ptr, 32)
+            amount := mul(mload(ptr), and(ok, gt(returndatasize(), 31)))
         }
     }
 }

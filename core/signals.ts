@@ -3,6 +3,7 @@
  * "Statements"). The verifier orders a bundle's named signals by this list, never by the bundle's own
  * key order, so a reordered bundle cannot pass a signal under another name. Browser-safe.
  */
+import { FIELD_MODULUS } from "./field.ts";
 
 /** The statements a bundle may carry. */
 export const STATEMENTS = ["solvency", "rebalance"] as const;
@@ -25,6 +26,8 @@ export const PUBLIC_SIGNALS: Readonly<Record<Statement, readonly string[]>> = {
   ],
 };
 
+const mod = (x: bigint): bigint => ((x % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS;
+
 /** Bits of one vault-total lane: the circuits pack two vault totals per public signal (PackTotals). */
 export const VAULT_LANE_BITS = 128n;
 
@@ -42,16 +45,15 @@ export function publicSignalNamesFor(statement: Statement, assetCount: number): 
   return [...PUBLIC_SIGNALS[statement], ...packed];
 }
 
-/** Packs per-asset vault totals (each < 2^128) two per field element: `t[2j] + t[2j+1] * 2^128`. */
+/**
+ * Packs per-asset vault totals two per field element, `t[2j] + t[2j+1] * 2^128 (mod p)`, as the circuits do.
+ * One-to-one when every total is below 2^128 (the circuits keep them below 2^101); out-of-range totals are
+ * packed as the circuit would compute them (the witness builders leave ranges to the circuits).
+ */
 export function packVaultTotals(totals: readonly bigint[]): bigint[] {
   const lane = 1n << VAULT_LANE_BITS;
   const packed: bigint[] = [];
-  for (let j = 0; j < totals.length; j += 2) {
-    const lo = totals[j]!;
-    const hi = totals[j + 1] ?? 0n;
-    if (lo < 0n || lo >= lane || hi < 0n || hi >= lane) throw new RangeError(`vault totals ${j}-${j + 1}: expected values in [0, 2^128)`);
-    packed.push(lo + hi * lane);
-  }
+  for (let j = 0; j < totals.length; j += 2) packed.push(mod(totals[j]! + (totals[j + 1] ?? 0n) * lane));
   return packed;
 }
 

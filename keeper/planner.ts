@@ -192,13 +192,14 @@ export function maxSaleWithin(pool: Pool, assetIn: number, slotAmount: bigint, m
 export function largestSlot(positions: readonly Position[], asset: number): number {
   let best = -1;
   for (const [i, p] of positions.entries()) {
-    if (Number(p.assetIndex) !== asset || p.amount === 0n) continue;
+    // Only the vault's own positions can be swapped (custody 0); positions at attestors stay put.
+    if (Number(p.assetIndex) !== asset || p.amount === 0n || (p.custody ?? 0n) !== 0n) continue;
     if (best < 0 || p.amount > positions[best]!.amount) best = i;
   }
   return best;
 }
 
-/** The slot that should receive `asset`: its largest existing slot, else the first empty slot other than `exclude`; -1 if none. */
+/** The slot that should receive `asset`: its largest vault-held slot, else the first empty slot other than `exclude`; -1 if none. */
 export function receivingSlot(positions: readonly Position[], asset: number, exclude: number): number {
   const existing = largestSlot(positions, asset);
   if (existing >= 0) return existing;

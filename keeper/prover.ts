@@ -17,6 +17,7 @@ import { policyFields, type PriceSnapshot, type RiskPolicy } from "../prover/tre
 import type { InstanceSize, LiabilitiesOpening, Position } from "../core/types.ts";
 import { applyAction, positionsRoot, rebalanceInput, solvencyInput } from "../prover/witness.ts";
 import type { ProofBundle } from "../core/bundle-schema.ts";
+import type { SignedCustody } from "../core/types.ts";
 import type { PlannedSwap } from "./planner.ts";
 import type { KeeperProver, KeeperSnapshot } from "./ports.ts";
 
@@ -87,6 +88,11 @@ export interface BundleProverOptions {
   salt?: () => bigint;
   /** Called with each bundle made (e.g. to write it for the page). */
   onBundle?: (bundle: ProofBundle) => void;
+  /**
+   * The custody statements backing positions held at attestors, for a snapshot (one entry per attestor slot,
+   * null where none). Absent: every position is held by the vault.
+   */
+  statements?: (snapshot: KeeperSnapshot) => Promise<(SignedCustody | null)[]>;
 }
 
 /** `KeeperProver` making full proof bundles. */
@@ -135,6 +141,7 @@ export class BundleProver implements KeeperProver {
       prices: { timestamp: snapshot.timestamp, unitPrices: snapshot.unitPrices },
       liabilities: this.options.liabilities.opening,
       sequence,
+      ...(this.options.statements ? { statements: await this.options.statements(snapshot) } : {}),
     });
     const { bundle, seconds } = await this.prove("rebalance", input, prices, swap.action);
     return { proof: bundle, bundle, newSlots, newRoot: positionsRoot(newSlots), seconds };
@@ -151,6 +158,7 @@ export class BundleProver implements KeeperProver {
       prices: { timestamp: snapshot.timestamp, unitPrices: snapshot.unitPrices },
       liabilities: this.options.liabilities.opening,
       sequence,
+      ...(this.options.statements ? { statements: await this.options.statements(snapshot) } : {}),
     });
     const { bundle, seconds } = await this.prove("solvency", input, prices);
     return { proof: bundle, bundle, slots: fresh, root: positionsRoot(fresh), seconds };

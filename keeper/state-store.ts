@@ -46,8 +46,18 @@ interface StateData {
   history: string[];
 }
 
-const ser = (p: Position) => ({ assetIndex: p.assetIndex.toString(), amount: p.amount.toString(), salt: p.salt.toString() });
-const de = (p: { assetIndex: string; amount: string; salt: string }): Position => ({ assetIndex: BigInt(p.assetIndex), amount: BigInt(p.amount), salt: BigInt(p.salt) });
+const ser = (p: Position) => ({
+  assetIndex: p.assetIndex.toString(),
+  ...(p.custody !== undefined ? { custody: p.custody.toString() } : {}),
+  amount: p.amount.toString(),
+  salt: p.salt.toString(),
+});
+const de = (p: { assetIndex: string; custody?: string; amount: string; salt: string }): Position => ({
+  assetIndex: BigInt(p.assetIndex),
+  ...(p.custody !== undefined ? { custody: BigInt(p.custody) } : {}),
+  amount: BigInt(p.amount),
+  salt: BigInt(p.salt),
+});
 const clone = (slots: readonly Position[]): Position[] => slots.map((s) => ({ ...s }));
 
 /** The keeper state in one JSON file, written atomically on every change. */

@@ -6,7 +6,9 @@
  *  2. deploy the stack (chain/deploy.ts) with its Uniswap V2 venue, test tokens and Chainlink-style feeds;
  *  3. governance raises the coverage minimum through the timelock (schedule, wait the delay, execute);
  *  4. the liabilities of sample users (the liabilities builder, liabilities/) and their root published;
- *  5. a price snapshot and the first S1 attestation;
+ *  5. a price snapshot and the first S1 attestation: most positions held by the vault itself (public totals the
+ *     registry checks against its balances), one held at an attestor (a custodian with its own BabyJubjub key,
+ *     registered in the policy) whose signed statement every proof checks;
  *  6. a market shock: the feeds move (ETH -40% by default) and arbitrage moves the Uniswap pools;
  *  7. the keeper (keeper/loop.ts): plans with keeper/planner.ts, proves each swap (S2), executes it through
  *     the vault, records what it received and re-attests (S1);
@@ -45,6 +47,13 @@ import { coverageOf, DEFAULT_KEEPER_SETTINGS, runTick, type KeeperEvent, type Ke
 import { BundleProver, riskPolicyOf } from "../../keeper/prover.ts";
 import { FileStateStore } from "../../keeper/state-store.ts";
 import { startServer, type RunningServer } from "./serve.ts";
+import { createAttestorKey, signatureFields, signStatement, writeAttestorKey } from "../../prover/attestor.ts";
+import type { SignedCustody } from "../../core/types.ts";
+
+/** The demo's custodian: it holds part of the WBTC for the treasury and signs statements of it. */
+const DEMO_ATTESTOR = "Harbor Custody (demo)";
+/** Share of the vault's WBTC the custodian holds on top, in thousandths (0.1 WBTC per 1 WBTC held). */
+const ATTESTED_PER_MILLE = 100n;
 
 interface DemoFlags {
   out: string;
@@ -167,6 +176,14 @@ export function register(program: Command): void {
       const signers = (await connection.ethers.getSigners()) as unknown as Signer[];
       const signer = signers[0]!;
       const config: DeployConfig = defaultDeployConfig(instance);
+      // The custodian: its key stays in the private folder (owner-only file); the policy holds its public key.
+      mkdirSync(path.join(out, "private"), { recursive: true });
+      const attestor = await createAttestorKey(DEMO_ATTESTOR);
+      writeAttestorKey(path.join(out, "private", "attestor-key.json"), attestor, { force: true });
+      config.attestors = [attestor.publicKey];
+      config.attestorNames = [DEMO_ATTESTOR];
+      const attestedAsset = Math.max(0, config.assets.findIndex((a) => a.symbol === "WBTC"));
+      const attestedAmount = (config.assets[attestedAsset]!.vaultHolding * ATTESTED_PER_MILLE) / 1000n;
       const shockIndex = config.assets.findIndex((a) => a.symbol.toUpperCase() === flags.asset.toUpperCase());
       if (shockIndex < 0) throw new UserError(`no asset ${flags.asset} in this deployment (${config.assets.map((a) => a.symbol).join(", ")})`, { where: "--asset", exitCode: 2 });
       if (shockIndex === config.liabilityAsset) throw new UserError("the shocked asset must not be the liability asset", { where: "--asset", exitCode: 2 });
@@ -175,7 +192,6 @@ export function register(program: Command): void {
       const roles = await localRoles((i) => signers[i]!.getAddress());
       const deployment = await timed("deploy", () => onChain("deploy", () => deployStack(signer, config, { roles, log: (l) => say(`deploy: ${l}`) })));
       const stack = attachStack(deployment, signer, { operator: signers[1]!, keeper: signers[2]!, rebalancer: signers[3]! });
-      mkdirSync(path.join(out, "private"), { recursive: true });
       writeDeployment(path.join(out, "deployment.json"), deployment);
       say(`deployed on the in-process chain ${deployment.chainId}: vault ${deployment.contracts.treasuryVault}`);
 
@@ -220,7 +236,20 @@ export function register(program: Command): void {
         writeBundle(path.join(bundlesDir, name), bundle);
         written.push(name);
       };
-      const prover = new BundleProver({ instance, size, policy, liabilities: liab, onBundle });
+      // The custodian signs a statement of what it holds at each snapshot's time (an attestation service would
+      // sign on a schedule; the circuits accept one no older than the policy's maxAttestationAge).
+      const attestedAmounts = config.assets.map((_, i) => (i === attestedAsset ? attestedAmount : 0n));
+      const statementFor = async (timestamp: bigint): Promise<SignedCustody> => {
+        const statement = await signStatement({
+          privateKey: attestor.privateKey, chainId: BigInt(deployment.chainId), vault: deployment.contracts.treasuryVault, name: DEMO_ATTESTOR,
+          tokens: deployment.assets.map((a) => a.token), symbols: deployment.assets.map((a) => a.symbol), amounts: attestedAmounts, timestamp,
+        });
+        writeFileSync(path.join(out, "private", "attestor-statement.json"), `${JSON.stringify(statement, null, 2)}\n`);
+        const f = signatureFields(statement);
+        return { timestamp: f.timestamp, amounts: f.amounts, r8x: f.r8x, r8y: f.r8y, s: f.s };
+      };
+      const statements = async (snapshot: { timestamp: bigint }) => [await statementFor(snapshot.timestamp)];
+      const prover = new BundleProver({ instance, size, policy, liabilities: liab, onBundle, statements });
       const chain = new StackChain(stack, deployment, { onRetry: (what, n) => say(`retrying ${what} (attempt ${n + 1})`) });
       const unitPricesOf = (answers: readonly bigint[]) => config.assets.map((a, i) => unitPriceFromAnswer(answers[i]!, a.feedDecimals, a.decimals));
       const answers = config.assets.map((a) => a.answer);
@@ -229,8 +258,9 @@ export function register(program: Command): void {
       const first = await timed("attestation", async () => {
         await moveMarket(stack, deployment, answers, unitPricesOf); // refresh every feed after the timelock wait
         const snapshot = await chain.snapshot(0);
-        const slots: Position[] = config.assets.map((a, i) => ({ assetIndex: BigInt(i), amount: a.vaultHolding, salt: randomFieldElement() }));
-        while (slots.length < size.N) slots.push({ assetIndex: 0n, amount: 0n, salt: randomFieldElement() });
+        const slots: Position[] = config.assets.map((a, i) => ({ assetIndex: BigInt(i), custody: 0n, amount: a.vaultHolding, salt: randomFieldElement() }));
+        slots.push({ assetIndex: BigInt(attestedAsset), custody: 1n, amount: attestedAmount, salt: randomFieldElement() });
+        while (slots.length < size.N) slots.push({ assetIndex: 0n, custody: 0n, amount: 0n, salt: randomFieldElement() });
         const proven = await prover.proveSolvency(slots, snapshot, await chain.sequence());
         const { txHash } = await onChain("publishAttestation", () => chain.attest(proven.proof));
         const stateFile = path.join(out, "private", "keeper-state.json");
@@ -309,6 +339,10 @@ export function register(program: Command): void {
           statements: "S1: the committed positions satisfy the policy and cover the committed liabilities at the snapshot prices; S2: each swap moves the committed root by exactly that action into a state that passes the policy",
         },
         shock: { asset: symbol, dropPercent: shockPct, arbitrageTrades: arbitrage },
+        custody: {
+          vault: "every other position: its committed totals are public and checked against the vault's balances on chain",
+          attested: [{ attestor: DEMO_ATTESTOR, asset: asset(attestedAsset).symbol, amount: formatDecimal(attestedAmount, asset(attestedAsset).decimals), statement: path.join(out, "private", "attestor-statement.json") }],
+        },
         coverageBps: { initial: first.coverage.toString(), afterShock: coverageShocked.toString(), afterKeeper: lastCoverage.toString(), minimum: String(DEMO_MIN_COVERAGE_BPS) },
         trades: trades.map((t) => ({
           sell: t.sell,
@@ -332,6 +366,7 @@ export function register(program: Command): void {
         const lines = [
           `Homeostat demo (${instance} instance, in-process chain ${deployment.chainId})`,
           `  proven and verified on chain: ${attestations} solvency attestations (S1), ${trades.length} rebalances (S2)`,
+          `  custody: the vault holds the rest (public totals, checked against its balances on chain); ${DEMO_ATTESTOR} holds ${summary.custody.attested[0]!.amount} ${asset(attestedAsset).symbol} (its signed statement is checked in every proof)`,
           `  shock: ${symbol} -${shockPct}% (feeds and Uniswap pools)`,
           `  coverage: ${pct(first.coverage)} before -> ${pct(coverageShocked)} after the shock -> ${pct(lastCoverage)} after the keeper (minimum ${pct(BigInt(DEMO_MIN_COVERAGE_BPS))})`,
           ...trades.map((t, i) => `  trade ${i + 1}: ${summary.trades[i]!.amountIn} ${t.sell} -> ${summary.trades[i]!.amountOut} ${t.buy} (proven floor ${summary.trades[i]!.minAmountOut}); ${t.reason}`),

@@ -46,7 +46,7 @@ export function register(program: Command): void {
         const deadline = BigInt(latest!.timestamp) + BigInt(flags.deadline);
         const vault = session.stack.treasuryVault;
         const { receipt, amountOut } = await onChain("rebalance", async () => {
-          await vault.getFunction("rebalance").staticCall(factory, action, transition, sequence, proof, deadline); // decodes a refusal before sending
+          await vault.getFunction("rebalance").staticCall(factory, action, transition, sequence, vaultTotals, proof, deadline); // decodes a refusal before sending
           return submitRebalance(session.stack, { factory, action, transition, sequence, vaultTotals, proof, deadline });
         });
         const assets = session.deployment.assets;

@@ -10,6 +10,7 @@ import { loadVerificationKeys, readBundleFile, readVkeyFile, useSingleThreadedCu
 import type { VerificationKeys } from "../../verifier/verify.ts";
 import type { ProofBundle } from "../../core/bundle-schema.ts";
 import { EXIT_POLICY_FAILS } from "./check.ts";
+import { unpackVaultTotals } from "../../core/signals.ts";
 
 interface VerifyFlags {
   vkey?: string;
@@ -27,6 +28,13 @@ function describeBundle(b: ProofBundle): string[] {
     `  prices: snapshot at ${when}`,
   ];
   for (const [name, value] of Object.entries(b.publicSignals)) lines.push(`  ${name} = ${value}`);
+  const packed = Object.keys(b.publicSignals).filter((k) => k.startsWith("vaultTotals[")).map((k) => BigInt(b.publicSignals[k]!));
+  if (packed.length > 0) {
+    const totals = unpackVaultTotals(packed, p.assets.length);
+    lines.push(`  held by the vault itself (checked against its balances on chain): ${p.assets.map((a, i) => `${formatDecimal(totals[i]!, a.decimals, { group: true })} ${a.symbol}`).join(", ")}`);
+    const attestors = p.attestors.filter((a) => a.publicKey[0] !== "0" || a.publicKey[1] !== "0");
+    if (attestors.length > 0) lines.push(`  the rest is held by ${attestors.map((a) => a.name || "an unnamed attestor").join(", ")}, within signed statements no older than ${p.maxAttestationAge} s before the snapshot`);
+  }
   if (b.action) {
     const sold = p.assets[Number(b.action.assetIn)];
     const bought = p.assets[Number(b.action.assetOut)];

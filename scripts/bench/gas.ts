@@ -15,6 +15,7 @@
  * eth_getStorageAt before and after, for every slot the trace stores to), priced 22,100 when set from zero and
  * 5,000 otherwise (EIP-2929/2200, cold). `run()` returns markdown.
  */
+import { unpackVaultTotals } from "../../core/signals.ts";
 import { Contract, MaxUint256, type Provider, type Signer } from "ethers";
 import { attachStack, defaultDeployConfig, deployStack, instanceSizes, type Stack } from "../../chain/deploy.ts";
 import { currentSequence, publishAttestation, publishLiabilitiesRoot, rebalanceArgs, submitRebalance, takeSnapshot } from "../../chain/gate.ts";
@@ -91,7 +92,17 @@ interface Row {
   what: string;
   gas: bigint;
   /** The floor and the budget factor, for rows with a budget. */
-  budget?: { publicInputs: number; calldata: number; transaction: boolean; factor: number; storage: StorageChange };
+  budget?: { publicInputs: number; calldata: number; transaction: boolean; factor: number; storage: StorageChange; custody: number };
+}
+
+/**
+ * EIP-2929 access costs of the custody check (issue 15), which no floor counts: every policy token's address is
+ * a cold storage read in RiskPolicy (2,100); each asset with a committed vault total costs a cold account access
+ * (2,600) and a cold storage read (2,100) inside its token, unless the transaction touched both already (the
+ * swap's two tokens after the swap: 100 + 100).
+ */
+function custodyAccess(assetCount: number, held: number, warm: number): number {
+  return assetCount * 2_100 + (held - warm) * 4_700 + warm * 200;
 }
 
 function floorOf(b: NonNullable<Row["budget"]>): number {
@@ -100,18 +111,18 @@ function floorOf(b: NonNullable<Row["budget"]>): number {
 
 function table(rows: Row[]): string {
   const lines = [
-    "| measured | gas | public inputs | floor (precompiles + proof calldata + tx) | gas / floor | slots really changed | budget (factor x floor + storage) | within |",
-    "|---|---:|---:|---:|---:|---|---:|:-:|",
+    "| measured | gas | public inputs | floor (precompiles + proof calldata + tx) | gas / floor | slots really changed | custody reads (EIP-2929) | budget (factor x floor + storage + custody reads) | within |",
+    "|---|---:|---:|---:|---:|---|---:|---:|:-:|",
   ];
   for (const r of rows) {
     if (!r.budget) {
-      lines.push(`| ${r.what} | ${fmt(r.gas)} | | | | | | |`);
+      lines.push(`| ${r.what} | ${fmt(r.gas)} | | | | | | | |`);
       continue;
     }
     const floor = floorOf(r.budget);
-    const budget = Math.round(r.budget.factor * floor) + r.budget.storage.gas;
+    const budget = Math.round(r.budget.factor * floor) + r.budget.storage.gas + r.budget.custody;
     lines.push(
-      `| ${r.what} | ${fmt(r.gas)} | ${r.budget.publicInputs} | ${fmt(floor)} | ${(Number(r.gas) / floor).toFixed(3)} | ${slotWords(r.budget.storage)} (${fmt(r.budget.storage.gas)}) | ${fmt(budget)} (${r.budget.factor} x) | ${Number(r.gas) <= budget ? "yes" : "**no**"} |`,
+      `| ${r.what} | ${fmt(r.gas)} | ${r.budget.publicInputs} | ${fmt(floor)} | ${(Number(r.gas) / floor).toFixed(3)} | ${slotWords(r.budget.storage)} (${fmt(r.budget.storage.gas)}) | ${fmt(r.budget.custody)} | ${fmt(budget)} (${r.budget.factor} x) | ${Number(r.gas) <= budget ? "yes" : "**no**"} |`,
     );
   }
   return lines.join("\n");
@@ -150,7 +161,7 @@ export async function run(): Promise<string> {
     positions = vaultPositions(config, size, salts);
     const s1 = await proveSolvency("test", size, { positions, policy, prices, liabilities: liabilities.opening, sequence: await currentSequence(stack) });
     const publish = await publishAttestation(stack, s1.signals, s1.proof);
-    const verifyS1 = await new Contract(deployment.contracts.solvencyVerifier, ["function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[5]) view returns (bool)"], deployer)
+    const verifyS1 = await new Contract(deployment.contracts.solvencyVerifier, [`function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${s1.signals.length}]) view returns (bool)`], deployer)
       .getFunction("verifyProof")
       .estimateGas([s1.proof[0], s1.proof[1]], [[s1.proof[2], s1.proof[3]], [s1.proof[4], s1.proof[5]]], [s1.proof[6], s1.proof[7]], s1.signals);
 
@@ -167,7 +178,7 @@ export async function run(): Promise<string> {
     s2 = await proveRebalance("test", size, salts, { oldPositions: positions, action: swap, slotIn: 1, slotOut: 0, policy, prices, liabilities: liabilities.opening, sequence: await currentSequence(stack) });
     args = rebalanceArgs(s2.signals);
     const rebalance = await submitRebalance(stack, { factory, ...args, proof: s2.proof, deadline: await deadline() });
-    const verifyS2 = await new Contract(deployment.contracts.rebalanceVerifier, ["function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[10]) view returns (bool)"], deployer)
+    const verifyS2 = await new Contract(deployment.contracts.rebalanceVerifier, [`function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${s2.signals.length}]) view returns (bool)`], deployer)
       .getFunction("verifyProof")
       .estimateGas([s2.proof[0], s2.proof[1]], [[s2.proof[2], s2.proof[3]], [s2.proof[4], s2.proof[5]]], [s2.proof[6], s2.proof[7]], s2.signals);
 
@@ -197,6 +208,10 @@ export async function run(): Promise<string> {
       gas: rebalanceStorage.gas - directStorage.gas,
     };
     const s1Calldata = calldataGas([...s1.signals, ...s1.proof]);
+    const heldOf = (signals: bigint[], from: number) => unpackVaultTotals(signals.slice(from), size.A).filter((t) => t > 0n).length;
+    const publishCustody = custodyAccess(size.A, heldOf(s1.signals, 5), 0);
+    const firstPublishCustody = custodyAccess(size.A, heldOf(s0.signals, 5), 0);
+    const overheadCustody = custodyAccess(size.A, heldOf(s2.signals, 10), 2);
     const s2Calldata = calldataGas([...s2.signals, ...s2.proof]);
 
     // The snapshot's cost per feed: the standard instance's policy has twice the test instance's assets.
@@ -218,19 +233,19 @@ export async function run(): Promise<string> {
       {
         what: "publish S1 attestation (steady state: new positions, next sequence)",
         gas: publish.gasUsed,
-        budget: { publicInputs: 5, calldata: s1Calldata, transaction: true, factor: 1.15, storage: publishStorage },
+        budget: { publicInputs: s1.signals.length, calldata: s1Calldata, transaction: true, factor: 1.15, storage: publishStorage, custody: publishCustody },
       },
       {
         what: "publish S1 attestation (first, slots from zero)",
         gas: firstPublish.gasUsed,
-        budget: { publicInputs: 5, calldata: calldataGas([...s0.signals, ...s0.proof]), transaction: true, factor: 1.15, storage: firstPublishStorage },
+        budget: { publicInputs: s0.signals.length, calldata: calldataGas([...s0.signals, ...s0.proof]), transaction: true, factor: 1.15, storage: firstPublishStorage, custody: firstPublishCustody },
       },
       { what: "rebalance: gate + Uniswap V2 swap through the pair (steady state)", gas: rebalance.receipt.gasUsed },
       { what: "the same swap sent directly to the router", gas: direct!.gasUsed },
       {
         what: "**gate overhead** = rebalance - direct swap",
         gas: overhead,
-        budget: { publicInputs: 10, calldata: s2Calldata, transaction: false, factor: 1.2, storage: overheadStorage },
+        budget: { publicInputs: s2.signals.length, calldata: s2Calldata, transaction: false, factor: 1.2, storage: overheadStorage, custody: overheadCustody },
       },
       { what: "first rebalance (gate + swap)", gas: firstRebalance.receipt.gasUsed },
       { what: "S1 verifier alone (eth_estimateGas of verifyProof, incl. 21,000 base)", gas: verifyS1 },
@@ -249,14 +264,19 @@ export async function run(): Promise<string> {
       "base and calldata. Floor of a call that verifies a proof on chain = the EIP-1108 precompiles (181,150 +",
       "6,150 per public input) + the calldata of the proof and its public signals + 21,000 for a whole transaction",
       "(the overhead is a difference of two transactions, so no 21,000 there). Storage: the slots the call really",
-      "changed (value after != value before), 22,100 each when set from zero, 5,000 when changed.",
+      "changed (value after != value before), 22,100 each when set from zero, 5,000 when changed. Custody reads",
+      "(issue 15): both S1 and S2 end with the vault-held totals, and the registry (S1) and the vault (S2, after the",
+      "swap) compare each with the vault's balance: every policy token's address is read (2,100 cold) and each",
+      "held token's balance (2,600 + 2,100 cold, 200 for the swap's two tokens, already warm) - access costs no",
+      "floor counts, added to the budget as they are.",
       "",
       table(rows),
       "",
       `Publishing is ${(Number(publish.gasUsed) / floorOf(publishRow)).toFixed(3)} x its floor (${((Number(publish.gasUsed) - publishStorage.gas) / floorOf(publishRow)).toFixed(3)} x without the storage it changes);`,
       `the gate's overhead ${(Number(overhead) / floorOf(overheadRow)).toFixed(3)} x its floor (${((Number(overhead) - overheadStorage.gas) / floorOf(overheadRow)).toFixed(3)} x without storage).`,
+      `Without storage and custody reads: publishing ${((Number(publish.gasUsed) - publishStorage.gas - publishCustody) / floorOf(publishRow)).toFixed(3)} x, the overhead ${((Number(overhead) - overheadStorage.gas - overheadCustody) / floorOf(overheadRow)).toFixed(3)} x.`,
       "What the gate adds besides the verifier: the policy's hash and one packed slot (version, snapshot age limit,",
-      "sequencer feed and grace period) and the two tokens (one call); the snapshot, one slot with its policy version",
+      "sequencer feed and grace period) and every token (one call); the snapshot, one slot with its policy version",
       "and a `superseded` flag (one call); the registry's packed head (sequence, epochs, pause) and the epoch's",
       "liabilities root, checked and advanced in one call; the factory's pair init-code hash (the pair's address is",
       "derived with CREATE2, no factory call); an EIP-1153 transient reentrancy lock; the verifier called with the",

@@ -182,3 +182,37 @@ describe.skipIf(!treeReady)("homeostat audit: liabilities tree, S3 inclusion pro
     expect(report.checks.find((c) => c.id === "zkey:inclusion-test")!.evidence.zkeyVerify).toBe(false);
   }, 600_000);
 });
+
+describe("homeostat audit: custody statements (examples/harbor)", () => {
+  const files = (d: string) => ({ treasury: `${d}/treasury.json`, policy: `${d}/policy.json`, prices: `${d}/prices.json` });
+  const HARBOR = path.join(path.dirname(SMALL), "harbor");
+
+  it("passes the example's statement and fails an altered one, a stale one and a missing one", async () => {
+    const { checkCustodyStatements } = await import("../../audit/checks.ts");
+    const d = mkdtempSync(path.join(tmpdir(), "homeostat-audit-harbor-"));
+    cpSync(HARBOR, d, { recursive: true });
+    const clean = await checkCustodyStatements(loadTreasury(files(d)));
+    expect(clean).toMatchObject({ status: "pass", evidence: { attestors: 1, statements: 1, "Harbor Custody.timestamp": 1_763_640_000 } });
+
+    const statement = JSON.parse(readFileSync(`${d}/harbor-statement.json`, "utf8")) as { assets: Array<{ amount: string }>; timestamp: number };
+    statement.assets[3]!.amount = "630000000";
+    writeFileSync(`${d}/harbor-statement.json`, JSON.stringify(statement));
+    const altered = await checkCustodyStatements(loadTreasury(files(d)));
+    expect(altered.status).toBe("fail");
+    expect(altered.problems.join("\n")).toMatch(/harbor-statement\.json: .*signature/i);
+
+    cpSync(HARBOR, d, { recursive: true });
+    const prices = JSON.parse(readFileSync(`${d}/prices.json`, "utf8")) as { timestamp: string };
+    prices.timestamp = "2025-11-22T12:00:00Z";
+    writeFileSync(`${d}/prices.json`, JSON.stringify(prices));
+    const stale = await checkCustodyStatements(loadTreasury(files(d)));
+    expect(stale.problems.join("\n")).toMatch(/older than the snapshot/);
+
+    cpSync(HARBOR, d, { recursive: true });
+    const treasury = JSON.parse(readFileSync(`${d}/treasury.json`, "utf8")) as { statements: string[] };
+    treasury.statements = [];
+    writeFileSync(`${d}/treasury.json`, JSON.stringify(treasury));
+    const missing = await checkCustodyStatements(loadTreasury(files(d)));
+    expect(missing.problems.join("\n")).toMatch(/95\.5 WETH held at Harbor Custody, but no statement/);
+  });
+});

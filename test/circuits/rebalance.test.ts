@@ -276,7 +276,7 @@ describe("S2 Rebalance, test instance (N=8, A=4, K=2)", () => {
     });
     it("a per-asset value of the new state and a comparator bit", async () => {
       await tester.expectUnsatisfied(tester.tamper(w, "state.assetValue[0]", tester.signal(w, "state.assetValue[0]") - 1n));
-      await tester.expectUnsatisfied(flip("state.checks.scenarioCheck[1].cmp.lessEq.lt.n2b.out[3]"));
+      await tester.expectUnsatisfied(flip(tester.signalLike("state.checks.scenarioCheck[1].", ".out[3]")));
     });
   });
 });

@@ -312,6 +312,10 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
     const replaced = clonePolicy(await readPolicy(as.governor.riskPolicy));
     replaced.assets[3]!.token = await replacement.getAddress();
     await timelock(c.riskPolicy, as.governor.riskPolicy.interface.encodeFunctionData("setPolicy", [policyCallArg(replaced)]));
+    // The migration funds the vault with the new token (the committed DAI must be backed by the vault's balance
+    // of the token the policy now names: issue 15).
+    const committedDai = positions.filter((p) => p.assetIndex === 3n).reduce((sum, p) => sum + p.amount, 0n);
+    await (await replacement.getFunction("mint")(c.treasuryVault, committedDai)).wait();
     expect(await as.governor.riskPolicy.getFunction("isPolicyToken")(deployment.assets[3]!.token)).toBe(true);
     await expectRevert(timelock(c.treasuryVault, sweep(deployment.assets[3]!.token)), "PolicyToken");
     // A policy may not allow more than 20% slippage, nor a liabilities delay over 7 days.

@@ -96,7 +96,7 @@ describe.skipIf(!provingKeysBuilt("test"))("CLI: deploy, snapshot, publish, reba
 
   it("audit --rpc compares the on-chain policy, snapshot, attestation and verifier bytecode with the published proof", async () => {
     const s1 = path.join(dir, "s1.json");
-    const onchainChecks = "policy-hash,prices-hash,onchain-attestation,verifier-contract";
+    const onchainChecks = "policy-hash,prices-hash,onchain-attestation,onchain-vault-balances,verifier-contract";
     const run = await cli(["audit", "--dir", dir, "--bundle", s1, "--rpc", chain.url, "--deployment", deployment, "--checks", onchainChecks, "--json"]);
     expect(run.code, run.stderr).toBe(0);
     type Report = { ok: boolean; checks: Array<{ id: string; status: string; evidence: Record<string, unknown>; problems: string[] }> };
@@ -107,6 +107,8 @@ describe.skipIf(!provingKeysBuilt("test"))("CLI: deploy, snapshot, publish, reba
     expect(byId.get("policy-hash")).toMatchObject({ status: "pass", evidence: { onchainPolicyHash: published.publicSignals.policyHash } });
     expect(byId.get("prices-hash")).toMatchObject({ status: "pass", evidence: { "onchainSnapshotId.solvency": "1" } });
     expect(byId.get("onchain-attestation")).toMatchObject({ status: "pass", evidence: { number: "1", positionsRoot: published.publicSignals.positionsRoot } });
+    // The vault's balances at the attestation's block cover the proven vault-held totals, asset by asset.
+    expect(byId.get("onchain-vault-balances")).toMatchObject({ status: "pass", evidence: { "USDC.committed": expect.stringMatching(/^[1-9]\d*$/) } });
     const deployed = JSON.parse(readFileSync(deployment, "utf8")) as { contracts: Record<string, string> };
     expect(byId.get("verifier-contract:solvency-test")).toMatchObject({
       status: "pass",

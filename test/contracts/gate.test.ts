@@ -84,7 +84,7 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
     const published = attested.logs.map((l) => f.stack.solvencyRegistry.interface.parseLog(l)).find((e) => e?.name === "AttestationPublished");
     expect(published?.args.attestation.positionsRoot).toBe(s1.signals[0]);
     const attestation = (await latestAttestation(f.stack))!;
-    expect([attestation.positionsRoot, attestation.liabilitiesRoot, attestation.policyHash, attestation.pricesHash, attestation.sequence]).toEqual(s1.signals);
+    expect([attestation.positionsRoot, attestation.liabilitiesRoot, attestation.policyHash, attestation.pricesHash, attestation.sequence]).toEqual(s1.signals.slice(0, 5));
     expect(attestation.snapshotId).toBe(snapshot.id);
     expect(attestation.liabilitiesEpoch).toBe(1n);
     expect(await currentSequence(f.stack)).toBe(1n);
@@ -229,12 +229,15 @@ describe.skipIf(!provingKeysBuilt())("the proven gate: attestations and rebalanc
   it("refuses attestations on an old or unknown snapshot, for other liabilities, or with a bad or non-canonical proof (a coordinate + q)", async () => {
     const s1 = await proveS1();
     const publish = (signals: bigint[], proof = s1.proof) => f.stack.solvencyRegistry.getFunction("publishAttestation")(signals, proof);
-    const [root, liabilitiesRoot, policyHashSignal, pricesHashSignal, sequence] = s1.signals as [bigint, bigint, bigint, bigint, bigint];
+    const [root, liabilitiesRoot, policyHashSignal, pricesHashSignal, sequence, ...totals] = s1.signals as [bigint, bigint, bigint, bigint, bigint, ...bigint[]];
 
-    await expectRevert(publish([root, liabilitiesRoot + 1n, policyHashSignal, pricesHashSignal, sequence]), "LiabilitiesMismatch");
-    await expectRevert(publish([root, liabilitiesRoot, policyHashSignal, 777n, sequence]), "UnknownSnapshot");
-    await expectRevert(publish([root, liabilitiesRoot, policyHashSignal, pricesHashSignal, sequence + 1n]), "SequenceMismatch");
-    await expectRevert(publish([root + 1n, liabilitiesRoot, policyHashSignal, pricesHashSignal, sequence]), "InvalidProof");
+    await expectRevert(publish([root, liabilitiesRoot + 1n, policyHashSignal, pricesHashSignal, sequence, ...totals]), "LiabilitiesMismatch");
+    await expectRevert(publish([root, liabilitiesRoot, policyHashSignal, 777n, sequence, ...totals]), "UnknownSnapshot");
+    await expectRevert(publish([root, liabilitiesRoot, policyHashSignal, pricesHashSignal, sequence + 1n, ...totals]), "SequenceMismatch");
+    await expectRevert(publish([root + 1n, liabilitiesRoot, policyHashSignal, pricesHashSignal, sequence, ...totals]), "InvalidProof");
+    // A vault total changed: the proof no longer verifies; a signal dropped: the wrong count, by name.
+    await expectRevert(publish([root, liabilitiesRoot, policyHashSignal, pricesHashSignal, sequence, totals[0]! - 1n, totals[1]!]), "InvalidProof");
+    await expectRevert(publish([root, liabilitiesRoot, policyHashSignal, pricesHashSignal, sequence, totals[0]!]), "SignalCountMismatch", { expected: "7", actual: "6" });
     const bent = [...s1.proof];
     bent[0] = bent[0]! + 1n;
     await expectRevert(publish(s1.signals, bent), "InvalidProof");

@@ -58,6 +58,17 @@ export class CircuitTester {
   }
 
   /** Value of a signal, by its full name (e.g. `main.positionsRoot`). */
+  /**
+   * The full name of the signal whose path starts with `prefix` and ends with `suffix`, skipping the generated
+   * names circom gives anonymous components (`RangeCheck_66_2679`): e.g. the bits of a comparison's range check.
+   */
+  signalLike(prefix: string, suffix: string): string {
+    const head = prefix.startsWith("main.") ? prefix : `main.${prefix}`;
+    const found = [...this.symbols.keys()].find((n) => n.startsWith(head) && n.endsWith(suffix));
+    if (!found) throw new Error(`no signal ${head}...${suffix} in ${this.name}`);
+    return found;
+  }
+
   signal(witness: bigint[], name: string): bigint {
     const idx = this.symbols.get(name.startsWith("main.") ? name : `main.${name}`);
     if (idx === undefined) throw new Error(`no witness signal named ${name}`);

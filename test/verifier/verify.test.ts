@@ -137,14 +137,14 @@ describe.runIf(ready)("verifyBundle", () => {
   });
 
   it("proves the names and tokens shown: a renamed asset or another token address is not what was proven", async () => {
-    // Readable only: the rules digest (field 8) no longer matches.
+    // Readable only: the rules digest (field 11), the tokens digest (10) or maxSlippageBps (8) no longer matches.
     for (const edit of [
       (b: ProofBundle) => (b.policy.assets[1]!.symbol = "USDT"),
       (b: ProofBundle) => (b.policy.assets[1]!.token = "0x000000000000000000000000000000000000dead"),
       (b: ProofBundle) => (b.policy.assets[1]!.maxAge = 1),
       (b: ProofBundle) => (b.policy.maxSlippageBps = "5000"),
     ]) {
-      expect((await verifyBundle(mutate(edit), keys)).reasons.join("; ")).toMatch(/policy\.fields \[(10|11)\] does not match the readable policy/);
+      expect((await verifyBundle(mutate(edit), keys)).reasons.join("; ")).toMatch(/policy\.fields \[(8|10|11)\] does not match the readable policy/);
     }
     // Readable and field list edited together: consistent, but another policy hash than the proven one.
     const renamed = mutate((b) => {

@@ -54,7 +54,7 @@ export function writeFixtures(dir: string, sources: { bundle: Json; rebalance: J
   const policy = policyMismatch.policy as { minCoverageBps: string; fields: string[] };
   const raised = (BigInt(policy.minCoverageBps) + 5000n).toString();
   policy.minCoverageBps = raised;
-  policy.fields[5] = raised;
+  policy.fields[6] = raised;
 
   const unpinnedKey = clone(bundle);
   unpinnedKey.vkeyHash = "ab".repeat(32);

@@ -82,6 +82,10 @@ describe("attestation", () => {
     for (const value of Object.values(signals)) expect(statement).toContain(value);
     expect(statement).toContain(String(fixtures.bundle.vkeyHash));
     expect(statement.match(/matches the data above/g)).toHaveLength(2);
+    // Custody: the vault-held totals are read from the public signals, per asset.
+    expect(statement).toContain("Assets the treasury really holds.");
+    expect(statement).toMatch(/Held by the vault contract itself: .*USDC/);
+    expect(await text('[data-testid="vault-totals"]')).toContain("USDC");
     expect(await text("#keys-list")).toContain(String(fixtures.bundle.instance));
     expect(browser.errors).toEqual([]);
 
@@ -183,8 +187,9 @@ describe("on-chain check", () => {
     chainId: bigint,
     attestation: Record<string, bigint>,
     currentRoot: bigint,
-    options: { storedHash?: string } = {},
+    options: { storedHash?: string; vaultBalance?: bigint } = {},
   ): Promise<{ url: string; close(): Promise<void> }> {
+    const erc20 = new Interface(["function balanceOf(address) view returns (uint256)"]);
     const artifact = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "artifacts/contracts/SolvencyRegistry.sol/SolvencyRegistry.json"), "utf8")) as { abi: InterfaceAbi };
     const registry = new Interface(artifact.abi);
     // Storage keeps the attestation's hash and a packed head; the fields are in the event.
@@ -204,6 +209,8 @@ describe("on-chain check", () => {
       }
       if (method === "eth_call") {
         const data = (params[0] as { data: string }).data;
+        // Every token: the vault's balance (plenty unless the test says otherwise).
+        if (data.startsWith(erc20.getFunction("balanceOf")!.selector)) return erc20.encodeFunctionResult("balanceOf", [options.vaultBalance ?? 10n ** 40n]);
         const fn = registry.getFunction(data.slice(0, 10))!;
         if (fn.name === "head") return registry.encodeFunctionResult(fn, head);
         if (fn.name === "attestationHash") return registry.encodeFunctionResult(fn, [storedHash]);
@@ -252,6 +259,18 @@ describe("on-chain check", () => {
     try {
       expect(await compare(chain.url)).toBe("latest");
       expect(await text("#chain-result")).toContain("This bundle is the registry's latest attestation.");
+      expect(await text("#chain-result")).toContain("the committed vault-held totals are within the vault's balances today");
+    } finally {
+      await chain.close();
+    }
+  });
+
+  it("says when the vault holds less today than the attestation commits to it", async () => {
+    const s = signals();
+    const chain = await fakeChain(chainId(), { ...s, snapshotId: 3n, liabilitiesEpoch: 1n, policyVersion: 2n, publishedAt: 1_767_225_700n } as Record<string, bigint>, s.positionsRoot!, { vaultBalance: 1n });
+    try {
+      await compare(chain.url);
+      expect(await text("#chain-result")).toMatch(/the vault holds LESS than this attestation commits to it:[\s\S]*USDC: the vault holds 0\.000001, less than the committed/);
     } finally {
       await chain.close();
     }

@@ -3,7 +3,8 @@
  * compares it with the bundle's public signals. Loaded on demand, so ethers costs nothing until used.
  */
 import { AbiCoder, Contract, JsonRpcProvider, Network, isAddress, keccak256 } from "ethers";
-import { ATTESTATION_TUPLE } from "../../../core/signals.ts";
+import { ATTESTATION_TUPLE, unpackVaultTotals } from "../../../core/signals.ts";
+import { formatDecimal } from "../../../core/units.ts";
 
 /** What this check reads from contracts/SolvencyRegistry.sol. */
 const REGISTRY_ABI = [
@@ -29,7 +30,19 @@ export interface RegistryComparison {
  * `registry` on the chain `chainId` (the bundle policy's chain) reached through `rpcUrl`. Throws an Error
  * with a readable message when the RPC or the registry cannot be read, or the RPC serves another chain.
  */
-export async function compareWithRegistry(rpcUrl: string, registry: string, chainId: string, signals: Record<string, string>): Promise<RegistryComparison> {
+/** The vault and its assets, to compare the bundle's vault-held totals with today's balances. */
+export interface VaultCheck {
+  vault: string;
+  assets: { symbol: string; token: string; decimals: number }[];
+}
+
+export async function compareWithRegistry(
+  rpcUrl: string,
+  registry: string,
+  chainId: string,
+  signals: Record<string, string>,
+  vaultCheck?: VaultCheck,
+): Promise<RegistryComparison> {
   if (!/^https?:\/\//.test(rpcUrl)) throw new Error("RPC URL: expected an http(s) URL such as http://127.0.0.1:8545");
   if (!isAddress(registry)) throw new Error("registry address: expected 0x followed by 40 hex digits");
   if (SIGNALS.some((name) => signals[name] === undefined)) throw new Error("only a solvency attestation can be compared with the registry");
@@ -66,6 +79,7 @@ export async function compareWithRegistry(rpcUrl: string, registry: string, chai
       if (!equal) details.push(`${name} differs: the registry has ${latest[name]}, the bundle ${signals[name]}`);
     }
     if (same && (current !== latest.positionsRoot || head.sequence !== head.attestedSequence)) details.push("since then a rebalance has moved the treasury's positions root");
+    if (vaultCheck) details.push(...(await vaultBalanceLines(provider, signals, vaultCheck)));
     return {
       latest: same,
       title: same ? "This bundle is the registry's latest attestation." : "This bundle is NOT the registry's latest attestation.",
@@ -74,4 +88,25 @@ export async function compareWithRegistry(rpcUrl: string, registry: string, chai
   } finally {
     provider.destroy();
   }
+}
+
+/**
+ * Today's vault balances against the bundle's committed vault-held totals (packed public signals): one line
+ * saying whether every total is within the balance, and one per asset that is not.
+ */
+async function vaultBalanceLines(provider: JsonRpcProvider, signals: Record<string, string>, check: VaultCheck): Promise<string[]> {
+  const index = (k: string) => Number(k.slice("vaultTotals[".length, -1));
+  const packed = Object.keys(signals).filter((k) => k.startsWith("vaultTotals[")).sort((x, y) => index(x) - index(y)).map((k) => BigInt(signals[k]!));
+  if (packed.length === 0) return [];
+  const totals = unpackVaultTotals(packed, check.assets.length);
+  const short: string[] = [];
+  for (const [i, a] of check.assets.entries()) {
+    if (totals[i] === 0n || !isAddress(a.token)) continue;
+    const token = new Contract(a.token, ["function balanceOf(address) view returns (uint256)"], provider);
+    const balance = (await token.getFunction("balanceOf").staticCall(check.vault)) as bigint;
+    if (balance < totals[i]!) {
+      short.push(`${a.symbol}: the vault holds ${formatDecimal(balance, a.decimals, { group: true })}, less than the committed ${formatDecimal(totals[i]!, a.decimals, { group: true })}`);
+    }
+  }
+  return short.length === 0 ? ["the committed vault-held totals are within the vault's balances today"] : ["the vault holds LESS than this attestation commits to it:", ...short];
 }

@@ -11,6 +11,8 @@
  */
 import type { BundleReport, InclusionReport, PinnedKeyInfo, StatementView, WorkerRequest, WorkerResponse } from "./protocol.ts";
 import { hex32, ms, pct, short, tokenPrice, utcTime } from "./format.ts";
+import { unpackVaultTotals } from "../../../core/signals.ts";
+import { formatDecimal } from "../../../core/units.ts";
 
 // ---------------------------------------------------------------------------------------------------
 // DOM helpers
@@ -244,6 +246,26 @@ function statementNodes(report: BundleReport): Node[] {
       h("ul", null, ...view.scenarios.map((s) => h("li", { class: "scenario" }, h("span", { class: "scenario-name" }, s.name), `: ${shockWords(view, s.shockBps)}`)))));
     claims.append(h("li", { "data-claim": "prices" },
       h("span", { class: "claim-lead" }, `Valued at the price snapshot of ${when}`), view.priceTimestamp ? ` (unix time ${view.priceTimestamp}).` : "."));
+    const packed = report.publicSignals.filter(([name]) => name.startsWith("vaultTotals[")).map(([, v]) => BigInt(v));
+    if (packed.length > 0) {
+      const totals = unpackVaultTotals(packed, view.assets.length);
+      const held = view.assets.map((a, i) => ({ a, amount: totals[i]! })).filter((x) => x.amount > 0n);
+      const usd = held.reduce((sum, x) => sum + (x.a.unitPrice ? x.amount * BigInt(x.a.unitPrice) : 0n), 0n);
+      const where = report.statement === "rebalance" ? "right after the swap" : "when the attestation is published";
+      const attestors = view.attestors ?? [];
+      claims.append(h("li", { "data-claim": "custody" },
+        h("span", { class: "claim-lead" }, "Assets the treasury really holds."),
+        ` Held by the vault contract itself: ${held.map((x) => `${formatDecimal(x.amount, x.a.decimals ?? 0, { group: true })} ${x.a.symbol}`).join(", ") || "nothing"}` +
+          (usd > 0n ? ` (about $${formatDecimal(usd / 10n ** 36n, 0, { group: true })} at the snapshot)` : "") +
+          `; the contracts refuse the proof unless the vault's balance of each token is at least that ${where}. `,
+        attestors.length > 0
+          ? `Everything else is held by ${attestors.map((a) => `${a.name} (key ${short(a.publicKey[0])})`).join(", ")}: each attestor's share is at most what its own signed statement says, ` +
+            `and the statement is no older than ${Math.round((view.maxAttestationAge ?? 0) / 3600)} h before the snapshot. The statements stay private: only the proof sees them.`
+          : "The policy names no attestor, so every position is held by the vault.",
+        h("div", { class: "table-wrap" }, h("table", { "data-testid": "vault-totals" },
+          h("thead", null, h("tr", null, h("th", null, "Asset"), h("th", { class: "num" }, "Held by the vault (committed)"))),
+          h("tbody", null, ...view.assets.map((a, i) => h("tr", { "data-vault-asset": a.symbol }, h("td", null, a.symbol), h("td", { class: "num" }, formatDecimal(totals[i]!, a.decimals ?? 0, { group: true })))))))));
+    }
     if (positions) {
       claims.append(h("li", { "data-claim": "positions" },
         h("span", { class: "claim-lead" }, "Positions stay private."), " They are committed to as ", hashEl(positions), ", which an auditor can open."));
@@ -271,7 +293,8 @@ function statementNodes(report: BundleReport): Node[] {
     } else if (name === "amountIn" || name === "minAmountOut") {
       fact(name === "amountIn" ? "Amount sold" : "Least amount bought", h("span", { class: "hash" }, value), " base units");
     } else {
-      const label = { positionsRoot: "Positions commitment", liabilitiesRoot: "Liabilities root", oldRoot: "Positions before", newRoot: "Positions after" }[name] ?? name;
+      const label = { positionsRoot: "Positions commitment", liabilitiesRoot: "Liabilities root", oldRoot: "Positions before", newRoot: "Positions after" }[name] ??
+        (name.startsWith("vaultTotals[") ? `Vault totals ${name.slice(11)} (two assets packed)` : name);
       fact(label, hashEl(value));
     }
   }
@@ -344,7 +367,9 @@ async function checkChain(): Promise<void> {
     const { compareWithRegistry } = await import("./chain.ts");
     const chainId = currentBundle.view?.chainId;
     if (!chainId) throw new Error("the bundle's policy does not say which chain it is for");
-    const result = await compareWithRegistry(rpc, registry, chainId, Object.fromEntries(currentBundle.publicSignals));
+    const view = currentBundle.view;
+    const vaultCheck = view?.vault ? { vault: view.vault, assets: view.assets.map((a) => ({ symbol: a.symbol, token: a.token ?? "", decimals: a.decimals ?? 0 })) } : undefined;
+    const result = await compareWithRegistry(rpc, registry, chainId, Object.fromEntries(currentBundle.publicSignals), vaultCheck);
     setVerdict("chain-result", "chain-title", "chain-reasons", result.latest ? "ok" : "bad", result.title, result.details);
     document.body.dataset.chainVerdict = result.latest ? "latest" : "not-latest";
   } catch (e) {

@@ -56,6 +56,10 @@ export interface StatementView {
   scenarios: ScenarioView[];
   /** Snapshot time, unix seconds (decimal). */
   priceTimestamp?: string;
+  /** Oldest custody statement (seconds before the snapshot) the proof accepts. */
+  maxAttestationAge?: number;
+  /** The policy's attestors (non-empty slots): custody number, name, BabyJubjub public key. */
+  attestors?: { slot: number; name: string; publicKey: [string, string] }[];
 }
 
 /** Everything the page needs to show about one attestation bundle. */

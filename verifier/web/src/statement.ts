@@ -51,6 +51,8 @@ export function checkStatement(bundle: Record<string, unknown>, signals: Record<
     maxSlippageBps: p.maxSlippageBps,
     assets: p.assets.map((a, index) => ({ index, symbol: a.symbol, decimals: a.decimals, token: a.token, feed: a.feed, capBps: a.capBps, haircutBps: a.haircutBps, liquid: a.liquid })),
     scenarios: p.scenarios.map((s) => ({ name: s.name, shockBps: s.shockBps })),
+    maxAttestationAge: p.maxAttestationAge,
+    attestors: p.attestors.flatMap((a, c) => (a.publicKey[0] === "0" && a.publicKey[1] === "0" ? [] : [{ slot: c + 1, name: a.name, publicKey: a.publicKey }])),
   };
 
   let policy: HashCheck;

@@ -77,10 +77,20 @@ export function decodeRevert(error: unknown): DecodedRevert | undefined {
   return undefined;
 }
 
-/** One line describing why a call failed: the decoded error, else the error's short message. */
+/** What to do about the refusals a user can fix, by error name. */
+const HINTS: Readonly<Record<string, string>> = {
+  VaultBalanceShort: "the proof commits more of that asset to the vault than the vault holds: fund the vault, or mark the position as held at an attestor with a signed statement, and prove again",
+  SignalCountMismatch: "the proof is for another circuit instance than this deployment's",
+};
+
+/** One line describing why a call failed: the decoded error (and what to do, when known), else the error's short message. */
 export function describeFailure(error: unknown): string {
   const decoded = decodeRevert(error);
-  if (decoded) return decoded.name === "Error" ? `reverted: ${decoded.args["message"]}` : `reverted with ${decoded.text}`;
+  if (decoded) {
+    if (decoded.name === "Error") return `reverted: ${decoded.args["message"]}`;
+    const hint = HINTS[decoded.name];
+    return `reverted with ${decoded.text}${hint ? `: ${hint}` : ""}`;
+  }
   const e = error as { shortMessage?: string; message?: string };
   return (e.shortMessage ?? e.message ?? String(error)).split("\n")[0]!;
 }

@@ -65,17 +65,34 @@ describe.skipIf(!provingKeysBuilt("test"))("CLI: deploy, snapshot, publish, reba
     expect(policy.vault).toBe(written.contracts["treasuryVault"]);
   });
 
+  it("check --deployment compares the vault-held positions with the vault's balances on chain", async () => {
+    // (snapshot 1: the prices the check values the treasury at)
+    expect((await cli(["snapshot", "--deployment", deployment, "--out", path.join(dir, "prices.json"), "--json"])).code).toBe(0);
+    const backed = await cli(["check", "--dir", dir, "--deployment", deployment, "--json"]);
+    expect(backed.code, backed.stderr).toBe(0);
+    expect((JSON.parse(backed.stdout) as { custody: unknown[] }).custody).toEqual([]);
+    // One more WETH than the vault holds: named, by how much, with the fix.
+    const treasury = JSON.parse(readFileSync(path.join(dir, "treasury.json"), "utf8")) as { positions: Array<{ asset: string; amount: string }> };
+    const weth = treasury.positions.find((p) => p.asset === "WETH")!;
+    const original = weth.amount;
+    weth.amount = (Number(original) + 1).toString();
+    writeFileSync(path.join(dir, "treasury-over.json"), JSON.stringify(treasury));
+    const over = await cli(["check", "--dir", dir, "--treasury", path.join(dir, "treasury-over.json"), "--deployment", deployment]);
+    expect(over.code).toBe(3);
+    expect(over.stdout).toMatch(/committed to the vault, which holds .* WETH \(short by 1 WETH\): lower the position, move it to an attestor's custody, or fund the vault/);
+  });
+
   it("snapshots, publishes a proven attestation and executes a proven rebalance", async () => {
     const snapshot = await cli(["snapshot", "--deployment", deployment, "--out", path.join(dir, "prices.json"), "--json"]);
     expect(snapshot.code, snapshot.stderr).toBe(0);
-    expect(JSON.parse(snapshot.stdout)).toMatchObject({ id: "1" });
+    expect(JSON.parse(snapshot.stdout)).toMatchObject({ id: "2" });
 
     const s1 = path.join(dir, "s1.json");
     const proveS1 = await cli(["prove", "solvency", "--dir", dir, "--instance", "test", "--out", s1, "--json"]);
     expect(proveS1.code, proveS1.stderr).toBe(0);
     const published = await cli(["publish", s1, "--deployment", deployment, "--with-liabilities", "--json"]);
     expect(published.code, published.stderr).toBe(0);
-    expect(JSON.parse(published.stdout)).toMatchObject({ attestation: "1", snapshotId: "1" });
+    expect(JSON.parse(published.stdout)).toMatchObject({ attestation: "1", snapshotId: "2" });
 
     const s2 = path.join(dir, "s2.json");
     const proveS2 = await cli(["prove", "rebalance", "--dir", dir, "--instance", "test", "--sell", "WETH", "--amount", "50", "--buy", "USDC", "--min-out", "146000", "--sequence", "1", "--out", s2, "--json"]);
@@ -105,7 +122,7 @@ describe.skipIf(!provingKeysBuilt("test"))("CLI: deploy, snapshot, publish, reba
     expect(report.ok).toBe(true);
     const published = JSON.parse(readFileSync(s1, "utf8")) as { publicSignals: Record<string, string> };
     expect(byId.get("policy-hash")).toMatchObject({ status: "pass", evidence: { onchainPolicyHash: published.publicSignals.policyHash } });
-    expect(byId.get("prices-hash")).toMatchObject({ status: "pass", evidence: { "onchainSnapshotId.solvency": "1" } });
+    expect(byId.get("prices-hash")).toMatchObject({ status: "pass", evidence: { "onchainSnapshotId.solvency": "2" } });
     expect(byId.get("onchain-attestation")).toMatchObject({ status: "pass", evidence: { number: "1", positionsRoot: published.publicSignals.positionsRoot } });
     // The vault's balances at the attestation's block cover the proven vault-held totals, asset by asset.
     expect(byId.get("onchain-vault-balances")).toMatchObject({ status: "pass", evidence: { "USDC.committed": expect.stringMatching(/^[1-9]\d*$/) } });

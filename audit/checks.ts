@@ -526,7 +526,7 @@ export function pickSample(total: number, count: number): number[] {
 
 /**
  * Every custody statement the treasury lists: signed by the policy's attestor for this chain, vault and
- * token list, no older than the policy's maxAttestationAge before the snapshot, and covering what the
+ * token list, dated within the policy's maxAttestationAge of the snapshot, and covering what the
  * treasury commits at that attestor (prover/custody.ts says the same before proving).
  */
 export async function checkCustodyStatements(treasury: Treasury): Promise<AuditCheck> {
@@ -544,7 +544,7 @@ export async function checkCustodyStatements(treasury: Treasury): Promise<AuditC
       publicKey: attestor.publicKey,
       maxAgeSeconds: policy.maxAttestationAge,
       now: Number(prices.timestamp),
-      maxFutureSeconds: Number.MAX_SAFE_INTEGER,
+      maxFutureSeconds: policy.maxAttestationAge,
     });
     evidence[`${attestor.name}.timestamp`] = loaded.statement.timestamp;
     if (!result.ok) problems.push(`${loaded.file}: ${result.reason}`);

@@ -79,7 +79,12 @@ export async function readOnchain(deploymentFile: string, rpc: string | undefine
         if (block === undefined || att.positionsRoot.toString() !== s1.publicSignals.positionsRoot) {
           return makeCheck(id, title, {}, ["the published solvency proof is not the registry's latest attestation, so its block is unknown"]);
         }
-        const packed = Object.keys(s1.publicSignals).filter((k) => /^vaultTotals\[\d+\]$/.test(k)).map((k) => BigInt(s1.publicSignals[k]!));
+        // In index order, whatever the order of the bundle's keys.
+        const packed = Object.keys(s1.publicSignals)
+          .map((k) => ({ k, i: /^vaultTotals\[(\d+)\]$/.exec(k)?.[1] }))
+          .filter((x): x is { k: string; i: string } => x.i !== undefined)
+          .sort((x, y) => Number(x.i) - Number(y.i))
+          .map((x) => BigInt(s1.publicSignals[x.k]!));
         const totals = unpackVaultTotals(packed, deployment.assets.length);
         const evidence: Record<string, string> = { block: block.toString(), vault: deployment.contracts.treasuryVault };
         const problems: string[] = [];
@@ -88,7 +93,9 @@ export async function readOnchain(deploymentFile: string, rpc: string | undefine
           const balance = (await token.getFunction("balanceOf").staticCall(deployment.contracts.treasuryVault, { blockTag: Number(block) })) as bigint;
           evidence[`${asset.symbol}.committed`] = totals[i]!.toString();
           evidence[`${asset.symbol}.balance`] = balance.toString();
-          if (balance < totals[i]!) problems.push(`${asset.symbol}: the vault held ${balance} base units at block ${block}, less than the proven ${totals[i]}`);
+          // Balances as of the end of the publishing block: a transfer out later in that same block (a
+          // rebalance, say) can show a shortfall the registry did not see at publish time; the message says so.
+          if (balance < totals[i]!) problems.push(`${asset.symbol}: the vault held ${balance} base units at the end of block ${block}, less than the proven ${totals[i]} (a transfer later in that block would explain it)`);
         }
         return makeCheck(id, title, evidence, problems);
       },

@@ -8,10 +8,20 @@ include "./lib/comparators.circom";
 // Private: the leaf's opening (userIdHash, balance, salt) and its path: pathIndices[k] = 1 when the
 // path node at level k is a right child, siblingHash[k] / siblingSum[k] the other child at level k.
 // Proves: leafHash = Poseidon(userIdHash, balance, salt) with leaf sum = balance; every parent on the
-// path is (SumNodeHash(left, right), left.sum + right.sum) with both children's sums range-checked
-// below 2^96 at every level, the root's sum too; the root hash is liabilitiesRoot. So no negative
-// (wrapped) balance or sum can hide anywhere on the path. Reveals nothing else: not the total, not the
-// siblings. The verifier must check that liabilitiesRoot is the published root, and the user that
+// path is (SumNodeHash(left, right), left.sum + right.sum); the root hash is liabilitiesRoot. Reveals
+// nothing else: not the total, not the siblings.
+//
+// Range checks, and why these are enough (issue 17: one 96-bit check per level instead of three). The
+// balance and every sibling sum are range-checked below 2^96, once each. Then every path sum is an honest
+// integer: computedSum[k] = balance + siblingSum[0] + ... + siblingSum[k-1] < (k + 1) * 2^96 <= 33 * 2^96
+// < 2^102, far below the field modulus (~2^254), so no sum on the path wraps and none needs its own check:
+//  - a negative (wrapped) balance or sibling sum, the way to hide a liability, is a field element of about
+//    2^254 and has no 96-bit decomposition;
+//  - the path sums, including the root's, are then exact integer sums of non-negative values, so the user's
+//    balance is counted in the root's sum at full value. The root's sum is the total the solvency proof
+//    (S1) opens and range-checks itself, and the sum tree's hash binds every node's sum, so an honest
+//    tree's siblings are exactly the stored ones (all below 2^96 when the total is).
+// Every adversarial test of the three-check version still applies (test/circuits/inclusion.test.ts). The verifier must check that liabilitiesRoot is the published root, and the user that
 // leafHash is the hash of their own id, balance and salt (verifier/inclusion.ts).
 template Inclusion(D) {
     assert(D >= 1);
@@ -38,11 +48,13 @@ template Inclusion(D) {
     computedHash[0] <== leafHash;
     computedSum[0] <== balance;
 
+    // The leaf's balance is below 2^96 (see the header for why the path sums need no check of their own).
+    RangeCheck(SUM_BITS)(balance);
+
     signal leftHash[D];
     signal leftSum[D];
     for (var k = 0; k < D; k++) {
-        // Both children's sums are below 2^96, so their sum cannot wrap the field.
-        RangeCheck(SUM_BITS)(computedSum[k]);
+        // The sibling's sum is below 2^96, so the parent's sum (< (k + 2) * 2^96) cannot wrap the field.
         RangeCheck(SUM_BITS)(siblingSum[k]);
         // The path bit is a bit: otherwise the "selection" below would mix the two children.
         AssertBit()(pathIndices[k]);
@@ -58,7 +70,6 @@ template Inclusion(D) {
         computedSum[k + 1] <== computedSum[k] + siblingSum[k];
     }
 
-    // The root: its hash is the public root, and its sum (the private total) is in range too.
+    // The root: its hash is the public root.
     computedHash[D] === liabilitiesRoot;
-    RangeCheck(SUM_BITS)(computedSum[D]);
 }

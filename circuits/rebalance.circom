@@ -7,7 +7,7 @@ include "./lib/treasury.circom";
 // Public (in this order): oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, the action
 // assetIn, amountIn, assetOut, minAmountOut, the registry's sequence number, and the NEW state's
 // vault-held totals packed two per signal (vaultTotals, see PackTotals).
-// Private: the NEW positions (assetIndex, amount, salt); oldLeaf[N], the old leaf hashes; the old
+// Private: the NEW positions (assetIndex, custody, amount, salt); oldLeaf[N], the old leaf hashes; the old
 // contents of the two touched slots (slotIn: oldAmountIn, oldSaltIn; slotOut: oldAssetOut, oldCustodyOut,
 // oldAmountOut, oldSaltOut); the policy fields, prices, liabilities children and custody statements as in
 // Solvency.

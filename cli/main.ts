@@ -18,6 +18,7 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import("./commands/verify.ts"),
   () => import("./commands/liabilities.ts"),
   () => import("./commands/inclusion.ts"),
+  () => import("./commands/worker.ts"),
   () => import("./commands/deploy.ts"),
   () => import("./commands/snapshot.ts"),
   () => import("./commands/publish.ts"),

@@ -132,10 +132,12 @@ contract RiskPolicy is AccessControl {
     error InvalidConfiguration();
     /// @notice Not an attestor slot of this deployment.
     error UnknownAttestorSlot(uint256 slot);
-    /// @notice The key is not a point of the BabyJubjub curve other than the identity's x = 0 points.
+    /// @notice The key is not a point of the BabyJubjub curve, or one of its x = 0 points (order 1 or 2).
     error InvalidAttestorKey(uint256 ax, uint256 ay);
     /// @notice The slot holds no attestor.
     error NoAttestor(uint256 slot);
+    /// @notice The key already sits in `otherSlot`: one statement would back both slots (counted twice).
+    error DuplicateAttestorKey(uint256 slot, uint256 otherSlot);
 
     /// @notice Governance put an attestor's key in a slot.
     event AttestorSet(uint256 indexed slot, uint256 ax, uint256 ay, uint32 version);
@@ -224,6 +226,9 @@ contract RiskPolicy is AccessControl {
     function setAttestor(uint256 slot, uint256 ax, uint256 ay) external onlyRole(GOVERNANCE_ROLE) {
         if (slot >= attestorCount) revert UnknownAttestorSlot(slot);
         if (!_onBabyJubjub(ax, ay)) revert InvalidAttestorKey(ax, ay);
+        for (uint256 other = 0; other < attestorCount; ++other) {
+            if (other != slot && _attestorKeys[other][0] == ax && _attestorKeys[other][1] == ay) revert DuplicateAttestorKey(slot, other);
+        }
         _attestorKeys[slot] = [ax, ay];
         if (version != 0) _rehash();
         emit AttestorSet(slot, ax, ay, version);
@@ -468,7 +473,11 @@ contract RiskPolicy is AccessControl {
     }
 
     /// @dev a * x^2 + y^2 == 1 + d * x^2 * y^2 over the BN254 scalar field (BabyJubjub, a = 168700,
-    /// d = 168696), with x != 0 (the points with x = 0 have order 1 or 2: no signature is bound to them).
+    /// d = 168696), with x != 0 (the points with x = 0 have order 1 or 2). Not a subgroup check: a point of
+    /// small order (8 * A = identity) verifies no signature in circomlib's EdDSAPoseidonVerifier, which
+    /// refuses it; a mixed-order key A' + T verifies, after the verifier's cofactor clearing, only what the
+    /// owner of A' signs (and the statement's message names the key, so it backs no other slot). Off chain,
+    /// prover/attestor.ts refuses any key outside the prime-order subgroup.
     function _onBabyJubjub(uint256 x, uint256 y) private pure returns (bool) {
         uint256 q = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
         if (x == 0 || x >= q || y >= q) return false;

@@ -32,7 +32,10 @@ export const STATEMENT_VERSION = 1;
 /** Order of BabyJubjub's prime subgroup (circomlib's `subOrder`); a signature's S is below it. */
 export const BABYJUB_SUBORDER = 2736030358979909402780800718157159386076813972158567259200215660948447373041n;
 
-/** chainId and timestamp are below 2^64 (the circuit range-checks them). */
+/**
+ * chainId and timestamp are below 2^64: the file format refuses more. The circuits hold chainId to the
+ * policy's (through the policy hash) and the timestamp to within maxAttestationAge of the price snapshot.
+ */
 export const STATEMENT_UINT_BITS = 64;
 
 const MAX_AMOUNT = 1n << BigInt(AMOUNT_BITS);

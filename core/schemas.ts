@@ -170,7 +170,7 @@ const policyAssetSchema = z
 /** A BabyJubjub public key coordinate: a decimal field element. */
 const keyCoordinate = z.string().regex(/^\d{1,78}$/, "expected a decimal integer string (a BabyJubjub coordinate)");
 
-/** An attestor the policy trusts for custody statements; its slot is its position in the list plus one. */
+/** An attestor the policy trusts for custody statements; its slot is its position in the list plus one (`null`: an empty slot). */
 const attestorSchema = z
   .object({
     name: z.string().trim().min(1).max(64),
@@ -206,8 +206,11 @@ export const policyFileSchema = z
     assets: z.array(policyAssetSchema).min(1),
     scenarios: z.array(scenarioSchema).min(1),
     sequencer: z.object({ feed: addressSchema, gracePeriod: durationSchema }).strict().optional(),
-    /** Custodians whose signed statements back positions the vault does not hold (slot = index + 1). */
-    attestors: z.array(attestorSchema).optional(),
+    /**
+     * Custodians whose signed statements back positions the vault does not hold (slot = index + 1). `null`
+     * keeps a slot empty (an attestor removed on chain, say), so the ones after it keep their slots.
+     */
+    attestors: z.array(attestorSchema.nullable()).optional(),
     /** Oldest custody statement, before the price snapshot, a proof may use (default 1 day). */
     maxAttestationAge: durationSchema.refine((s) => s < 2 ** 32, "must be below 2^32 seconds").optional(),
   })
@@ -216,6 +219,7 @@ export const policyFileSchema = z
     const attestorNames = new Set<string>(["vault"]);
     const keys = new Set<string>();
     (file.attestors ?? []).forEach((a, i) => {
+      if (a === null) return;
       if (attestorNames.has(a.name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["attestors", i, "name"], message: `"${a.name}" is ${a.name === "vault" ? "reserved for the vault itself" : "listed twice"}` });
       attestorNames.add(a.name);
       const key = a.publicKey.join(",");

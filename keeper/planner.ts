@@ -462,7 +462,9 @@ function planAiming(req: PlanRequest, aimBps: bigint): Plan {
     const slotIn = state.positions[c.slotIn]!;
     state.positions[c.slotIn] = { ...slotIn, amount: slotIn.amount - c.amountIn };
     const slotOut = state.positions[c.slotOut]!;
-    state.positions[c.slotOut] = { ...slotOut, assetIndex: BigInt(c.assetOut), amount: slotOut.amount + c.minOut };
+    // The bought tokens land in the vault: the slot is vault-held afterwards (an empty slot may have had any
+    // custody), as prover/witness.ts applyAction writes it.
+    state.positions[c.slotOut] = { ...slotOut, assetIndex: BigInt(c.assetOut), ...(slotOut.custody === undefined ? {} : { custody: 0n }), amount: slotOut.amount + c.minOut };
     state.amounts = aggregateAmounts(state.positions, assetCount);
   }
   return finish(swaps, true);

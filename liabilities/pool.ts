@@ -85,15 +85,27 @@ async function isCurrentProof(
   return result.valid;
 }
 
-/** Proves every user of the tree at `treeDir` into `outDir` (one `<userIdHash hex>.json` per user). */
-export async function proveAll(options: ProveAllOptions): Promise<ProveAllResult> {
-  const started = performance.now();
+/** What is left to prove for one tree and output folder. */
+export interface PendingUsers {
+  instance: string;
+  /** The tree's root (decimal) and the verifying key's fingerprint the proof files must carry. */
+  root: string;
+  vkeyHash: string;
+  users: number;
+  /** Leaf indexes with no current proof file, in order. */
+  todo: number[];
+  /** Users whose proof file is already there and belongs to this tree. */
+  skipped: number;
+}
+
+/**
+ * Scans `outDir` against the tree: removes temp files an interrupted run left, and lists the leaves with no
+ * current proof file (same root, leaf hash, instance and key; with `verifyExisting`, a full Groth16 check).
+ */
+export async function pendingUsers(options: Pick<ProveAllOptions, "treeDir" | "outDir" | "instance" | "buildDir" | "verifyExisting">): Promise<PendingUsers> {
   const tree = LiabilitiesTree.open(options.treeDir);
-  let todo: number[] = [];
-  let instance: string;
-  let skipped = 0;
   try {
-    instance = options.instance ?? inclusionInstanceForDepth(tree.depth);
+    const instance = options.instance ?? inclusionInstanceForDepth(tree.depth);
     const artifacts = inclusionArtifacts(instance, options.buildDir);
     if (artifacts.depth !== tree.depth) throw new UserError(`instance ${instance} proves depth ${artifacts.depth}; the tree has depth ${tree.depth}`, { where: "--instance", exitCode: 2 });
     const vkey = JSON.parse(readFileSync(artifacts.vkeyFile, "utf8")) as Record<string, unknown>;
@@ -105,6 +117,8 @@ export async function proveAll(options: ProveAllOptions): Promise<ProveAllResult
       else existing.add(name);
     }
     const root = tree.root.toString();
+    const todo: number[] = [];
+    let skipped = 0;
     for (let from = 0; from < tree.userCount; from += SCAN_CHUNK) {
       const count = Math.min(SCAN_CHUNK, tree.userCount - from);
       const { idHashes, leafHashes } = tree.leafHashes(from, count);
@@ -115,10 +129,18 @@ export async function proveAll(options: ProveAllOptions): Promise<ProveAllResult
         else todo.push(from + i);
       }
     }
+    return { instance, root, vkeyHash: keyHash, users: tree.userCount, todo, skipped };
   } finally {
     tree.close();
   }
-  const users = tree.userCount;
+}
+
+/** Proves every user of the tree at `treeDir` into `outDir` (one `<userIdHash hex>.json` per user). */
+export async function proveAll(options: ProveAllOptions): Promise<ProveAllResult> {
+  const started = performance.now();
+  const pending = await pendingUsers(options);
+  const { instance, users, skipped } = pending;
+  let todo = pending.todo;
   const remaining = options.limit !== undefined && todo.length > options.limit ? todo.length - options.limit : 0;
   if (options.limit !== undefined) todo = todo.slice(0, options.limit);
   const workerCount = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));

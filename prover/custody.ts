@@ -2,7 +2,7 @@
  * Custody: which positions the vault holds itself and which an attestor holds, and whether each is backed
  * (issue 15; circuits/lib/custody.circom proves the same). Vault-held totals are public in S1/S2 and the
  * contracts compare them with the vault's balances; attestor-held totals must be within the attestor's
- * signed statement, no older than the policy's maxAttestationAge before the price snapshot.
+ * signed statement dated within the policy's maxAttestationAge of the price snapshot (either side).
  * `custodyReport` says, before any proving, which position is not backed, by how much and what would fix it.
  */
 import { UserError } from "../core/errors.ts";
@@ -93,6 +93,10 @@ export function custodyReport(treasury: Treasury, statements: readonly LoadedSta
     const oldest = prices.timestamp - BigInt(policy.maxAttestationAge);
     if (fields.timestamp < oldest) {
       issues.push({ where: `${loaded.file}: timestamp`, message: `${attestor.name}'s statement is ${prices.timestamp - fields.timestamp} s older than the snapshot, more than the policy's maxAttestationAge (${policy.maxAttestationAge} s): ask for a fresh one` });
+    }
+    const latest = prices.timestamp + BigInt(policy.maxAttestationAge);
+    if (fields.timestamp > latest) {
+      issues.push({ where: `${loaded.file}: timestamp`, message: `${attestor.name}'s statement is dated ${fields.timestamp - prices.timestamp} s after the snapshot, more than the policy's maxAttestationAge (${policy.maxAttestationAge} s): a statement dated ahead of its time is not accepted; ask for one signed now` });
     }
     held.forEach((x, a) => {
       const signed = fields.amounts[a] ?? 0n;

@@ -211,13 +211,14 @@ export function loadTreasury(files: { treasury: string; policy: string; prices: 
     sequencer: policyFile.sequencer ?? { ...NO_SEQUENCER },
     assets,
     scenarios: policyFile.scenarios.map((s) => ({ name: s.name, shockBps: assets.map((a) => s.shocks[a.symbol] ?? 0n) })),
-    attestors: (policyFile.attestors ?? []).map((a, i) => ({ slot: i + 1, name: a.name, publicKey: [BigInt(a.publicKey[0]), BigInt(a.publicKey[1])] as const })),
+    attestors: (policyFile.attestors ?? []).flatMap((a, i) => (a === null ? [] : [{ slot: i + 1, name: a.name, publicKey: [BigInt(a.publicKey[0]), BigInt(a.publicKey[1])] as const }])),
     attestorSlots: attestorSlotsFor(assets.length, policyFile.scenarios.length, Math.max(1, policyFile.attestors?.length ?? 0)),
     maxAttestationAge: policyFile.maxAttestationAge ?? POLICY_DEFAULTS.maxAttestationAge,
   };
   addressToField(policy.vault);
-  if (policy.attestors.length > policy.attestorSlots) {
-    throw new UserError(`the policy names ${policy.attestors.length} attestors; its circuit instance has ${policy.attestorSlots} attestor slot(s)`, { where: `${files.policy}: attestors` });
+  const listed = policyFile.attestors?.length ?? 0;
+  if (listed > policy.attestorSlots) {
+    throw new UserError(`the policy lists ${listed} attestor slots; its circuit instance has ${policy.attestorSlots}`, { where: `${files.policy}: attestors` });
   }
 
   if (pricesFile.timestamp >= 1n << 64n) throw new UserError("timestamp is too large", { where: `${files.prices}: timestamp` });
@@ -295,7 +296,7 @@ export function policyFields(policy: RiskPolicy): PolicyFields {
     capBps: policy.assets.map((a) => a.capBps),
     haircutBps: policy.assets.map((a) => a.haircutBps),
     liquid: policy.assets.map((a) => (a.liquid ? 1n : 0n)),
-    attestorKeys: attestorKeyList(policy.attestors.map((a) => a.publicKey), policy.attestorSlots),
+    attestorKeys: attestorKeyList(Array.from({ length: policy.attestorSlots }, (_, c) => policy.attestors.find((a) => a.slot === c + 1)?.publicKey), policy.attestorSlots),
     shockBps: policy.scenarios.map((s) => s.shockBps),
   };
 }

@@ -65,8 +65,9 @@ template CustodyTotals(N, A, C) {
 //    and this policy's tokens in order;
 //  - attestedTotal[c][a] <= enabled[c] * signed[c][a] for every asset: a slot without a statement must
 //    hold nothing;
-//  - if enabled: timestamp + maxAttestationAge >= priceTimestamp (no older than the policy allows
-//    before the price snapshot).
+//  - if enabled: |timestamp - priceTimestamp| <= maxAttestationAge (no older than the policy allows
+//    before the price snapshot, and no later than as much after it: a statement dated in the future
+//    cannot outlive the snapshots it was signed for).
 // A removed or never-set attestor has the key (0, 0); EdDSAPoseidonVerifier refuses it when enabled
 // (it requires 8 * A != identity), so positions there have no witness.
 // Caller must pass attestedTotal[c][a] < 2^101 (CustodyTotals over N <= 32 positions), priceTimestamp
@@ -92,6 +93,7 @@ template AttestedCustody(A, C) {
     signal message[C];
     signal limit[C][A];
     signal lag[C];
+    signal lead[C];
     component verifier[C];
     for (var c = 0; c < C; c++) {
         AssertBit()(enabled[c]);
@@ -130,6 +132,11 @@ template AttestedCustody(A, C) {
         // difference is below 2^64 for any statement an attestor signs at a real time).
         lag[c] <== enabled[c] * (timestamp[c] + maxAttestationAge - priceTimestamp);
         RangeCheck(64)(lag[c]);
+        // And timestamp <= priceTimestamp + maxAttestationAge. With both, an enabled timestamp is the
+        // integer in [priceTimestamp - maxAttestationAge, priceTimestamp + maxAttestationAge] (a window of
+        // 2^33 at most, far below the 2^64 of each check, so no field element outside it passes both).
+        lead[c] <== enabled[c] * (priceTimestamp + maxAttestationAge - timestamp[c]);
+        RangeCheck(64)(lead[c]);
     }
 }
 

@@ -57,8 +57,9 @@ template AssetAggregation(N, A) {
 // (core/hash.ts policyFieldList). A, K and C are the template parameters, so a proof for one instance size
 // cannot be passed off as a policy of another. tokensDigest is the ListHash of the assets' token addresses
 // (custody statements sign it, so a statement names its tokens). rulesDigest is the hash of every rule the
-// circuits do not evaluate (tokens, feeds, decimals, answer bounds, ages, symbols, delays, attestor names:
-// core/hash.ts rulesFieldList): hashing it here binds a proof to the whole policy. An attestor slot with no
+// circuits do not evaluate (tokens, feeds, decimals, answer bounds, ages, symbols, delays: core/hash.ts
+// rulesFieldList): hashing it here binds a proof to the whole policy. Attestors are bound by their keys
+// alone; their names are labels outside every hash (the page says so). An attestor slot with no
 // attestor (never set, or removed by the guardian) holds the key (0, 0), which no signature verifies under.
 // Only hashing: PolicyChecks range-checks the fields.
 template PolicyHash(A, K, C) {

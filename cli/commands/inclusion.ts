@@ -11,6 +11,7 @@ import { checkOutputFile, checkOutputFolder, type CommandInput } from "../../cor
 import { UserError } from "../../core/errors.ts";
 import { findUser, inclusionArtifacts, inclusionInstanceForDepth, InclusionProver, proofFileName } from "../../liabilities/inclusion.ts";
 import { formatDuration, progressLine } from "../../liabilities/progress.ts";
+import type { ProveAllProgress } from "../../liabilities/pool.ts";
 import { LiabilitiesTree } from "../../liabilities/store.ts";
 import { loadVerificationKeys, readBundleFile, readVkeyFile, useSingleThreadedCurve, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
 import type { VerificationKeys } from "../../verifier/verify.ts";
@@ -25,6 +26,8 @@ interface ProveFlags {
   all?: boolean;
   out?: string;
   workers?: string;
+  queue?: string;
+  chunk?: string;
   limit?: string;
   verifyExisting?: boolean;
   instance?: string;
@@ -40,7 +43,8 @@ interface VerifyFlags {
   json?: boolean;
 }
 
-function positiveInteger(value: string, name: string): number {
+/** A positive integer option (`--workers`, `--limit`, ...), or a usage error naming it. */
+export function positiveInteger(value: string, name: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new UserError(`expected a positive integer, got ${JSON.stringify(value)}`, { where: name, exitCode: 2 });
   return Number(value);
 }
@@ -77,6 +81,15 @@ async function proveOne(flags: ProveFlags): Promise<void> {
   }
 }
 
+/** The one progress line of `--all` (local pool or cluster): done / total, ETA, users already done, failures. */
+function showProgress(line: ReturnType<typeof progressLine>): (p: ProveAllProgress) => void {
+  return (p) => {
+    const eta = p.etaMs !== undefined && p.proved + p.failed < p.toProve ? ` ETA ${formatDuration(p.etaMs)}` : "";
+    const skipped = p.skipped ? ` (${p.skipped.toLocaleString("en-US")} already done)` : "";
+    line.update(p.proved + p.failed, p.toProve, `${eta}${skipped}${p.failed ? ` ${p.failed} failed` : ""}`);
+  };
+}
+
 async function proveEveryone(flags: ProveFlags): Promise<void> {
   if (!flags.out) throw new UserError("--all needs --out DIR (one proof file per user goes there)", { where: "--out", exitCode: 2 });
   checkOutputFolder(flags.out, { flag: "--out", inputs: inclusionInputs(flags) });
@@ -86,6 +99,7 @@ async function proveEveryone(flags: ProveFlags): Promise<void> {
   }
   const quiet = flags.json === true;
   const line = progressLine("proving", quiet);
+  if (flags.queue !== undefined) return proveOnQueue(flags, line);
   const result = await proveAll({
     treeDir: flags.tree,
     outDir: flags.out,
@@ -94,11 +108,7 @@ async function proveEveryone(flags: ProveFlags): Promise<void> {
     ...(flags.instance ? { instance: flags.instance } : {}),
     ...(flags.keys ? { buildDir: flags.keys } : {}),
     verifyExisting: flags.verifyExisting === true,
-    onProgress: (p) => {
-      const eta = p.etaMs !== undefined && p.proved + p.failed < p.toProve ? ` ETA ${formatDuration(p.etaMs)}` : "";
-      const skipped = p.skipped ? ` (${p.skipped.toLocaleString("en-US")} already done)` : "";
-      line.update(p.proved + p.failed, p.toProve, `${eta}${skipped}${p.failed ? ` ${p.failed} failed` : ""}`);
-    },
+    onProgress: showProgress(line),
   });
   line.finish();
   if (flags.json) {
@@ -117,6 +127,41 @@ async function proveEveryone(flags: ProveFlags): Promise<void> {
   if (result.failed.length > 0) throw new UserError(`${result.failed.length} proof(s) failed (listed above); run again to retry them`, { where: flags.out });
 }
 
+/** `--all --queue URL`: the users go to the cluster's workers through Redis (liabilities/cluster.ts). */
+async function proveOnQueue(flags: ProveFlags, line: ReturnType<typeof progressLine>): Promise<void> {
+  const { proveAllOnQueue } = await import("../../liabilities/cluster.ts");
+  await useSingleThreadedCurve(); // the coordinator only verifies what workers return
+  const result = await proveAllOnQueue({
+    treeDir: flags.tree,
+    outDir: flags.out!,
+    queue: flags.queue!,
+    ...(flags.chunk ? { chunk: positiveInteger(flags.chunk, "--chunk") } : {}),
+    ...(flags.limit ? { limit: positiveInteger(flags.limit, "--limit") } : {}),
+    ...(flags.instance ? { instance: flags.instance } : {}),
+    ...(flags.keys ? { buildDir: flags.keys } : {}),
+    verifyExisting: flags.verifyExisting === true,
+    onRequeue: (n) => {
+      if (!flags.json) process.stderr.write(`\nhomeostat inclusion: ${n} job(s) went missing (Redis restarted, or a result was lost); added them again\n`);
+    },
+    onProgress: showProgress(line),
+  });
+  line.finish();
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ out: flags.out, ...result, elapsedMs: Math.round(result.elapsedMs), rate: Number(result.rate.toFixed(3)) }, null, 2)}\n`);
+  } else {
+    process.stdout.write(
+      [
+        `inclusion proofs (${result.instance}) in ${flags.out} through ${result.queue}: ${result.proved.toLocaleString("en-US")} made, ${result.skipped.toLocaleString("en-US")} already there, ${result.users.toLocaleString("en-US")} users`,
+        `  ${formatDuration(result.elapsedMs)}, ${result.jobs.toLocaleString("en-US")} job(s)${result.requeued ? ` (${result.requeued} added again after Redis lost them)` : ""}${result.proved ? `, ${result.rate.toFixed(2)} proofs/s` : ""}`,
+        ...(result.remaining ? [`  ${result.remaining.toLocaleString("en-US")} users left (--limit): run the same command again to continue`] : []),
+        ...result.failed.slice(0, 10).map((f) => `  failed: leaf ${f.index}: ${f.message}`),
+        "",
+      ].join("\n"),
+    );
+  }
+  if (result.failed.length > 0) throw new UserError(`${result.failed.length} proof(s) failed (listed above); run again to retry them`, { where: flags.out! });
+}
+
 /** Registers `inclusion` on the program. */
 export function register(program: Command): void {
   const inclusion = program.command("inclusion").description("per-user liability inclusion proofs (S3): prove that a user's balance is counted, verify such a proof");
@@ -129,6 +174,8 @@ export function register(program: Command): void {
     .option("--all", "prove every user (worker pool, resumable); needs --out DIR")
     .option("--out <path>", "--user: the proof file (default ./<userIdHash hex>.json); --all: the folder of proof files")
     .option("--workers <n>", "--all: worker processes (default: the number of cores)")
+    .option("--queue <url>", "--all: prove on a cluster instead: enqueue the users on this Redis (redis://HOST:PORT) for `homeostat worker` processes")
+    .option("--chunk <n>", "--all --queue: users per job (default 8)")
     .option("--limit <n>", "--all: prove at most n more users in this run")
     .option("--verify-existing", "--all: fully verify existing proof files before skipping them (default: check they belong to this tree)")
     .option("--instance <name>", "inclusion instance (default: the one whose depth is the tree's)")
@@ -145,13 +192,17 @@ export function register(program: Command): void {
         "",
         "Examples: homeostat inclusion prove --tree liabilities/ --user alice@example.com --out alice.json",
         "          homeostat inclusion prove --tree liabilities/ --all --out proofs/",
+        "          homeostat inclusion prove --tree liabilities/ --all --out proofs/ --queue redis://10.0.0.5:6379",
+        "          (with `homeostat worker --queue redis://10.0.0.5:6379 --tree liabilities/` on each proving machine)",
       ].join("\n"),
     )
     .action(async (flags: ProveFlags) => {
       if (flags.all && flags.user !== undefined) throw new UserError("give either --user ID or --all, not both", { where: "--all", exitCode: 2 });
       if (!flags.all && flags.user === undefined) throw new UserError("say whom to prove: --user ID, or --all --out DIR", { where: "--user", exitCode: 2 });
       if (flags.all && flags.balance !== undefined) throw new UserError("--balance goes with --user", { where: "--balance", exitCode: 2 });
-      if (!flags.all && (flags.workers || flags.limit || flags.verifyExisting)) throw new UserError("--workers, --limit and --verify-existing go with --all", { where: "--all", exitCode: 2 });
+      if (!flags.all && (flags.workers || flags.limit || flags.verifyExisting || flags.queue || flags.chunk)) throw new UserError("--workers, --queue, --chunk, --limit and --verify-existing go with --all", { where: "--all", exitCode: 2 });
+      if (flags.queue !== undefined && flags.workers) throw new UserError("--workers is for the local pool; with --queue, start `homeostat worker` processes instead", { where: "--workers", exitCode: 2 });
+      if (flags.chunk && flags.queue === undefined) throw new UserError("--chunk goes with --queue", { where: "--chunk", exitCode: 2 });
       if (flags.all) await proveEveryone(flags);
       else await proveOne(flags);
     });

@@ -33,7 +33,7 @@ function describeBundle(b: ProofBundle): string[] {
     const totals = unpackVaultTotals(packed, p.assets.length);
     lines.push(`  held by the vault itself (checked against its balances on chain): ${p.assets.map((a, i) => `${formatDecimal(totals[i]!, a.decimals, { group: true })} ${a.symbol}`).join(", ")}`);
     const attestors = p.attestors.filter((a) => a.publicKey[0] !== "0" || a.publicKey[1] !== "0");
-    if (attestors.length > 0) lines.push(`  the rest is held by ${attestors.map((a) => a.name || "an unnamed attestor").join(", ")}, within signed statements no older than ${p.maxAttestationAge} s before the snapshot`);
+    if (attestors.length > 0) lines.push(`  the rest is held by ${attestors.map((a) => a.name || "an unnamed attestor").join(", ")}, within signed statements dated within ${p.maxAttestationAge} s of the snapshot`);
   }
   if (b.action) {
     const sold = p.assets[Number(b.action.assetIn)];

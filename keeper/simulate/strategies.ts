@@ -57,11 +57,12 @@ export function debitSlots(positions: Position[], asset: number, amount: bigint)
   }
 }
 
-/** Adds `amount` of `asset` to its largest slot, or to an empty slot. */
+/** Adds `amount` of `asset` to its largest vault-held slot, or to an empty slot. */
 export function creditSlot(positions: Position[], asset: number, amount: bigint, slot = receivingSlot(positions, asset, -1)): void {
   if (slot < 0) throw new RangeError(`creditSlot: no slot can receive asset ${asset}`);
   const p = positions[slot]!;
-  positions[slot] = { ...p, assetIndex: BigInt(asset), amount: p.amount + amount };
+  // Swap proceeds land in the vault: the receiving slot (vault-held, or empty with any old custody) is vault-held.
+  positions[slot] = { ...p, assetIndex: BigInt(asset), ...(p.custody === undefined ? {} : { custody: 0n }), amount: p.amount + amount };
 }
 
 /** The keeper: plan with margins every step, prove and execute what can be proven. */

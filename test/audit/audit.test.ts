@@ -208,6 +208,15 @@ describe("homeostat audit: custody statements (examples/harbor)", () => {
     const stale = await checkCustodyStatements(loadTreasury(files(d)));
     expect(stale.problems.join("\n")).toMatch(/older than the snapshot/);
 
+    // A snapshot 5 minutes before the statement, under a policy allowing 60 s either side.
+    prices.timestamp = "2025-11-20T11:55:00Z";
+    writeFileSync(`${d}/prices.json`, JSON.stringify(prices));
+    const policy = JSON.parse(readFileSync(`${d}/policy.json`, "utf8")) as { maxAttestationAge: string };
+    policy.maxAttestationAge = "60s";
+    writeFileSync(`${d}/policy.json`, JSON.stringify(policy));
+    const early = await checkCustodyStatements(loadTreasury(files(d)));
+    expect(early.problems.join("\n")).toMatch(/300 s in the future/);
+
     cpSync(HARBOR, d, { recursive: true });
     const treasury = JSON.parse(readFileSync(`${d}/treasury.json`, "utf8")) as { statements: string[] };
     treasury.statements = [];

@@ -1,11 +1,13 @@
 /**
  * Custody in S1 and S2 (circuits/lib/custody.circom): positions held by the vault are public as packed
  * vault totals; positions at an attestor must be within a fresh statement it signed with EdDSA-Poseidon.
- * Every way around a statement (none, forged, altered, expired, another vault's or chain's, an amount above
+ * Every way around a statement (none, forged, altered, expired, dated in the future, another vault's or chain's, an amount above
  * the signed one, a removed attestor) must leave no witness, refused by the check it targets.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { statementMessage } from "../../core/attestation.ts";
+import { STATEMENT_DOMAIN, statementMessage } from "../../core/attestation.ts";
+import { FIELD_MODULUS } from "../../core/field.ts";
+import { addressToField, listHash, tokensDigest } from "../../core/hash.ts";
 import { packVaultTotals, unpackVaultTotals } from "../../core/signals.ts";
 import type { Position, SignedCustody } from "../../core/types.ts";
 import { eddsa, publicKeyOf } from "../../prover/attestor.ts";
@@ -41,7 +43,6 @@ beforeAll(async () => {
   tester = await CircuitTester.load("solvency-test");
   rebalanceTester = await CircuitTester.load("rebalance-test");
   key = await publicKeyOf(PRIVATE_KEY);
-  const { tokensDigest } = await import("../../core/hash.ts");
   base = withPolicy(testTreasury(), { attestorKeys: [key], tokensDigest: tokensDigest(TOKENS) });
 });
 
@@ -85,6 +86,20 @@ describe("custody: vault totals and attested positions (test instance, C = 1)", 
   it("refuses an expired statement", async () => {
     const expired = base.prices.timestamp - base.policy.maxAttestationAge - 1n;
     await expectRejectedAt(tester, solvencyInput(custodied(base, await sign(held(), expired))), SITES.attestationAge, "Solvency");
+  });
+
+  it("refuses a statement dated more than maxAttestationAge after the snapshot (it would outlive its snapshots), accepts one at the limit", async () => {
+    const latest = base.prices.timestamp + base.policy.maxAttestationAge;
+    await tester.expectPass(solvencyInput(custodied(base, await sign(held(), latest))));
+    await expectRejectedAt(tester, solvencyInput(custodied(base, await sign(held(), latest + 1n))), SITES.attestationLead, "Solvency");
+    // A timestamp that wraps the field (p - 1, "one second before zero"; no statement file can hold it, so
+    // the message is hashed by hand) is signed correctly but passes neither bound.
+    const wrapped = FIELD_MODULUS - 1n;
+    const e = await eddsa();
+    const msg = listHash([STATEMENT_DOMAIN, 31337n, addressToField(VAULT, "vault"), key[0], key[1], tokensDigest(TOKENS), wrapped, ...held()]);
+    const sig = e.signPoseidon(PRIVATE_KEY, e.F.e(msg));
+    const forged = { timestamp: wrapped, amounts: held(), r8x: e.F.toObject(sig.R8[0]), r8y: e.F.toObject(sig.R8[1]), s: sig.S };
+    await expectRejectedAt(tester, solvencyInput(custodied(base, forged)), SITES.attestationAge, "Solvency");
   });
 
   it("refuses another vault's and another chain's statement", async () => {

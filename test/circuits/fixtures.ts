@@ -220,6 +220,7 @@ export const SITES = {
   signature: { template: "AttestedCustody", file: "circuits/lib/custody.circom", text: "verifier[c].M <== message[c];" },
   attestedAmount: { template: "AttestedCustody", file: "circuits/lib/custody.circom", text: "RangeCheck(96)(limit[c][a] - attestedTotal[c][a]);" },
   attestationAge: { template: "AttestedCustody", file: "circuits/lib/custody.circom", text: "RangeCheck(64)(lag[c]);" },
+  attestationLead: { template: "AttestedCustody", file: "circuits/lib/custody.circom", text: "RangeCheck(64)(lead[c]);" },
   custodyIndex: { template: "CustodyTotals", file: "circuits/lib/custody.circom", text: "custodySel[i] <== OneHot(C + 1)(custody[i]);" },
   cap: { template: "PolicyChecks", file: "circuits/lib/policy.circom", text: "capCheck[a].rhs <== capLimit[a];" },
   coverage: { template: "PolicyChecks", file: "circuits/lib/policy.circom", text: "coverageCheck.rhs <== coverage;" },

@@ -1,7 +1,8 @@
 // Pins S3 (circuits/inclusion.circom, `Inclusion(D)`): a stored tree's leaf and path prove; the public
 // signals are (liabilitiesRoot, leafHash) as circuits.json says; constraint counts per instance; and the
-// soundness cases: a tampered sibling sum, a negative (wrapped, p - 1) balance, sums that overflow 2^96 (at
-// a middle level and at the root), a non-boolean path bit, and tampered witness signals are all rejected.
+// soundness cases: a tampered sibling sum, a negative (wrapped, p - 1) balance or sibling sum, a balance or
+// sibling sum of 2^96 or more (at any level), a non-boolean path bit, and tampered witness signals are all
+// rejected; path sums above 2^96 are exact (nothing can wrap, see the circuit's header).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,7 +17,7 @@ import { loadInstances } from "../../core/node/instances.ts";
 import { CircuitTester } from "../helpers/circuit-tester.ts";
 
 /** Constraint counts (circom 2.2.3, --O2). A change here is a change of the statement: review it. */
-const CONSTRAINTS = { "inclusion-test": 2_325, "inclusion-standard": 10_197 };
+const CONSTRAINTS = { "inclusion-test": 1_941, "inclusion-small": 4_713, "inclusion-standard": 8_277 };
 
 const dir = mkdtempSync(path.join(tmpdir(), "homeostat-s3-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,10 +79,11 @@ describe("S3 Inclusion, test instance (D=4)", () => {
 
   it("declares liabilitiesRoot, leafHash as its public inputs, in circuits.json", () => {
     const table = loadInstances();
-    for (const name of ["inclusion-test", "inclusion-standard"]) {
+    for (const name of ["inclusion-test", "inclusion-small", "inclusion-standard"]) {
       expect(table[name]).toMatchObject({ file: "inclusion", template: "Inclusion", pubs: ["liabilitiesRoot", "leafHash"] });
     }
     expect(table["inclusion-test"]!.params).toEqual([4]);
+    expect(table["inclusion-small"]!.params).toEqual([11]);
     expect(table["inclusion-standard"]!.params).toEqual([20]);
   });
 
@@ -127,12 +129,16 @@ describe("S3 Inclusion, test instance (D=4)", () => {
     await expectRangeCheckFail(tester, craftedInput(4, 2n, [FIELD_MODULUS - 1n, 0n, 0n, 0n]));
   });
 
-  it("rejects sums that reach 2^96, at a middle level and at the root", async () => {
+  it("rejects a balance or a sibling sum of 2^96 or more; path sums above 2^96 stay exact integers", async () => {
     const top = (1n << 96n) - 1n;
     await tester.expectPass(craftedInput(4, top, [0n, 0n, 0n, 0n]));
-    await expectRangeCheckFail(tester, craftedInput(4, top, [1n, 0n, 0n, 0n])); // level-1 sum = 2^96
-    await expectRangeCheckFail(tester, craftedInput(4, 1n, [0n, 0n, 0n, top])); // only the root's sum = 2^96
     await expectRangeCheckFail(tester, craftedInput(4, 1n << 96n, [0n, 0n, 0n, 0n])); // the balance itself
+    await expectRangeCheckFail(tester, craftedInput(4, 1n, [0n, 1n << 96n, 0n, 0n])); // a sibling's sum
+    // Every input below 2^96, their sums above it: below 5 * 2^96, nothing wraps, so the root's sum is the exact
+    // total (which S1 range-checks itself).
+    await tester.expectPass(craftedInput(4, top, [top, top, top, top]));
+    // A "negative" sibling (p - 5) that would cancel the user's balance of 5 at the last level.
+    await expectRangeCheckFail(tester, craftedInput(4, 5n, [0n, 0n, 0n, FIELD_MODULUS - 5n]));
   });
 
   it("rejects tampered witness signals (the constraints, not just the witness generator)", async () => {
@@ -169,10 +175,30 @@ describe("S3 Inclusion, standard instance (D=20)", () => {
     expect(await tester.constraintCount()).toBe(CONSTRAINTS["inclusion-standard"]);
   });
 
-  it("rejects an overflowing sum deep in the path", async () => {
+  it("rejects an out-of-range or negative sibling sum deep in the path", async () => {
     const sums = Array.from({ length: 20 }, () => 0n);
     sums[19] = (1n << 96n) - 1n;
-    await tester.expectPass(craftedInput(20, 0n, sums));
+    await tester.expectPass(craftedInput(20, 1n, sums));
+    sums[19] = 1n << 96n;
     await expectRangeCheckFail(tester, craftedInput(20, 1n, sums));
+    sums[19] = FIELD_MODULUS - 1n;
+    await expectRangeCheckFail(tester, craftedInput(20, 1n, sums));
+  });
+});
+
+describe("S3 Inclusion, small instance (D=11, 2,048 users)", () => {
+  it("accepts a stored leaf of a depth-11 tree, has a pinned constraint count, at most 450 constraints per level", async () => {
+    const tester = await CircuitTester.load("inclusion-small");
+    const tree = await storedTree(11);
+    try {
+      await tester.expectPass(inclusionInput(tree, tree.leaf(2)), { liabilitiesRoot: tree.root });
+      expect(await tester.constraintCount()).toBe(CONSTRAINTS["inclusion-small"]);
+      // Per level: the difference between two depths (the leaf's own cost cancels out).
+      const perLevel = (CONSTRAINTS["inclusion-standard"] - CONSTRAINTS["inclusion-small"]) / (20 - 11);
+      expect(perLevel).toBeLessThanOrEqual(450);
+      expect(CONSTRAINTS["inclusion-standard"] / 20).toBeLessThanOrEqual(450);
+    } finally {
+      tree.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 // The example with an attestor (examples/harbor) through the CLI: `check` passes; a position whose statement
-// is missing, expired, signs less, or is another vault's is named with the fix (exit 3); `prove solvency`
+// is missing, expired, dated after its snapshot, signs less, or is another vault's is named with the fix (exit 3); `prove solvency`
 // proves it and the bundle verifies with the vault-held totals as public signals; `prove rebalance` refuses
 // to sell a position held at the attestor before proving.
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -44,6 +44,13 @@ describe("custody in check", () => {
     out = await homeostat("check", "--dir", dir);
     expect(out.code).toBe(3);
     expect(out.stdout).toMatch(/harbor-statement\.json: timestamp: Harbor Custody's statement is 86401 s older than the snapshot/);
+
+    cpSync(HARBOR, dir, { recursive: true });
+    edit("prices.json", (p) => (p["timestamp"] = "2025-11-20T11:55:00Z"));
+    edit("policy.json", (p) => (p["maxAttestationAge"] = "60s"));
+    out = await homeostat("check", "--dir", dir);
+    expect(out.code).toBe(3);
+    expect(out.stdout).toMatch(/harbor-statement\.json: timestamp: Harbor Custody's statement is dated 300 s after the snapshot, more than the policy's maxAttestationAge \(60 s\)/);
 
     cpSync(HARBOR, dir, { recursive: true });
     edit("treasury.json", (t) => ((t["positions"] as { amount: string }[])[5]!.amount = "6.25"));

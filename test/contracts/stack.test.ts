@@ -11,6 +11,7 @@ import { factoryOf, loadArtifact } from "../../chain/artifacts.ts";
 import { pairInitCodeHash, policyOfConfig } from "../../chain/deploy.ts";
 import { advanceTime, latestSnapshot, takeSnapshot } from "../../chain/gate.ts";
 import { deployFixture, expectRevert, fieldsOf, refreshFeeds, throughTimelock, type Fixture } from "./helpers.ts";
+import { publicKeyOf } from "../../prover/attestor.ts";
 
 const GOVERNANCE = `0x${"00".repeat(32)}`;
 
@@ -221,6 +222,24 @@ describe("deployed stack: governance, guardian, oracles, roles", () => {
     await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, 1, outsider, deployer, zero), "InvalidConfiguration");
     await expectRevert(factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, 0, outsider, deployer, deployer), "InvalidConfiguration");
     await expectRevert(factoryOf(loadArtifact("PriceSnapshots"), f.deployer).deploy(await bare.getAddress(), hasher, deployer, zero), "InvalidConfiguration");
+  });
+
+  it("refuses an attestor key already in another slot (one statement would back both), and a small-order point", async () => {
+    const hasher = f.deployment.contracts.poseidonHasher;
+    const bare = await factoryOf(loadArtifact("RiskPolicy"), f.deployer).deploy(hasher, 4, 2, 2, outsider, deployer, deployer);
+    await bare.waitForDeployment();
+    const key = await publicKeyOf(new Uint8Array(32).fill(3));
+    await (await bare.getFunction("setAttestor")(0, key[0], key[1])).wait();
+    await expectRevert(bare.getFunction("setAttestor")(1, key[0], key[1]), "DuplicateAttestorKey", { slot: "1", otherSlot: "0" });
+    // The same key again in its own slot is no duplicate; once removed, the key may go to the other slot.
+    await (await bare.getFunction("setAttestor")(0, key[0], key[1])).wait();
+    await (await bare.getFunction("removeAttestor")(0)).wait();
+    await (await bare.getFunction("setAttestor")(1, key[0], key[1])).wait();
+    expect(((await bare.getFunction("attestorKeys")()) as bigint[][]).map((k) => [...k])).toEqual([[0n, 0n], [key[0], key[1]]]);
+    // (0, 1), the identity, and (0, -1), of order 2, are on the curve but bind no signature.
+    const q = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+    await expectRevert(bare.getFunction("setAttestor")(0, 0n, 1n), "InvalidAttestorKey");
+    await expectRevert(bare.getFunction("setAttestor")(0, 0n, q - 1n), "InvalidAttestorKey");
   });
 
   it("lets the guardian pause and delist factories at once, and only governance unpause or list them", async () => {

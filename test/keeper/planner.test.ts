@@ -106,6 +106,14 @@ describe("planner: an asset over its cap", () => {
     expect(replay(req, plan)).toEqual(plan.positionsAfter);
   });
 
+  it("writes the slots it touches as applyAction does when positions carry custody (vault-held after the swap)", () => {
+    const withCustody = { ...req, positions: req.positions.map((p) => ({ ...p, custody: 0n })) };
+    const custodyPlan = planRebalance(withCustody);
+    expect(custodyPlan.swaps.length).toBeGreaterThan(0);
+    expect(replay(withCustody, custodyPlan)).toEqual(custodyPlan.positionsAfter);
+    expect(custodyPlan.positionsAfter.every((p) => p.custody === 0n)).toBe(true);
+  });
+
   it("is the least trade that does it: one base unit less, or 0.1% less, leaves the cap short of its margin", () => {
     const swap = plan.swaps[0]!;
     const pool = req.pools[swap.poolIndex]!;

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../core/errors.ts";
-import { loadLiabilities, loadTreasury, readUsersFile } from "../../prover/treasury.ts";
+import { loadLiabilities, loadTreasury, policyFields, readUsersFile } from "../../prover/treasury.ts";
+import { publicKeyOf } from "../../prover/attestor.ts";
 import { randomFieldElement } from "../../prover/state.ts";
 
 const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/small");
@@ -90,6 +91,24 @@ describe("policy file", () => {
   it("converts feed answer bounds with the feed's decimals, exactly", () => {
     expect(loadTreasury(files).policy.assets[0]!.minAnswer).toBe(90_000_000n);
     expect(loadError("policy", (p) => (p.assets[0].feed.minAnswer = "0.000000001")).message).toMatch(/assets\[0\]\.feed\.minAnswer: .*at most 8/);
+  });
+});
+
+describe("policy attestors", () => {
+  it("keeps a null entry as an empty slot, so the attestors after it keep their custody numbers", async () => {
+    const meridian = path.resolve(import.meta.dirname, "../../examples/meridian");
+    const policy = JSON.parse(readFileSync(path.join(meridian, "policy.json"), "utf8")) as Json;
+    const key = await publicKeyOf(new Uint8Array(32).fill(5));
+    policy.attestors = [null, { name: "Anchor Trust", publicKey: [key[0].toString(), key[1].toString()] }];
+    writeFileSync(files.policy, JSON.stringify(policy));
+    for (const name of ["treasury", "prices"] as const) writeFileSync(files[name], readFileSync(path.join(meridian, `${name}.json`)));
+    const loaded = loadTreasury(files);
+    expect(loaded.policy.attestors).toEqual([{ slot: 2, name: "Anchor Trust", publicKey: key }]);
+    expect(policyFields(loaded.policy).attestorKeys).toEqual([[0n, 0n], key]);
+    // Three slots listed for an instance with two is refused, naming the field.
+    policy.attestors = [null, null, { name: "Anchor Trust", publicKey: [key[0].toString(), key[1].toString()] }];
+    writeFileSync(files.policy, JSON.stringify(policy));
+    expect(() => loadTreasury(files)).toThrow(/policy\.json: attestors: the policy lists 3 attestor slots; its circuit instance has 2/);
   });
 });
 

@@ -259,8 +259,8 @@ function statementNodes(report: BundleReport): Node[] {
           (usd > 0n ? ` (about $${formatDecimal(usd / 10n ** 36n, 0, { group: true })} at the snapshot)` : "") +
           `; the contracts refuse the proof unless the vault's balance of each token is at least that ${where}. `,
         attestors.length > 0
-          ? `Everything else is held by ${attestors.map((a) => `${a.name} (key ${short(a.publicKey[0])})`).join(", ")}: each attestor's share is at most what its own signed statement says, ` +
-            `and the statement is no older than ${Math.round((view.maxAttestationAge ?? 0) / 3600)} h before the snapshot. The statements stay private: only the proof sees them.`
+          ? `Everything else is held by the attestors whose keys the policy names: ${attestors.map((a) => `key ${short(a.publicKey[0])} ("${a.name}")`).join(", ")}. Each attestor's share is at most what its own signed statement says, ` +
+            `and the statement is dated within ${Math.round((view.maxAttestationAge ?? 0) / 3600)} h of the snapshot. The keys are part of the proven policy; the names in quotes are the operator's labels, not proven. The statements stay private: only the proof sees them.`
           : "The policy names no attestor, so every position is held by the vault.",
         h("div", { class: "table-wrap" }, h("table", { "data-testid": "vault-totals" },
           h("thead", null, h("tr", null, h("th", null, "Asset"), h("th", { class: "num" }, "Held by the vault (committed)"))),

@@ -33,7 +33,7 @@ export async function proveChunk(job: SandboxedJob<ClusterJobData, ClusterJobRes
   }
   const proofs: ClusterJobResult["proofs"] = [];
   const failed: ClusterJobResult["failed"] = [];
-  for (const [k, index] of job.data.indexes.entries()) {
+  for (const index of job.data.indexes) {
     try {
       const proof = await prover.prove(tree, tree.leaf(index));
       proofs.push({ index, file: `${JSON.stringify(proof, null, 2)}\n` });
@@ -42,7 +42,9 @@ export async function proveChunk(job: SandboxedJob<ClusterJobData, ClusterJobRes
       if (err.name !== "UserError") throw err; // a machine problem: the job is retried (elsewhere, maybe)
       failed.push({ index, message: err.message });
     }
-    await job.updateProgress(Math.round(((k + 1) / job.data.indexes.length) * 100));
+    // No job.updateProgress here: in BullMQ 6.7 a progress update that fails in the parent (the job's key gone
+    // after a Redis restart) rejects the job while this child keeps working, the child is handed the next job
+    // while busy, and a later result can be recorded under another job (seen in the cluster test).
   }
-  return { proofs, failed, worker: process.env["HOMEOSTAT_CLUSTER_WORKER"] ?? String(process.pid), ms: performance.now() - started };
+  return { jobId: job.id!, proofs, failed, worker: process.env["HOMEOSTAT_CLUSTER_WORKER"] ?? String(process.pid), ms: performance.now() - started };
 }

@@ -29,7 +29,7 @@ import { UserError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/node/atomic-write.ts";
 import { verifyInclusionProof } from "../verifier/inclusion.ts";
 import { inclusionArtifacts, inclusionInstanceForDepth, proofFileName } from "./inclusion.ts";
-import { pendingUsers, type ProveAllOptions, type ProveAllResult } from "./pool.ts";
+import { pendingUsers, writeProofsIndex, type ProveAllOptions, type ProveAllResult } from "./pool.ts";
 import { LiabilitiesTree } from "./store.ts";
 
 /** Users per job: small enough to spread evenly, large enough that the queue's own cost is negligible. */
@@ -39,6 +39,10 @@ export const DEFAULT_LOCK_MS = 30_000;
 /** Attempts per job (the first included) before its users are reported as failed. */
 const ATTEMPTS = 5;
 const BACKOFF_MS = 1_000;
+/** Times a user whose job failed for good (a machine fault: user errors come back in a result) goes out again. */
+const REQUEUES_PER_USER = 3;
+/** Every this many sweeps, each chunk's job is looked up even when Redis's job counts look complete. */
+const FULL_CHECK_EVERY = 5;
 
 /** The queue of one liabilities root. */
 export function queueNameFor(root: bigint | string): string {
@@ -61,6 +65,8 @@ export interface ClusterJobData {
 
 /** What a worker returns for a job: each user's proof file (JSON text), and the users it could not prove. */
 export interface ClusterJobResult {
+  /** The job the worker proved: a result recorded under another job is recognised as such. */
+  jobId: string;
   proofs: { index: number; file: string }[];
   failed: { index: number; message: string }[];
   worker: string;
@@ -177,9 +183,22 @@ export async function proveAllOnQueue(options: ClusterProveOptions): Promise<Clu
       );
     }
   };
+  /** Users go out again as a chunk of their own (a fresh id, so no finished job of the same users blocks it). */
+  let requeueSerial = 0;
+  const requeue = async (indexes: number[]) => {
+    if (indexes.length === 0) return;
+    const id = `${chunkJobId(indexes)}-r${++requeueSerial}`;
+    chunks.set(id, indexes);
+    await add([id]);
+    requeued++;
+    options.onRequeue?.(1);
+  };
+  const requeues = new Map<number, number>();
   /** Verifies and writes what a completed job returned; users it could not prove are recorded as failed. */
   const collect = async (job: Job<ClusterJobData, ClusterJobResult>) => {
     const result = typeof job.returnvalue === "string" ? (JSON.parse(job.returnvalue) as ClusterJobResult) : job.returnvalue;
+    // A result recorded under another job (see cluster-job.ts) still carries verified proofs of its own leaves:
+    // they are kept below (each is checked against the leaf of the index it names); this job's users go out again.
     for (const { index, file } of result?.proofs ?? []) {
       if (!wanted.has(index) || written.has(index)) continue;
       const leaf = tree.leaf(index);
@@ -189,31 +208,37 @@ export async function proveAllOnQueue(options: ClusterProveOptions): Promise<Clu
         failed.set(index, `worker ${result.worker} returned a proof that does not verify for leaf ${index}: ${verdict.reasons.join("; ") || "another leaf"}`);
         continue;
       }
-      writeFileAtomic(path.join(options.outDir, proofFileName(leaf.userIdHash)), file.endsWith("\n") ? file : `${file}\n`);
+      // The epoch is the coordinator's label (not proven): it goes into the file here, whatever the worker sent.
+      const proof = JSON.parse(file) as Record<string, unknown>;
+      delete proof["epoch"];
+      const labelled = options.epoch !== undefined ? { ...proof, epoch: options.epoch } : proof;
+      writeFileAtomic(path.join(options.outDir, proofFileName(leaf.userIdHash)), `${JSON.stringify(labelled, null, 2)}\n`);
       written.add(index);
       failed.delete(index);
     }
-    for (const f of result?.failed ?? []) if (wanted.has(f.index) && !written.has(f.index)) failed.set(f.index, f.message);
-    // Users of the job that came back with neither a proof nor a reason (a result lost on the way) go out again
-    // as a chunk of their own: a finished job never drops a user silently.
+    const own = result?.jobId === undefined || result.jobId === job.id;
+    if (own) for (const f of result?.failed ?? []) if (wanted.has(f.index) && !written.has(f.index)) failed.set(f.index, f.message);
+    // Users of the job that came back with neither a proof nor a reason (a result lost or mixed up on the way)
+    // go out again: a finished job never drops a user silently.
     const unanswered = (job.data?.indexes ?? []).filter((i) => wanted.has(i) && !written.has(i) && !failed.has(i));
     chunks.delete(job.id!);
     await job.remove().catch(() => {});
-    if (unanswered.length > 0) {
-      const id = chunkJobId(unanswered);
-      if (!chunks.has(id)) {
-        chunks.set(id, unanswered);
-        await add([id]);
-        requeued++;
-        options.onRequeue?.(1);
-      }
-    }
+    await requeue(unanswered);
     report();
   };
+  /** A job that failed for good: a machine fault (user errors come back in results), so its users are retried a few times. */
   const settle = async (job: Job<ClusterJobData, ClusterJobResult>) => {
-    for (const index of job.data.indexes) if (wanted.has(index) && !written.has(index)) failed.set(index, `failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
+    const retry: number[] = [];
+    for (const index of job.data?.indexes ?? []) {
+      if (!wanted.has(index) || written.has(index)) continue;
+      const n = (requeues.get(index) ?? 0) + 1;
+      requeues.set(index, n);
+      if (n <= REQUEUES_PER_USER) retry.push(index);
+      else failed.set(index, `failed after ${job.attemptsMade} attempt(s), ${REQUEUES_PER_USER} times: ${job.failedReason}`);
+    }
     chunks.delete(job.id!);
     await job.remove().catch(() => {});
+    await requeue(retry);
     report();
   };
 
@@ -224,6 +249,7 @@ export async function proveAllOnQueue(options: ClusterProveOptions): Promise<Clu
     }
     report();
     let lastSweep = performance.now();
+    let sweeps = 0;
     while (chunks.size > 0) {
       try {
         // Every finished job in this root's queue is this tree's: collect them all, whoever added them.
@@ -237,7 +263,8 @@ export async function proveAllOnQueue(options: ClusterProveOptions): Promise<Clu
           // Chunks Redis no longer knows (it restarted without persistence, say) are added again.
           const counts = await queue.getJobCounts("wait", "active", "delayed", "prioritized", "waiting-children", "completed", "failed");
           const known = Object.values(counts).reduce((a, b) => a + b, 0);
-          if (known < chunks.size) {
+          // The counts can hide a lost chunk behind a stale job, so every few sweeps each chunk is looked up.
+          if (known < chunks.size || ++sweeps % FULL_CHECK_EVERY === 0) {
             const ids = [...chunks.keys()];
             const lost: string[] = [];
             for (let i = 0; i < ids.length; i += 200) {
@@ -263,6 +290,7 @@ export async function proveAllOnQueue(options: ClusterProveOptions): Promise<Clu
     tree.close();
     await queue.close().catch(() => {});
   }
+  writeProofsIndex(options.outDir, pending, skipped + written.size, options.epoch);
   const proveMs = performance.now() - proveStart;
   return {
     instance,
@@ -335,7 +363,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     maxStalledCount: ATTEMPTS,
     useWorkerThreads: false,
   });
-  worker.on("completed", (job, result) => options.onEvent?.({ kind: "completed", job: job.id!, proofs: result.proofs.length, failed: result.failed.length, ms: Math.round(result.ms) }));
+  worker.on("completed", (job, result) => options.onEvent?.({ kind: "completed", job: job.id!, proofs: result?.proofs?.length ?? 0, failed: result?.failed?.length ?? 0, ms: Math.round(result?.ms ?? 0) }));
   worker.on("failed", (job, e) => options.onEvent?.({ kind: "failed", job: job?.id ?? "?", reason: e.message, attempt: job?.attemptsMade ?? 0 }));
   // Connection errors repeat while ioredis reconnects: each distinct one is reported once a minute at most, and
   // none before the first connection (a Redis that never answers is one clear error below).

@@ -129,8 +129,11 @@ export class InclusionProver {
     return new InclusionProver(artifacts, await vkeyHash(vkey), options.singleThread === true);
   }
 
-  /** Proves that `leaf` is in `tree` and returns the user's proof file. */
-  async prove(tree: LiabilitiesTree, leaf: StoredLeaf): Promise<InclusionProof> {
+  /**
+   * Proves that `leaf` is in `tree` and returns the user's proof file; `epoch` (the liabilities epoch the root
+   * was published as) is recorded in it when given.
+   */
+  async prove(tree: LiabilitiesTree, leaf: StoredLeaf, options: { epoch?: number } = {}): Promise<InclusionProof> {
     if (tree.depth !== this.artifacts.depth) {
       throw new UserError(`the tree has depth ${tree.depth}; instance ${this.artifacts.instance} proves depth ${this.artifacts.depth}`, { where: "--instance", exitCode: 2 });
     }
@@ -147,6 +150,7 @@ export class InclusionProver {
       vkeyHash: this.vkeyHash,
       root: tree.root.toString(),
       leafHash: leaf.leafHash.toString(),
+      ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
       user: {
         id: leaf.id,
         userIdHash: leaf.userIdHash.toString(),

@@ -12,6 +12,7 @@ import path from "node:path";
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../core/errors.ts";
+import { writeFileAtomic } from "../core/node/atomic-write.ts";
 import { verifyInclusionProof } from "../verifier/inclusion.ts";
 import { vkeyHash } from "../core/canonical.ts";
 import { inclusionArtifacts, inclusionInstanceForDepth, proofFileName } from "./inclusion.ts";
@@ -31,6 +32,8 @@ export interface ProveAllOptions {
   limit?: number;
   /** Run the full Groth16 check on existing files before skipping them (default: check they belong to this tree). */
   verifyExisting?: boolean;
+  /** The liabilities epoch the tree's root was published as, recorded in every proof file and the index. */
+  epoch?: number;
   onProgress?: (progress: ProveAllProgress) => void;
 }
 
@@ -68,7 +71,7 @@ const SCAN_CHUNK = 4096;
 /** True when `file` is a proof for this tree's leaf (and, with `full`, verifies). */
 async function isCurrentProof(
   file: string,
-  expected: { root: string; leafHash: string; instance: string; vkeyHash: string },
+  expected: { root: string; leafHash: string; instance: string; vkeyHash: string; epoch?: number },
   full: { vkey: Record<string, unknown> } | undefined,
 ): Promise<boolean> {
   let parsed: Record<string, unknown>;
@@ -80,6 +83,8 @@ async function isCurrentProof(
   if (parsed.root !== expected.root || parsed.leafHash !== expected.leafHash || parsed.instance !== expected.instance || parsed.vkeyHash !== expected.vkeyHash) {
     return false;
   }
+  // A file without the epoch (or with another one) is made again when an epoch is asked for.
+  if (expected.epoch !== undefined && parsed.epoch !== expected.epoch) return false;
   if (!full) return true;
   const result = await verifyInclusionProof(parsed, { [expected.instance]: full.vkey as never });
   return result.valid;
@@ -102,7 +107,7 @@ export interface PendingUsers {
  * Scans `outDir` against the tree: removes temp files an interrupted run left, and lists the leaves with no
  * current proof file (same root, leaf hash, instance and key; with `verifyExisting`, a full Groth16 check).
  */
-export async function pendingUsers(options: Pick<ProveAllOptions, "treeDir" | "outDir" | "instance" | "buildDir" | "verifyExisting">): Promise<PendingUsers> {
+export async function pendingUsers(options: Pick<ProveAllOptions, "treeDir" | "outDir" | "instance" | "buildDir" | "verifyExisting" | "epoch">): Promise<PendingUsers> {
   const tree = LiabilitiesTree.open(options.treeDir);
   try {
     const instance = options.instance ?? inclusionInstanceForDepth(tree.depth);
@@ -124,7 +129,7 @@ export async function pendingUsers(options: Pick<ProveAllOptions, "treeDir" | "o
       const { idHashes, leafHashes } = tree.leafHashes(from, count);
       for (let i = 0; i < count; i++) {
         const name = proofFileName(idHashes[i]!);
-        const expected = { root, leafHash: leafHashes[i]!.toString(), instance, vkeyHash: keyHash };
+        const expected = { root, leafHash: leafHashes[i]!.toString(), instance, vkeyHash: keyHash, ...(options.epoch !== undefined ? { epoch: options.epoch } : {}) };
         if (existing.has(name) && (await isCurrentProof(path.join(options.outDir, name), expected, options.verifyExisting ? { vkey } : undefined))) skipped++;
         else todo.push(from + i);
       }
@@ -169,6 +174,7 @@ export async function proveAll(options: ProveAllOptions): Promise<ProveAllResult
       ...(options.buildDir ? { buildDir: path.resolve(options.buildDir) } : {}),
       // Several workers: one core each. A lone worker lets snarkjs use every core for each proof.
       singleThread: workerCount > 1,
+      ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
     };
     let next = 0;
     const take = (): WorkerRequest => {
@@ -220,6 +226,7 @@ export async function proveAll(options: ProveAllOptions): Promise<ProveAllResult
       }
     });
   }
+  writeProofsIndex(options.outDir, pending, skipped + proved, options.epoch);
   const elapsedMs = performance.now() - started;
   const proveMs = performance.now() - proveStart;
   return { instance, users, skipped, proved, remaining, failed, workers: todo.length > 0 ? workerCount : 0, elapsedMs, rate: proved > 0 ? proved / (proveMs / 1000) : 0 };
@@ -228,5 +235,43 @@ export async function proveAll(options: ProveAllOptions): Promise<ProveAllResult
 /** True when a folder looks like the output of `proveAll` (used by the CLI to refuse odd targets). */
 export function looksLikeProofDir(dir: string): boolean {
   if (!existsSync(dir)) return true;
-  return readdirSync(dir).every((n) => /^[0-9a-f]{64}\.json$/.test(n) || n.startsWith("."));
+  return readdirSync(dir).every((n) => /^[0-9a-f]{64}\.json$/.test(n) || n === PROOFS_INDEX || n.startsWith("."));
+}
+
+/** The index of a proofs folder: which root and epoch its files are for, and how many there are. */
+export const PROOFS_INDEX = "index.json";
+export const PROOFS_INDEX_FORMAT = "homeostat-inclusion-index/1";
+
+export interface ProofsIndex {
+  format: typeof PROOFS_INDEX_FORMAT;
+  root: string;
+  /** The liabilities epoch the root was published as, when known. */
+  epoch?: number;
+  instance: string;
+  vkeyHash: string;
+  /** Users of the tree, and proof files of this root in the folder. */
+  users: number;
+  proofs: number;
+  complete: boolean;
+  /** How a user finds their file. */
+  files: string;
+  updatedAt: string;
+}
+
+/** Writes (atomically) the folder's index after a run. */
+export function writeProofsIndex(outDir: string, pending: PendingUsers, proofs: number, epoch: number | undefined): ProofsIndex {
+  const index: ProofsIndex = {
+    format: PROOFS_INDEX_FORMAT,
+    root: pending.root,
+    ...(epoch !== undefined ? { epoch } : {}),
+    instance: pending.instance,
+    vkeyHash: pending.vkeyHash,
+    users: pending.users,
+    proofs,
+    complete: proofs === pending.users,
+    files: "<userIdHash of the user's id, as 64 hex digits>.json",
+    updatedAt: new Date().toISOString(),
+  };
+  writeFileAtomic(path.join(outDir, PROOFS_INDEX), `${JSON.stringify(index, null, 2)}\n`);
+  return index;
 }

@@ -19,6 +19,8 @@ export interface WorkerSetup {
   buildDir?: string;
   /** Prove on this process's main thread only (one worker per core). */
   singleThread: boolean;
+  /** The liabilities epoch to record in each proof file. */
+  epoch?: number;
 }
 
 /** Pool -> worker: first the setup, then leaves to prove, then `finish`. */
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       try {
         const leaf = tree.leaf(index);
-        const proof = await prover.prove(tree, leaf);
+        const proof = await prover.prove(tree, leaf, setup.epoch !== undefined ? { epoch: setup.epoch } : {});
         // A single-threaded proof runs start to end without an event-loop turn, so the pool's exit is only
         // seen here: let the loop poll the IPC channel, and stop without writing when the pool is gone.
         await new Promise((resolve) => setImmediate(resolve));

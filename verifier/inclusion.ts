@@ -31,6 +31,11 @@ export const inclusionProofSchema = z
     root: fieldString,
     /** The user's leaf hash. */
     leafHash: fieldString,
+    /**
+     * The liabilities epoch the root was published as (SolvencyRegistry `liabilitiesRootOf(epoch)`), when the
+     * operator named it. A label, not proven: the on-chain check compares the root with that epoch's root.
+     */
+    epoch: z.number().int().min(1).max(2 ** 32 - 1).optional(),
     user: z
       .object({
         /** The user id as in the liabilities file (canonical form: NFC, trimmed). */

@@ -28,6 +28,7 @@ interface ProveFlags {
   workers?: string;
   queue?: string;
   chunk?: string;
+  epoch?: string;
   limit?: string;
   verifyExisting?: boolean;
   instance?: string;
@@ -68,7 +69,7 @@ async function proveOne(flags: ProveFlags): Promise<void> {
     const prover = await InclusionProver.load(inclusionArtifacts(instance, flags.keys));
     const started = performance.now();
     if (!flags.json) process.stderr.write(`homeostat inclusion: proving leaf ${leaf.index} with ${instance}…\n`);
-    const proof = await prover.prove(tree, leaf);
+    const proof = await prover.prove(tree, leaf, epochOf(flags));
     writeFileAtomic(out, `${JSON.stringify(proof, null, 2)}\n`);
     const seconds = (performance.now() - started) / 1000;
     if (flags.json) {
@@ -79,6 +80,11 @@ async function proveOne(flags: ProveFlags): Promise<void> {
   } finally {
     tree.close();
   }
+}
+
+/** `--epoch N`: the liabilities epoch the tree's root was published as (recorded in the proof files). */
+function epochOf(flags: ProveFlags): { epoch?: number } {
+  return flags.epoch === undefined ? {} : { epoch: positiveInteger(flags.epoch, "--epoch") };
 }
 
 /** The one progress line of `--all` (local pool or cluster): done / total, ETA, users already done, failures. */
@@ -108,6 +114,7 @@ async function proveEveryone(flags: ProveFlags): Promise<void> {
     ...(flags.instance ? { instance: flags.instance } : {}),
     ...(flags.keys ? { buildDir: flags.keys } : {}),
     verifyExisting: flags.verifyExisting === true,
+    ...epochOf(flags),
     onProgress: showProgress(line),
   });
   line.finish();
@@ -140,6 +147,7 @@ async function proveOnQueue(flags: ProveFlags, line: ReturnType<typeof progressL
     ...(flags.instance ? { instance: flags.instance } : {}),
     ...(flags.keys ? { buildDir: flags.keys } : {}),
     verifyExisting: flags.verifyExisting === true,
+    ...epochOf(flags),
     onRequeue: (n) => {
       if (!flags.json) process.stderr.write(`\nhomeostat inclusion: ${n} job(s) went missing (Redis restarted, or a result was lost); added them again\n`);
     },
@@ -178,6 +186,7 @@ export function register(program: Command): void {
     .option("--chunk <n>", "--all --queue: users per job (default 8)")
     .option("--limit <n>", "--all: prove at most n more users in this run")
     .option("--verify-existing", "--all: fully verify existing proof files before skipping them (default: check they belong to this tree)")
+    .option("--epoch <n>", "the liabilities epoch the tree's root was published as (the registry's number): recorded in each file and the index")
     .option("--instance <name>", "inclusion instance (default: the one whose depth is the tree's)")
     .option("--keys <folder>", "folder of NAME/NAME.{wasm,zkey,vkey.json} (default: build/circuits)")
     .option("--json", "print a JSON summary on stdout; no progress on stderr")
@@ -188,7 +197,9 @@ export function register(program: Command): void {
         "A proof file (homeostat-inclusion/1) holds the liabilities root, the user's leaf hash, the Groth16 proof and",
         "the user's id, balance and salt, from which anyone holding it recomputes the leaf hash. It reveals nothing",
         "about other users. With --all, files are named by the user id hash (no id in a file name), written",
-        "atomically; an interrupted run continues where it stopped when started again.",
+        "atomically; an interrupted run continues where it stopped when started again; index.json in the folder",
+        "names the root, the epoch and how many users have a file. With --epoch, the page's on-chain check compares",
+        "the root with that epoch's root in the registry and says whether it is the current one.",
         "",
         "Examples: homeostat inclusion prove --tree liabilities/ --user alice@example.com --out alice.json",
         "          homeostat inclusion prove --tree liabilities/ --all --out proofs/",
@@ -203,6 +214,7 @@ export function register(program: Command): void {
       if (!flags.all && (flags.workers || flags.limit || flags.verifyExisting || flags.queue || flags.chunk)) throw new UserError("--workers, --queue, --chunk, --limit and --verify-existing go with --all", { where: "--all", exitCode: 2 });
       if (flags.queue !== undefined && flags.workers) throw new UserError("--workers is for the local pool; with --queue, start `homeostat worker` processes instead", { where: "--workers", exitCode: 2 });
       if (flags.chunk && flags.queue === undefined) throw new UserError("--chunk goes with --queue", { where: "--chunk", exitCode: 2 });
+      epochOf(flags); // a bad --epoch is refused before any work
       if (flags.all) await proveEveryone(flags);
       else await proveOne(flags);
     });
@@ -237,10 +249,10 @@ export function register(program: Command): void {
       const f = result.file;
       if (flags.json) {
         process.stdout.write(
-          `${JSON.stringify({ valid: result.valid, reasons: result.reasons, ...(f ? { instance: f.instance, root: f.root, leafHash: f.leafHash, user: f.user.id, balance: f.user.balance } : {}) }, null, 2)}\n`,
+          `${JSON.stringify({ valid: result.valid, reasons: result.reasons, ...(f ? { instance: f.instance, root: f.root, ...(f.epoch !== undefined ? { epoch: f.epoch } : {}), leafHash: f.leafHash, user: f.user.id, balance: f.user.balance } : {}) }, null, 2)}\n`,
         );
       } else if (result.valid && f) {
-        process.stdout.write(`valid inclusion proof (${f.instance}): ${JSON.stringify(f.user.id)} with balance ${f.user.balance} is counted in liabilities root ${f.root}\n`);
+        process.stdout.write(`valid inclusion proof (${f.instance}): ${JSON.stringify(f.user.id)} with balance ${f.user.balance} is counted in liabilities root ${f.root}${f.epoch !== undefined ? ` (epoch ${f.epoch}, as the operator labels it)` : ""}\n`);
       } else {
         process.stdout.write(`INVALID inclusion proof ${path.basename(file)}:\n${result.reasons.map((r) => `  - ${r}`).join("\n")}\n`);
       }

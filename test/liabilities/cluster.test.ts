@@ -2,7 +2,8 @@
 // processes with separate working folders (each its own copy of the tree: two machines), and the coordinator
 // `homeostat inclusion prove --all --queue`. During the run one worker is killed (SIGKILL, with its sandboxed
 // children) while it proves, and its job is seen to come back through BullMQ's stalled-job check; later Redis is
-// killed and restarted empty. At the end every user has exactly one proof file and every file verifies.
+// killed and restarted empty. At the end every user has exactly one proof file (labelled with the epoch) and
+// every file verifies; the folder's index says the run is complete.
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,7 +108,7 @@ describe.runIf(isSetUp(INSTANCE) && (redisInstalled() || process.env["CI"]))("in
     let a = worker("machine-a");
     const b = worker("machine-b");
     await until("both workers ready", () => [a, b].every((w) => w.lines.some((l) => l.includes('"event":"ready"'))), 60_000);
-    const coordinator = homeostat(["inclusion", "prove", "--tree", treeDir, "--all", "--out", out, "--queue", redis.url, "--json"]);
+    const coordinator = homeostat(["inclusion", "prove", "--tree", treeDir, "--all", "--out", out, "--queue", redis.url, "--epoch", "7", "--json"]);
 
     // Worker A is killed (with its sandboxed prover) in the middle of a job once it has finished a few.
     await until("worker A's first jobs", () => a.lines.filter((l) => l.includes('"event":"completed"')).length >= 3, 300_000);
@@ -141,15 +142,17 @@ describe.runIf(isSetUp(INSTANCE) && (redisInstalled() || process.env["CI"]))("in
 
     // Exactly one file per user, named by the user's id hash, and every one verifies against the tree's root.
     const expected = new Set(Array.from({ length: USERS }, (_, i) => proofFileName(tree.leaf(i).userIdHash)));
-    const names = readdirSync(out);
+    const names = readdirSync(out).filter((n) => n !== "index.json");
     expect(names.length).toBe(USERS);
+    expect(JSON.parse(readFileSync(path.join(out, "index.json"), "utf8"))).toMatchObject({ root: tree.root.toString(), epoch: 7, users: USERS, proofs: USERS, complete: true });
     expect(new Set(names)).toEqual(expected);
     await useSingleThreadedCurve();
     const vkeys = loadVerificationKeys();
     let valid = 0;
     for (const name of names) {
-      const result = await verifyInclusionProof(JSON.parse(readFileSync(path.join(out, name), "utf8")), vkeys, { root: tree.root });
-      if (result.valid) valid++;
+      const file = JSON.parse(readFileSync(path.join(out, name), "utf8")) as { epoch?: number };
+      const result = await verifyInclusionProof(file, vkeys, { root: tree.root });
+      if (result.valid && file.epoch === 7) valid++;
       else expect.fail(`${name}: ${result.reasons.join("; ")}`);
     }
     expect(valid).toBe(USERS);

@@ -127,7 +127,7 @@ describe("inclusion proofs", () => {
     const exited = new Promise((resolve) => child.on("exit", resolve));
     const proofs = () => {
       try {
-        return readdirSync(out).filter((n) => n.endsWith(".json"));
+        return readdirSync(out).filter((n) => n.endsWith(".json") && n !== "index.json");
       } catch {
         return [];
       }
@@ -165,7 +165,7 @@ describe("inclusion proofs", () => {
       expect(readFileSync(path.join(out, name), "utf8")).toBe(was.content);
     }
     // One file per user, named by the user id hash, and every one verifies; no temp files are left.
-    expect(readdirSync(out).sort()).toEqual(USERS.map((_, i) => proofFileName(tree.leaf(i).userIdHash)).sort());
+    expect(readdirSync(out).sort()).toEqual([...USERS.map((_, i) => proofFileName(tree.leaf(i).userIdHash)), "index.json"].sort());
     expect(done.size).toBe(USERS.length);
     for (let i = 0; i < USERS.length; i++) {
       const leaf = tree.leaf(i);
@@ -177,5 +177,17 @@ describe("inclusion proofs", () => {
     // A third run has nothing to do.
     const third = await cli(["inclusion", "prove", "--tree", treeDir, "--all", "--out", out, "--json"]);
     expect(JSON.parse(third.stdout)).toMatchObject({ skipped: USERS.length, proved: 0 });
+    expect(JSON.parse(readFileSync(path.join(out, "index.json"), "utf8"))).toMatchObject({ format: "homeostat-inclusion-index/1", root: tree.root.toString(), users: USERS.length, proofs: USERS.length, complete: true });
+
+    // Naming the epoch the root was published as: every file is made again with it, and the index says it.
+    const labelled = await cli(["inclusion", "prove", "--tree", treeDir, "--all", "--out", out, "--epoch", "3", "--json"]);
+    expect(JSON.parse(labelled.stdout)).toMatchObject({ skipped: 0, proved: USERS.length });
+    expect(JSON.parse(readFileSync(path.join(out, "index.json"), "utf8"))).toMatchObject({ root: tree.root.toString(), epoch: 3, proofs: USERS.length, complete: true });
+    const one = JSON.parse(readFileSync(path.join(out, proofFileName(tree.leaf(5).userIdHash)), "utf8")) as { epoch?: number };
+    expect(one.epoch).toBe(3);
+    expect((await verifyInclusionProof(one, vkeys, { root: tree.root })).valid).toBe(true);
+    const shown = await cli(["inclusion", "verify", path.join(out, proofFileName(tree.leaf(5).userIdHash))]);
+    expect(shown.stdout).toMatch(/\(epoch 3, as the operator labels it\)/);
+    expect((await cli(["inclusion", "prove", "--tree", treeDir, "--user", USERS[0]![0], "--epoch", "0"])).stderr).toMatch(/--epoch: expected a positive integer/);
   });
 });

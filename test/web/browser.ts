@@ -58,7 +58,7 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** Waits until `data-NAME` on <body> is set and no longer `pending`, and returns it. */
-export async function waitForVerdict(page: Page, name: "bundle-verdict" | "inclusion-verdict" | "chain-verdict" | "verifier-ready", timeout = 120_000): Promise<string> {
+export async function waitForVerdict(page: Page, name: "bundle-verdict" | "inclusion-verdict" | "chain-verdict" | "chain-inclusion-verdict" | "verifier-ready", timeout = 120_000): Promise<string> {
   const attr = `data-${name}`;
   await page.waitForSelector(`body[${attr}]:not([${attr}="pending"])`, { timeout });
   return (await page.getAttribute("body", attr)) ?? "";

@@ -9,7 +9,7 @@
  * test-output/ as an artifact.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -187,7 +187,7 @@ describe("on-chain check", () => {
     chainId: bigint,
     attestation: Record<string, bigint>,
     currentRoot: bigint,
-    options: { storedHash?: string; vaultBalance?: bigint } = {},
+    options: { storedHash?: string; vaultBalance?: bigint; epochRoots?: bigint[] } = {},
   ): Promise<{ url: string; close(): Promise<void> }> {
     const erc20 = new Interface(["function balanceOf(address) view returns (uint256)"]);
     const artifact = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "artifacts/contracts/SolvencyRegistry.sol/SolvencyRegistry.json"), "utf8")) as { abi: InterfaceAbi };
@@ -197,7 +197,8 @@ describe("on-chain check", () => {
     const tuple = event.inputs[1]!;
     const storedHash = options.storedHash ?? keccak256(AbiCoder.defaultAbiCoder().encode([tuple], [attestation]));
     const next = attestation.sequence! + 1n;
-    const head = [next, next, attestation.snapshotId!, attestation.policyVersion!, attestation.liabilitiesEpoch!, attestation.liabilitiesEpoch!, 0n, false];
+    const latestEpoch = options.epochRoots ? BigInt(options.epochRoots.length) : attestation.liabilitiesEpoch!;
+    const head = [next, next, attestation.snapshotId!, attestation.policyVersion!, attestation.liabilitiesEpoch!, latestEpoch, 0n, false];
     const log = registry.encodeEventLog(event, [attestation.sequence, attestation]);
     const answer = (method: string, params: unknown[]): unknown => {
       if (method === "eth_chainId") return `0x${chainId.toString(16)}`;
@@ -215,6 +216,10 @@ describe("on-chain check", () => {
         if (fn.name === "head") return registry.encodeFunctionResult(fn, head);
         if (fn.name === "attestationHash") return registry.encodeFunctionResult(fn, [storedHash]);
         if (fn.name === "positionsRoot") return registry.encodeFunctionResult(fn, [currentRoot]);
+        if (fn.name === "liabilitiesRootOf") {
+          const [epoch] = registry.decodeFunctionData(fn, data) as unknown as [bigint];
+          return registry.encodeFunctionResult(fn, [options.epochRoots?.[Number(epoch) - 1] ?? 0n]);
+        }
       }
       throw new Error(`unexpected call ${method}`);
     };
@@ -295,6 +300,56 @@ describe("on-chain check", () => {
     try {
       expect(await compare(chain.url)).toBe("not-latest");
       expect(await text("#chain-reasons")).toContain("pricesHash differs");
+    } finally {
+      await chain.close();
+    }
+  });
+
+  /** Checks the fixture inclusion proof (with `epoch` written into it, or none) against the chain's epochs. */
+  async function compareInclusion(rpcUrl: string, epoch: number | undefined): Promise<string> {
+    const proof = JSON.parse(readFileSync(fixtures.inclusionValid, "utf8")) as Record<string, unknown>;
+    if (epoch !== undefined) proof["epoch"] = epoch;
+    else delete proof["epoch"];
+    const file = path.join(workDir, `inclusion-epoch-${epoch ?? "none"}.json`);
+    writeFileSync(file, JSON.stringify(proof));
+    await open(fixtures.valid);
+    expect(await checkInclusion(file)).toBe("counted");
+    await browser.page.fill("#chain-rpc", rpcUrl);
+    await browser.page.fill("#chain-registry", "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    await browser.page.click("#chain-inclusion-check");
+    return waitForVerdict(browser.page, "chain-inclusion-verdict");
+  }
+
+  it("finds an inclusion proof's root among the registry's epochs: the named one, a past one, or none", async () => {
+    const s = signals();
+    const root = BigInt((JSON.parse(readFileSync(fixtures.inclusionValid, "utf8")) as { root: string }).root);
+    const attestation = { ...s, snapshotId: 3n, liabilitiesEpoch: 2n, policyVersion: 2n, publishedAt: 1_767_225_700n } as Record<string, bigint>;
+    // Epoch 2 of 3 holds the user's root: a past epoch, named by the file or found without a name.
+    let chain = await fakeChain(chainId(), attestation, s.positionsRoot!, { epochRoots: [11n, root, 33n] });
+    try {
+      expect(await compareInclusion(chain.url, 2)).toBe("past");
+      expect(await text("#chain-inclusion-result")).toContain("Your root is liabilities epoch 2's on chain: a past epoch (the current one is 3).");
+      expect(await text("#inclusion-result")).toContain("The file labels this root liabilities epoch 2");
+      expect(await compareInclusion(chain.url, undefined)).toBe("past");
+      // A file that names the wrong epoch is told so, with both roots.
+      expect(await compareInclusion(chain.url, 3)).toBe("mismatch");
+      expect(await text("#chain-inclusion-result")).toMatch(/names epoch 3, but that epoch's root on chain is another one[\s\S]*on chain: 33/);
+    } finally {
+      await chain.close();
+    }
+    // The latest epoch: the current one.
+    chain = await fakeChain(chainId(), attestation, s.positionsRoot!, { epochRoots: [11n, root] });
+    try {
+      expect(await compareInclusion(chain.url, 2)).toBe("current");
+      expect(await text("#chain-inclusion-result")).toContain("Your root is liabilities epoch 2's on chain: the current epoch.");
+    } finally {
+      await chain.close();
+    }
+    // A root the registry never published.
+    chain = await fakeChain(chainId(), attestation, s.positionsRoot!, { epochRoots: [11n, 22n] });
+    try {
+      expect(await compareInclusion(chain.url, undefined)).toBe("mismatch");
+      expect(await text("#chain-inclusion-result")).toContain("Your root is not one of the registry's liabilities roots (epochs 1 to 2).");
     } finally {
       await chain.close();
     }

@@ -12,6 +12,7 @@ const REGISTRY_ABI = [
   "function attestationHash() view returns (bytes32)",
   "function positionsRoot() view returns (uint256)",
   `event AttestationPublished(uint64 indexed sequence, ${ATTESTATION_TUPLE} attestation)`,
+  "function liabilitiesRootOf(uint256 epoch) view returns (uint256)",
 ];
 
 /** The S1 public signals the registry records with each attestation. */
@@ -109,4 +110,61 @@ async function vaultBalanceLines(provider: JsonRpcProvider, signals: Record<stri
     }
   }
   return short.length === 0 ? ["the committed vault-held totals are within the vault's balances today"] : ["the vault holds LESS than this attestation commits to it:", ...short];
+}
+
+/** The outcome of comparing a user's liabilities root with the registry's epochs. */
+export interface EpochComparison {
+  /** `current`: the root is the latest epoch's; `past`: an earlier epoch's; `mismatch`: not found (or not the named epoch's). */
+  status: "current" | "past" | "mismatch";
+  epoch?: number;
+  title: string;
+  details: string[];
+}
+
+/** Epochs searched, from the latest down, when the proof file names none. */
+export const EPOCH_SEARCH = 256;
+
+/**
+ * Compares a user's liabilities root with the registry at `registry` through `rpcUrl`: with `epoch`, that
+ * epoch's root (`liabilitiesRootOf`); without, the latest epochs are searched for it. Says whether it is the
+ * current epoch (the latest published; a latest epoch still inside its publication delay is said so). Throws an
+ * Error with a readable message when the RPC or the registry cannot be read.
+ */
+export async function compareRootWithRegistry(rpcUrl: string, registry: string, root: string, epoch?: number): Promise<EpochComparison> {
+  if (!/^https?:\/\//.test(rpcUrl)) throw new Error("RPC URL: expected an http(s) URL such as http://127.0.0.1:8545");
+  if (!isAddress(registry)) throw new Error("registry address: expected 0x followed by 40 hex digits");
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  try {
+    const chainId = await provider.send("eth_chainId", []).then(
+      (id: string) => BigInt(id),
+      (e: { shortMessage?: string; message: string }) => {
+        throw new Error(`cannot reach ${rpcUrl}: ${e.shortMessage ?? e.message}`);
+      },
+    );
+    const code = await provider.getCode(registry);
+    if (code === "0x") throw new Error(`no contract at ${registry} on chain ${chainId}`);
+    const contract = new Contract(registry, REGISTRY_ABI, provider);
+    const head = (await contract.getFunction("head").staticCall()) as { latestEpoch: bigint; latestActiveFrom: bigint };
+    const latest = Number(head.latestEpoch);
+    const want = BigInt(root);
+    const rootOf = async (e: number) => (await contract.getFunction("liabilitiesRootOf").staticCall(e)) as bigint;
+    const pending = (e: number) => (e === latest && Number(head.latestActiveFrom) * 1000 > Date.now() ? `; it backs attestations from ${new Date(Number(head.latestActiveFrom) * 1000).toISOString()} (still inside the publication delay)` : "");
+    const where = `registry ${registry} on chain ${chainId}`;
+    const found = (e: number): EpochComparison =>
+      e === latest
+        ? { status: "current", epoch: e, title: `Your root is liabilities epoch ${e}'s on chain: the current epoch.`, details: [`${where}, latest epoch ${latest}${pending(e)}`] }
+        : { status: "past", epoch: e, title: `Your root is liabilities epoch ${e}'s on chain: a past epoch (the current one is ${latest}).`, details: [`${where}; a newer epoch's proofs say whether you are counted today`] };
+    if (epoch !== undefined) {
+      if (epoch > latest) return { status: "mismatch", epoch, title: `The registry has no epoch ${epoch} yet (its latest is ${latest}).`, details: [where] };
+      const onChain = await rootOf(epoch);
+      if (onChain === want) return found(epoch);
+      return { status: "mismatch", epoch, title: `Your proof names epoch ${epoch}, but that epoch's root on chain is another one.`, details: [`on chain: ${onChain}`, `in your proof: ${root}`, where] };
+    }
+    for (let e = latest; e >= 1 && e > latest - EPOCH_SEARCH; e--) {
+      if ((await rootOf(e)) === want) return found(e);
+    }
+    return { status: "mismatch", title: `Your root is not one of the registry's liabilities roots (epochs ${Math.max(1, latest - EPOCH_SEARCH + 1)} to ${latest}).`, details: [where] };
+  } finally {
+    provider.destroy();
+  }
 }

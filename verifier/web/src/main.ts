@@ -333,9 +333,12 @@ async function checkInclusion(text: string): Promise<void> {
     return;
   }
   hook.inclusion = report;
+  lastInclusion = report.root ? { root: report.root, ...(report.epoch !== undefined ? { epoch: report.epoch } : {}) } : undefined;
+  byId<HTMLButtonElement>("chain-inclusion-check").disabled = lastInclusion === undefined;
   const balance = balanceWords(report.balance);
   const root: Child = report.root ? hashEl(report.root) : "?";
   const reasons = [...report.reasons];
+  if (report.epoch !== undefined) reasons.push(`The file labels this root liabilities epoch ${report.epoch}: the on-chain check (section 4) confirms it.`);
   let title: string | Child[];
   let kind: "ok" | "bad" | "warn";
   if (report.verdict === "counted" && report.rootComparison === "same") {
@@ -357,25 +360,59 @@ async function checkInclusion(text: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // On-chain check (ethers is loaded only when asked for)
 
-async function checkChain(): Promise<void> {
+/** The root (and epoch label) of the inclusion proof checked last, for the on-chain epoch check. */
+let lastInclusion: { root: string; epoch?: number } | undefined;
+
+/** The outcome of an on-chain check, for its verdict box. */
+interface ChainOutcome {
+  kind: "ok" | "warn" | "bad";
+  title: string;
+  details: string[];
+  /** The body's data attribute value (what the tests wait for). */
+  verdict: string;
+}
+
+/**
+ * Runs one on-chain check with the RPC URL and registry address of section 4, showing its verdict in the box
+ * `<prefix>-result` and on `document.body.dataset[datasetKey]`; a failure to read the chain is said in one line.
+ */
+async function runChainCheck(prefix: string, datasetKey: "chainVerdict" | "chainInclusionVerdict", work: (rpc: string, registry: string) => Promise<ChainOutcome>): Promise<void> {
   const rpc = byId<HTMLInputElement>("chain-rpc").value.trim();
   const registry = byId<HTMLInputElement>("chain-registry").value.trim();
-  if (!currentBundle) return;
-  setVerdict("chain-result", "chain-title", "chain-reasons", "pending", "Asking the registry…", []);
-  document.body.dataset.chainVerdict = "pending";
+  setVerdict(`${prefix}-result`, `${prefix}-title`, `${prefix}-reasons`, "pending", "Asking the registry…", []);
+  document.body.dataset[datasetKey] = "pending";
   try {
-    const { compareWithRegistry } = await import("./chain.ts");
-    const chainId = currentBundle.view?.chainId;
-    if (!chainId) throw new Error("the bundle's policy does not say which chain it is for");
-    const view = currentBundle.view;
-    const vaultCheck = view?.vault ? { vault: view.vault, assets: view.assets.map((a) => ({ symbol: a.symbol, token: a.token ?? "", decimals: a.decimals ?? 0 })) } : undefined;
-    const result = await compareWithRegistry(rpc, registry, chainId, Object.fromEntries(currentBundle.publicSignals), vaultCheck);
-    setVerdict("chain-result", "chain-title", "chain-reasons", result.latest ? "ok" : "bad", result.title, result.details);
-    document.body.dataset.chainVerdict = result.latest ? "latest" : "not-latest";
+    const outcome = await work(rpc, registry);
+    setVerdict(`${prefix}-result`, `${prefix}-title`, `${prefix}-reasons`, outcome.kind, outcome.title, outcome.details);
+    document.body.dataset[datasetKey] = outcome.verdict;
   } catch (e) {
-    setVerdict("chain-result", "chain-title", "chain-reasons", "bad", "Could not read the registry", [(e as Error).message]);
-    document.body.dataset.chainVerdict = "error";
+    setVerdict(`${prefix}-result`, `${prefix}-title`, `${prefix}-reasons`, "bad", "Could not read the registry", [(e as Error).message]);
+    document.body.dataset[datasetKey] = "error";
   }
+}
+
+async function checkInclusionOnChain(): Promise<void> {
+  const inclusion = lastInclusion;
+  if (!inclusion) return;
+  await runChainCheck("chain-inclusion", "chainInclusionVerdict", async (rpc, registry) => {
+    const { compareRootWithRegistry } = await import("./chain.ts");
+    const result = await compareRootWithRegistry(rpc, registry, inclusion.root, inclusion.epoch);
+    return { kind: result.status === "current" ? "ok" : result.status === "past" ? "warn" : "bad", title: result.title, details: result.details, verdict: result.status };
+  });
+}
+
+async function checkChain(): Promise<void> {
+  const bundle = currentBundle;
+  if (!bundle) return;
+  await runChainCheck("chain", "chainVerdict", async (rpc, registry) => {
+    const { compareWithRegistry } = await import("./chain.ts");
+    const chainId = bundle.view?.chainId;
+    if (!chainId) throw new Error("the bundle's policy does not say which chain it is for");
+    const view = bundle.view;
+    const vaultCheck = view?.vault ? { vault: view.vault, assets: view.assets.map((a) => ({ symbol: a.symbol, token: a.token ?? "", decimals: a.decimals ?? 0 })) } : undefined;
+    const result = await compareWithRegistry(rpc, registry, chainId, Object.fromEntries(bundle.publicSignals), vaultCheck);
+    return { kind: result.latest ? "ok" : "bad", title: result.title, details: result.details, verdict: result.latest ? "latest" : "not-latest" };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -428,6 +465,7 @@ function wire(): void {
     if (text) void checkInclusion(text);
   });
   byId("chain-check").addEventListener("click", () => void checkChain());
+  byId("chain-inclusion-check").addEventListener("click", () => void checkInclusionOnChain());
 
   ready.then(
     ({ keys, initMs }) => {

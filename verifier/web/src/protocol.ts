@@ -103,6 +103,8 @@ export interface InclusionReport {
   /** Balance in the liability unit, as the proof file writes it (e.g. "1500.25"). */
   balance?: string;
   root?: string;
+  /** The liabilities epoch the file names (the operator's label; the on-chain check compares it). */
+  epoch?: number;
   attestationRoot?: string;
   timings: { verifyMs: number };
 }

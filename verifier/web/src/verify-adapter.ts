@@ -58,6 +58,8 @@ export interface InclusionFields {
   /** Balance in the liability unit, as the file writes it (e.g. "1500.25"). */
   balance?: string;
   root?: string;
+  /** The liabilities epoch the operator labels the root with (not proven). */
+  epoch?: number;
 }
 
 /** Result of checking a user's inclusion proof file. */
@@ -95,6 +97,6 @@ export async function verifyInclusionFile(file: unknown, keys: readonly PinnedKe
     reasons,
     verifyMs,
     leafMatches,
-    fields: f ? { userId: f.user.id, balance: f.user.balance, root: f.root } : {},
+    fields: f ? { userId: f.user.id, balance: f.user.balance, root: f.root, ...(f.epoch !== undefined ? { epoch: f.epoch } : {}) } : {},
   };
 }

@@ -112,6 +112,7 @@ async function inclusionReport(text: string, attestationRoot: string | undefined
     ...(check.fields.userId !== undefined ? { userId: check.fields.userId } : {}),
     ...(check.fields.balance !== undefined ? { balance: check.fields.balance } : {}),
     ...(root !== undefined ? { root } : {}),
+    ...(check.fields.epoch !== undefined ? { epoch: check.fields.epoch } : {}),
     ...(attestationRoot !== undefined ? { attestationRoot } : {}),
     timings: { verifyMs: check.verifyMs },
   };

@@ -11,7 +11,7 @@ import { checkOutputFile, checkOutputFolder, type CommandInput } from "../../cor
 import { UserError } from "../../core/errors.ts";
 import { findUser, inclusionArtifacts, inclusionInstanceForDepth, InclusionProver, proofFileName } from "../../liabilities/inclusion.ts";
 import { formatDuration, progressLine } from "../../liabilities/progress.ts";
-import type { ProveAllProgress } from "../../liabilities/pool.ts";
+import type { ProveAllProgress, ProveAllResult } from "../../liabilities/pool.ts";
 import { LiabilitiesTree } from "../../liabilities/store.ts";
 import { loadVerificationKeys, readBundleFile, readVkeyFile, useSingleThreadedCurve, DEFAULT_CIRCUITS_DIR } from "../../verifier/node.ts";
 import type { VerificationKeys } from "../../verifier/verify.ts";
@@ -118,20 +118,7 @@ async function proveEveryone(flags: ProveFlags): Promise<void> {
     onProgress: showProgress(line),
   });
   line.finish();
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ out: flags.out, ...result, elapsedMs: Math.round(result.elapsedMs), rate: Number(result.rate.toFixed(3)) }, null, 2)}\n`);
-  } else {
-    process.stdout.write(
-      [
-        `inclusion proofs (${result.instance}) in ${flags.out}: ${result.proved.toLocaleString("en-US")} made, ${result.skipped.toLocaleString("en-US")} already there, ${result.users.toLocaleString("en-US")} users`,
-        `  ${formatDuration(result.elapsedMs)} with ${result.workers} worker(s)${result.proved ? `, ${result.rate.toFixed(2)} proofs/s` : ""}`,
-        ...(result.remaining ? [`  ${result.remaining.toLocaleString("en-US")} users left (--limit): run the same command again to continue`] : []),
-        ...result.failed.slice(0, 10).map((f) => `  failed: leaf ${f.index}: ${f.message}`),
-        "",
-      ].join("\n"),
-    );
-  }
-  if (result.failed.length > 0) throw new UserError(`${result.failed.length} proof(s) failed (listed above); run again to retry them`, { where: flags.out });
+  reportProveAll(flags, result, "", ` with ${result.workers} worker(s)`);
 }
 
 /** `--all --queue URL`: the users go to the cluster's workers through Redis (liabilities/cluster.ts). */
@@ -154,13 +141,18 @@ async function proveOnQueue(flags: ProveFlags, line: ReturnType<typeof progressL
     onProgress: showProgress(line),
   });
   line.finish();
+  reportProveAll(flags, result, ` through ${result.queue}`, `, ${result.jobs.toLocaleString("en-US")} job(s)${result.requeued ? ` (${result.requeued} added again after Redis lost them)` : ""}`);
+}
+
+/** The summary of `--all` (local pool or cluster) on stdout; failed users make the command fail after it. */
+function reportProveAll(flags: ProveFlags, result: ProveAllResult, via: string, how: string): void {
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ out: flags.out, ...result, elapsedMs: Math.round(result.elapsedMs), rate: Number(result.rate.toFixed(3)) }, null, 2)}\n`);
   } else {
     process.stdout.write(
       [
-        `inclusion proofs (${result.instance}) in ${flags.out} through ${result.queue}: ${result.proved.toLocaleString("en-US")} made, ${result.skipped.toLocaleString("en-US")} already there, ${result.users.toLocaleString("en-US")} users`,
-        `  ${formatDuration(result.elapsedMs)}, ${result.jobs.toLocaleString("en-US")} job(s)${result.requeued ? ` (${result.requeued} added again after Redis lost them)` : ""}${result.proved ? `, ${result.rate.toFixed(2)} proofs/s` : ""}`,
+        `inclusion proofs (${result.instance}) in ${flags.out}${via}: ${result.proved.toLocaleString("en-US")} made, ${result.skipped.toLocaleString("en-US")} already there, ${result.users.toLocaleString("en-US")} users`,
+        `  ${formatDuration(result.elapsedMs)}${how}${result.proved ? `, ${result.rate.toFixed(2)} proofs/s` : ""}`,
         ...(result.remaining ? [`  ${result.remaining.toLocaleString("en-US")} users left (--limit): run the same command again to continue`] : []),
         ...result.failed.slice(0, 10).map((f) => `  failed: leaf ${f.index}: ${f.message}`),
         "",

@@ -22,7 +22,6 @@
 import { createHash } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
 import path from "node:path";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Queue, Worker, type Job, type RedisOptions } from "bullmq";
 import { UserError } from "../core/errors.ts";
@@ -114,8 +113,6 @@ export interface ClusterProveResult extends ProveAllResult {
   /** Jobs added (chunks), and re-added after Redis lost them. */
   jobs: number;
   requeued: number;
-  /** Workers seen on the queue at the end (CLIENT LIST). */
-  workersSeen: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -147,7 +144,7 @@ export async function proveAllOnQueue(options: ClusterProveOptions): Promise<Clu
   const started = performance.now();
   const connection = redisOptions(options.queue);
   const pending = await pendingUsers(options);
-  const { instance, root, vkeyHash, users, skipped } = pending;
+  const { instance, root, vkeyHash, vkey, users, skipped } = pending;
   let todo = pending.todo;
   const remaining = options.limit !== undefined && todo.length > options.limit ? todo.length - options.limit : 0;
   if (options.limit !== undefined) todo = todo.slice(0, options.limit);
@@ -157,7 +154,6 @@ export async function proveAllOnQueue(options: ClusterProveOptions): Promise<Clu
     const indexes = todo.slice(i, i + chunkSize);
     chunks.set(chunkJobId(indexes), indexes);
   }
-  const vkey = JSON.parse(readFileSync(inclusionArtifacts(instance, options.buildDir).vkeyFile, "utf8")) as Record<string, unknown>;
   const wanted = new Set(todo);
   const written = new Set<number>();
   const failed = new Map<number, string>();
@@ -202,14 +198,13 @@ export async function proveAllOnQueue(options: ClusterProveOptions): Promise<Clu
     for (const { index, file } of result?.proofs ?? []) {
       if (!wanted.has(index) || written.has(index)) continue;
       const leaf = tree.leaf(index);
-      const verdict = await verifyInclusionProof(JSON.parse(file), { [instance]: vkey as never }, { root: tree.root });
-      const parsed = JSON.parse(file) as { leafHash?: string };
-      if (!verdict.valid || parsed.leafHash !== leaf.leafHash.toString()) {
+      const proof = JSON.parse(file) as Record<string, unknown>;
+      const verdict = await verifyInclusionProof(proof, { [instance]: vkey as never }, { root: tree.root });
+      if (!verdict.valid || proof["leafHash"] !== leaf.leafHash.toString()) {
         failed.set(index, `worker ${result.worker} returned a proof that does not verify for leaf ${index}: ${verdict.reasons.join("; ") || "another leaf"}`);
         continue;
       }
       // The epoch is the coordinator's label (not proven): it goes into the file here, whatever the worker sent.
-      const proof = JSON.parse(file) as Record<string, unknown>;
       delete proof["epoch"];
       const labelled = options.epoch !== undefined ? { ...proof, epoch: options.epoch } : proof;
       writeFileAtomic(path.join(options.outDir, proofFileName(leaf.userIdHash)), `${JSON.stringify(labelled, null, 2)}\n`);
@@ -305,7 +300,6 @@ export async function proveAllOnQueue(options: ClusterProveOptions): Promise<Clu
     queue: options.queue,
     jobs: Math.ceil(todo.length / chunkSize),
     requeued,
-    workersSeen,
   };
 }
 

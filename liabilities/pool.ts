@@ -57,6 +57,7 @@ export interface ProveAllResult {
   /** Users left for a later run (with `limit`). */
   remaining: number;
   failed: Array<{ index: number; message: string }>;
+  /** Worker processes of the local pool; for the cluster, the workers seen on the queue at the end (CLIENT LIST). */
   workers: number;
   elapsedMs: number;
   /** Proofs per second in this run. */
@@ -96,6 +97,8 @@ export interface PendingUsers {
   /** The tree's root (decimal) and the verifying key's fingerprint the proof files must carry. */
   root: string;
   vkeyHash: string;
+  /** The verifying key itself (read once here; the cluster's coordinator checks returned proofs with it). */
+  vkey: Record<string, unknown>;
   users: number;
   /** Leaf indexes with no current proof file, in order. */
   todo: number[];
@@ -134,7 +137,7 @@ export async function pendingUsers(options: Pick<ProveAllOptions, "treeDir" | "o
         else todo.push(from + i);
       }
     }
-    return { instance, root, vkeyHash: keyHash, users: tree.userCount, todo, skipped };
+    return { instance, root, vkeyHash: keyHash, vkey, users: tree.userCount, todo, skipped };
   } finally {
     tree.close();
   }

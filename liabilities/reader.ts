@@ -2,8 +2,9 @@
  * Streaming reader of a liabilities file: one row per user, the user's id and balance in the liability
  * unit as a decimal string, converted exactly to base units. The file is read line by line
  * (core/node/input-files.ts `readInputLines`: checked UTF-8, size and line caps), never as one string,
- * and kept in compact typed arrays; every row is validated before anything is hashed or written, so a bad
- * row refuses the whole file.
+ * into compact typed arrays: all of it (`readLiabilities`) or a chunk at a time (`readLiabilityChunks`,
+ * what `liabilities build` uses, so memory does not grow with the file). A bad row refuses the whole file:
+ * the tree builder writes into a temporary folder that is removed on any error.
  *
  * Formats (chosen by `format`, else by the extension `.csv` / `.jsonl` / `.ndjson`, else by the first line):
  *  - CSV: a header line naming the columns, then one row per line. The id column is `user` (or `id`,
@@ -18,7 +19,8 @@
  *
  * Rules (each refusal is a UserError naming `file:line`):
  *  - the id is NFC-normalised and trimmed (core/hash.ts `canonicalUserId`), non-empty, at most
- *    MAX_ID_BYTES bytes of UTF-8, and unique after canonicalisation;
+ *    MAX_ID_BYTES bytes of UTF-8, and unique after canonicalisation (checked here when the file is read
+ *    whole; by the tree builder, from the sorted id hashes, when it is read in chunks);
  *  - the balance matches `digits[.digits]`, has at most `decimals` fractional digits once trailing zeros
  *    are dropped (no rounding ever), and is below 2^96 base units; so is the running total, because every
  *    sum in the tree, the root's included, must stay below 2^96 (DESIGN section 3);
@@ -53,7 +55,7 @@ const ID_COLUMNS = ["user", "id", "user_id", "userid"];
 const BALANCE_COLUMNS = ["balance", "amount"];
 
 /**
- * The validated rows, in file order (row i becomes leaf i). Ids are kept as canonical UTF-8 bytes in one
+ * The validated rows, in file order (row i becomes leaf `first + i`), of a whole file or of one chunk. Ids are kept as canonical UTF-8 bytes in one
  * buffer and balances as 16-byte big-endian base units, so a million users take tens of megabytes.
  */
 export class LiabilitiesTable {
@@ -70,6 +72,8 @@ export class LiabilitiesTable {
     readonly balances: Uint8Array,
     /** 1-based line of user i in the source file. */
     readonly lines: Uint32Array,
+    /** Row index (leaf index) of user 0 of this table: 0 for a whole file, the chunk's offset for a chunk. */
+    readonly first = 0,
   ) {}
 
   /** Canonical UTF-8 bytes of user i's id. */
@@ -241,11 +245,31 @@ class IdSet {
   }
 }
 
+/** Rows per chunk of `readLiabilityChunks`. */
+export const CHUNK_ROWS = 1 << 15;
+
 /**
  * Reads and validates a liabilities file. Resolves with every row, or rejects with a UserError naming
- * the first bad row (`file:line: reason`).
+ * the first bad row (`file:line: reason`), duplicate ids included.
  */
 export async function readLiabilities(file: string, options: ReadOptions): Promise<LiabilitiesTable> {
+  for await (const table of readRows(file, options, Number.POSITIVE_INFINITY)) return table;
+  throw new Error("unreachable: the reader yields one table or throws");
+}
+
+/**
+ * Reads and validates a liabilities file in chunks of at most `chunkRows` rows (file order; each chunk's
+ * `first` is the row index of its first row), so that memory does not grow with the file. Every rule is
+ * checked as in `readLiabilities` except uniqueness, which needs every id: the tree builder finds
+ * duplicate ids from the sorted id hashes (liabilities/tree.ts) and names both lines.
+ */
+export function readLiabilityChunks(file: string, options: ReadOptions, chunkRows = CHUNK_ROWS): AsyncGenerator<LiabilitiesTable> {
+  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows must be a positive integer, got ${chunkRows}`);
+  return readRows(file, options, chunkRows);
+}
+
+/** The reader behind both: one table when `chunkRows` is infinite (with the duplicate check), else chunks. */
+async function* readRows(file: string, options: ReadOptions, chunkRows: number): AsyncGenerator<LiabilitiesTable> {
   const { decimals } = options;
   if (!Number.isInteger(decimals) || decimals < 0 || decimals > 36) {
     throw new UserError(`decimals must be an integer from 0 to 36, got ${decimals}`, { where: "--decimals", exitCode: 2 });
@@ -257,9 +281,20 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
   let offsets = new Float64Array(1 << 12);
   let balances = new Uint8Array(16 << 12);
   let lines = new Uint32Array(1 << 12);
-  let count = 0;
-  let total = 0n;
+  let count = 0; // rows in the current chunk
+  let first = 0; // row index of the chunk's first row
+  let total = 0n; // of every row so far (the 2^96 rule)
+  let chunkTotal = 0n;
+  const checkDuplicates = chunkRows === Number.POSITIVE_INFINITY; // the one-table read holds every id
   const seen = new IdSet(ids, () => offsets);
+  const takeChunk = (): LiabilitiesTable => {
+    const table = new LiabilitiesTable(count, chunkTotal, ids.data.slice(0, ids.length), offsets.slice(0, count + 1), balances.slice(0, 16 * count), lines.slice(0, count), first);
+    first += count;
+    count = 0;
+    chunkTotal = 0n;
+    ids.length = 0;
+    return table;
+  };
 
   let lineNo = 0;
   let idColumn = -1;
@@ -288,7 +323,7 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
     } catch (e) {
       fail((e as Error).message);
     }
-    if (count >= maxUsers) fail(`more than ${maxUsers} users: the tree holds at most ${maxUsers} (use a larger --depth)`);
+    if (first + count >= maxUsers) fail(`more than ${maxUsers} users: the tree holds at most ${maxUsers} (use a larger --depth)`);
     if (count + 2 > offsets.length) {
       const grow = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
         const next = make(a.length * 2);
@@ -301,9 +336,10 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
     }
     ids.push(bytes);
     offsets[count + 1] = ids.length;
-    const earlier = seen.addOrFind(count, bytes);
+    const earlier = checkDuplicates ? seen.addOrFind(count, bytes) : -1;
     if (earlier >= 0) fail(`duplicate user id ${JSON.stringify(rawId.normalize("NFC").trim())} (first on line ${lines[earlier]})`);
     total += units;
+    chunkTotal += units;
     if (total >= BALANCE_LIMIT) fail("the total of the balances reaches 2^96 base units here; every sum of the tree must stay below 2^96");
     writeU128(balances, 16 * count, units);
     lines[count] = lineNo;
@@ -328,6 +364,7 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
         const rawId = record.user ?? record.id;
         if (rawId === undefined) fail('malformed line: no "user" field');
         addRow(rawId, record.balance);
+        if (count >= chunkRows) yield takeChunk();
       } else if (idColumn < 0) {
         const header = splitCsvLine(line)?.map((h) => h.trim().toLowerCase());
         if (!header) fail("malformed CSV header");
@@ -342,10 +379,11 @@ export async function readLiabilities(file: string, options: ReadOptions): Promi
         if (!fields) fail("malformed line: broken quoting");
         if (fields.length !== columns) fail(`malformed line: ${fields.length} fields, the header has ${columns}`);
         addRow(fields[idColumn], fields[balanceColumn]);
+        if (count >= chunkRows) yield takeChunk();
       }
     }
   }
   if (format === "csv" && idColumn < 0) throw new UserError("empty file: no header and no rows", { where: file });
-  if (count === 0) throw new UserError("no users in the file", { where: file });
-  return new LiabilitiesTable(count, total, ids.data.slice(0, ids.length), offsets.slice(0, count + 1), balances.slice(0, 16 * count), lines.slice(0, count));
+  if (first + count === 0) throw new UserError("no users in the file", { where: file });
+  if (count > 0) yield takeChunk();
 }

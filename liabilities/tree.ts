@@ -6,20 +6,25 @@
  * tree and an existing tree is only replaced when asked to.
  */
 import { randomFillSync } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.ts";
 import { checkOutputFolder, type CommandInput } from "../core/node/output-paths.ts";
 import { FIELD_MODULUS } from "../core/field.ts";
 import { createTreeHasher, NODE_BYTES, readField, type TreeHasher, writeField } from "./hasher.ts";
-import { readU128, type LiabilitiesTable } from "./reader.ts";
-import { INDEX_RECORD_BYTES, LEAF_RECORD_BYTES, levelFile, MAX_DEPTH, paddingNodes, TREE_FORMAT, type TreeSummary } from "./store.ts";
+import { LiabilitiesTable, readU128 } from "./reader.ts";
+import { INDEX_RECORD_BYTES, LEAF_RECORD_BYTES, levelFile, MAX_DEPTH, paddingNodes, storedCount, TREE_FORMAT, type TreeSummary } from "./store.ts";
 import { readSummary } from "../prover/liabilities-root.ts";
 
 /** Users hashed per native call; progress is reported between calls. */
 const CHUNK = 1 << 15;
 
-export type BuildPhase = "ids" | "leaves" | "tree" | "write";
+/**
+ * Progress phases: `leaves` (rows hashed so far, out of the tree's capacity: a streamed file's row count
+ * is known only at its end), `index` (id records sorted, out of the users), `tree` (parents hashed, out
+ * of every parent), `write` (root.json).
+ */
+export type BuildPhase = "leaves" | "index" | "tree" | "write";
 
 export interface BuildOptions {
   depth: number;
@@ -30,7 +35,9 @@ export interface BuildOptions {
   hasher?: TreeHasher;
   /** The input file: recorded in root.json, and never inside the folder replaced. */
   source?: string;
-  /** Work done so far out of the total, in hash-call units. */
+  /** Rows hashed per call and level records per block (default 2^15; tests make it small to cross blocks). */
+  blockRows?: number;
+  /** Work done so far out of the total, in the phase's units (see BuildPhase). */
   onProgress?: (done: number, total: number, phase: BuildPhase) => void;
 }
 
@@ -100,131 +107,318 @@ function compareBytes(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, 
   return 0;
 }
 
-/** users.idx: (userIdHash, leaf index) sorted by hash. */
-function buildIndex(idHashes: Uint8Array, count: number): Uint8Array {
-  const order = new Uint32Array(count);
-  const keys = new Float64Array(count); // first 6 bytes, exact in a double: most comparisons stop here
-  for (let i = 0; i < count; i++) {
-    order[i] = i;
-    let k = 0;
-    for (let b = 0; b < 6; b++) k = k * 256 + idHashes[32 * i + b]!;
-    keys[i] = k;
+/** A file written front to back through a buffer (synchronous writes: the build is the only work). */
+class Appender {
+  private readonly fd: number;
+  private readonly buffer: Uint8Array;
+  private used = 0;
+  private closed = false;
+  /** Bytes written so far (buffered included). */
+  size = 0;
+
+  constructor(file: string, bufferBytes = 1 << 20) {
+    this.fd = openSync(file, "wx", 0o600);
+    this.buffer = new Uint8Array(bufferBytes);
   }
-  order.sort((a, b) => keys[a]! - keys[b]! || compareBytes(idHashes, 32 * a, idHashes, 32 * b, 32));
-  const out = new Uint8Array(INDEX_RECORD_BYTES * count);
-  const view = new DataView(out.buffer);
-  for (let r = 0; r < count; r++) {
-    const i = order[r]!;
-    out.set(idHashes.subarray(32 * i, 32 * i + 32), INDEX_RECORD_BYTES * r);
-    view.setUint32(INDEX_RECORD_BYTES * r + 32, i);
-    if (r > 0 && compareBytes(out, INDEX_RECORD_BYTES * (r - 1), out, INDEX_RECORD_BYTES * r, 32) === 0) {
-      throw new Error("two different user ids have the same userIdHash (a Poseidon collision?)");
+
+  append(data: Uint8Array): void {
+    this.size += data.length;
+    if (this.used + data.length > this.buffer.length) {
+      this.flush();
+      if (data.length > this.buffer.length) {
+        writeAll(this.fd, data);
+        return;
+      }
     }
+    this.buffer.set(data, this.used);
+    this.used += data.length;
+  }
+
+  flush(): void {
+    if (this.used > 0) writeAll(this.fd, this.buffer.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  /** Flushes and closes; a second call does nothing (the descriptor may belong to another file by then). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+}
+
+/** Reads `length` bytes at `position` of an open file into a new buffer; throws when the file is shorter. */
+function readAt(fd: number, position: number, length: number, what: string): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let at = 0; at < length; ) {
+    const n = readSync(fd, out, at, length - at, position + at);
+    if (n === 0) throw new Error(`${what} ended early (${position + at} bytes)`);
+    at += n;
   }
   return out;
 }
 
 /**
- * Hashes every user, builds the sum tree and writes the tree folder. Returns the root, the total and
- * root.json's content.
+ * users.idx without holding every id hash: records `(userIdHash, leaf index, line)` are spread over
+ * SORT_BUCKETS files by the hash's leading 32 bits (each bucket a contiguous range of hashes), and each
+ * bucket is then sorted alone. Peak memory is one bucket (n / 256 records of 40 bytes). Equal hashes
+ * end up side by side: that is how a duplicate id is found when the rows were read in chunks.
  */
-export async function buildTree(table: LiabilitiesTable, options: BuildOptions): Promise<BuildResult> {
+const SORT_BUCKETS = 256;
+const SORT_RECORD_BYTES = 40; // userIdHash (32) | leaf index (u32) | line (u32)
+/** Leading 32 bits of the field modulus, plus one: the leading 32 bits of any hash are below it. */
+const HASH_TOP_LIMIT = Number(FIELD_MODULUS >> 224n) + 1;
+
+class IdSorter {
+  private readonly files: (Appender | undefined)[] = new Array<Appender | undefined>(SORT_BUCKETS).fill(undefined);
+  private readonly record = new Uint8Array(SORT_RECORD_BYTES);
+  private readonly recordView = new DataView(this.record.buffer);
+
+  constructor(private readonly dir: string) {
+    mkdirSync(dir);
+  }
+
+  private bucketFile(b: number): string {
+    return path.join(this.dir, `${String(b).padStart(3, "0")}.bin`);
+  }
+
+  add(idHashes: Uint8Array, firstIndex: number, lines: Uint32Array): void {
+    const view = new DataView(idHashes.buffer, idHashes.byteOffset, idHashes.byteLength);
+    for (let i = 0; i < lines.length; i++) {
+      const top = view.getUint32(32 * i);
+      const b = Math.floor((top * SORT_BUCKETS) / HASH_TOP_LIMIT);
+      this.record.set(idHashes.subarray(32 * i, 32 * i + 32), 0);
+      this.recordView.setUint32(32, firstIndex + i);
+      this.recordView.setUint32(36, lines[i]!);
+      let file = this.files[b];
+      if (!file) file = this.files[b] = new Appender(this.bucketFile(b), 1 << 15);
+      file.append(this.record);
+    }
+  }
+
+  /**
+   * Writes users.idx (`userIdHash | leaf index`, sorted by hash) and returns the duplicate pair whose
+   * second row comes first in the file, if any.
+   */
+  writeIndex(out: Appender, onBucket: (records: number) => Promise<void>): Promise<{ index: number; line: number; firstIndex: number; firstLine: number } | undefined> {
+    for (const f of this.files) f?.close();
+    return this.sortBuckets(out, onBucket);
+  }
+
+  private async sortBuckets(out: Appender, onBucket: (records: number) => Promise<void>) {
+    let duplicate: { index: number; line: number; firstIndex: number; firstLine: number } | undefined;
+    const entry = new Uint8Array(INDEX_RECORD_BYTES);
+    const entryView = new DataView(entry.buffer);
+    for (let b = 0; b < SORT_BUCKETS; b++) {
+      if (!this.files[b]) continue;
+      const file = this.bucketFile(b);
+      const data = new Uint8Array(readFileSync(file));
+      rmSync(file);
+      const count = data.length / SORT_RECORD_BYTES;
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      const order = new Uint32Array(count);
+      const keys = new Float64Array(count); // first 6 bytes, exact in a double: most comparisons stop here
+      for (let r = 0; r < count; r++) {
+        order[r] = r;
+        keys[r] = view.getUint32(SORT_RECORD_BYTES * r) * 65536 + view.getUint16(SORT_RECORD_BYTES * r + 4);
+      }
+      order.sort((x, y) => keys[x]! - keys[y]! || compareBytes(data, SORT_RECORD_BYTES * x, data, SORT_RECORD_BYTES * y, 32) || x - y);
+      for (let k = 0; k < count; k++) {
+        const r = SORT_RECORD_BYTES * order[k]!;
+        if (k > 0) {
+          const p = SORT_RECORD_BYTES * order[k - 1]!;
+          if (compareBytes(data, p, data, r, 32) === 0) {
+            const [a, c] = view.getUint32(p + 32) < view.getUint32(r + 32) ? [p, r] : [r, p];
+            const found = { index: view.getUint32(c + 32), line: view.getUint32(c + 36), firstIndex: view.getUint32(a + 32), firstLine: view.getUint32(a + 36) };
+            if (!duplicate || found.index < duplicate.index) duplicate = found;
+            continue;
+          }
+        }
+        entry.set(data.subarray(r, r + 32), 0);
+        entryView.setUint32(32, view.getUint32(r + 32));
+        out.append(entry);
+      }
+      await onBucket(count);
+    }
+    return duplicate;
+  }
+}
+
+/** Where the rows come from: one table read whole, or chunks streamed from the file (`readLiabilityChunks`). */
+export type TreeSource = LiabilitiesTable | AsyncIterable<LiabilitiesTable>;
+
+async function* chunksOf(source: TreeSource): AsyncGenerator<LiabilitiesTable> {
+  if (source instanceof LiabilitiesTable) yield source;
+  else yield* source;
+}
+
+/**
+ * Hashes every user, builds the sum tree and writes the tree folder, streaming: rows are hashed chunk by
+ * chunk as they arrive and appended to the level-0, leaves and ids files; each level above is computed
+ * from the one below read back in blocks; users.idx is sorted in hash buckets (IdSorter). Memory stays
+ * a few chunks whatever the number of users (a 2^24-user build: BENCHMARKS.md). Returns the root, the
+ * total and root.json's content.
+ */
+export async function buildTree(source: TreeSource, options: BuildOptions): Promise<BuildResult> {
   const { depth, outDir } = options;
   checkDepth(depth);
-  const n = table.count;
-  if (n > 2 ** depth) throw new UserError(`${n} users do not fit a depth-${depth} tree (at most ${2 ** depth})`, { where: "--depth", exitCode: 2 });
+  const capacity = 2 ** depth;
   const target = path.resolve(outDir);
   checkOutDir(outDir, options.replace === true, options.source ? [{ path: options.source, what: "the liabilities file" }] : []);
   const hasher = options.hasher ?? createTreeHasher();
-  // Hash-call units: a Poseidon8 id hash costs about two leaf hashes.
-  let treeWork = 0;
-  for (let k = 1, c = n; k <= depth; k++) treeWork += c = Math.ceil(c / 2);
-  const totalWork = 2 * n + n + treeWork;
-  let done = 0;
-  const tick = async (units: number, phase: BuildPhase) => {
-    done += units;
-    options.onProgress?.(done, totalWork, phase);
+  const block = options.blockRows ?? CHUNK;
+  if (!Number.isInteger(block) || block < 1) throw new RangeError(`blockRows must be a positive integer, got ${block}`);
+  const report = async (done: number, total: number, phase: BuildPhase) => {
+    options.onProgress?.(done, total, phase);
     await new Promise((resolve) => setImmediate(resolve)); // let a progress bar repaint
   };
-
-  // 1. user id hashes
-  const idHashes = new Uint8Array(32 * n);
-  for (let from = 0; from < n; from += CHUNK) {
-    const to = Math.min(n, from + CHUNK);
-    const ids: Uint8Array[] = [];
-    for (let i = from; i < to; i++) ids.push(table.idAt(i));
-    idHashes.set(hasher.userIdHashes(ids), 32 * from);
-    await tick(2 * (to - from), "ids");
-  }
-
-  // 2. leaves (level 0), one spare record for the padding leaf when n is odd
-  const salts = randomSalts(n);
-  let level = new Uint8Array(NODE_BYTES * (n + 1));
-  for (let from = 0; from < n; from += CHUNK) {
-    const to = Math.min(n, from + CHUNK);
-    const out = new Uint8Array(NODE_BYTES * (to - from));
-    hasher.leaves(idHashes.subarray(32 * from, 32 * to), table.balances.subarray(16 * from, 16 * to), salts.subarray(32 * from, 32 * to), to - from, out);
-    level.set(out, NODE_BYTES * from);
-    await tick(to - from, "leaves");
-  }
 
   const parent = path.dirname(target);
   mkdirSync(parent, { recursive: true });
   const tmp = mkdtempSync(path.join(parent, `.${path.basename(target)}.building-`));
+  const open: Appender[] = [];
+  const appender = (name: string) => {
+    const a = new Appender(path.join(tmp, name));
+    open.push(a);
+    return a;
+  };
   try {
     mkdirSync(path.join(tmp, "levels"));
-    const files: Record<string, number> = {};
-    const write = (name: string, data: Uint8Array) => {
-      writeFileSync(path.join(tmp, name), data);
-      files[name] = data.length;
-    };
+    // 1. rows, chunk by chunk: id hashes, salts, leaves (level 0), private leaf data, ids, sort records
+    const level0 = appender(levelFile(0));
+    const leavesFile = appender("leaves.bin");
+    const idsFile = appender("ids.bin");
+    const offsetsFile = appender("ids.off");
+    const sorter = new IdSorter(path.join(tmp, "sort"));
+    const offsetRecord = new Uint8Array(8);
+    const offsetView = new DataView(offsetRecord.buffer);
+    offsetsFile.append(offsetRecord); // ids.off starts with 0
+    let n = 0;
+    let rowsTotal = 0n;
+    for await (const chunk of chunksOf(source)) {
+      if (chunk.first !== n) throw new Error(`chunk starts at row ${chunk.first}, expected ${n}`);
+      if (n + chunk.count > capacity) throw new UserError(`${n + chunk.count}${source instanceof LiabilitiesTable ? "" : " or more"} users do not fit a depth-${depth} tree (at most ${capacity})`, { where: "--depth", exitCode: 2 });
+      rowsTotal += chunk.total;
+      for (let from = 0; from < chunk.count; from += block) {
+        const to = Math.min(chunk.count, from + block);
+        const m = to - from;
+        const ids: Uint8Array[] = [];
+        for (let i = from; i < to; i++) ids.push(chunk.idAt(i));
+        const idHashes = hasher.userIdHashes(ids);
+        const salts = randomSalts(m);
+        const leaves = new Uint8Array(NODE_BYTES * m);
+        hasher.leaves(idHashes, chunk.balances.subarray(16 * from, 16 * to), salts, m, leaves);
+        level0.append(leaves);
+        const records = new Uint8Array(LEAF_RECORD_BYTES * m);
+        for (let i = 0; i < m; i++) {
+          records.set(idHashes.subarray(32 * i, 32 * i + 32), LEAF_RECORD_BYTES * i);
+          records.set(salts.subarray(32 * i, 32 * i + 32), LEAF_RECORD_BYTES * i + 32);
+        }
+        leavesFile.append(records);
+        const idStart = chunk.idOffsets[from]!;
+        const idBase = idsFile.size - idStart;
+        idsFile.append(chunk.idBytes.subarray(idStart, chunk.idOffsets[to]!));
+        for (let i = from + 1; i <= to; i++) {
+          offsetView.setBigUint64(0, BigInt(idBase + chunk.idOffsets[i]!));
+          offsetsFile.append(offsetRecord);
+        }
+        sorter.add(idHashes, n + from, chunk.lines.subarray(from, to));
+        await report(n + to, capacity, "leaves");
+      }
+      n += chunk.count;
+    }
+    if (n === 0) throw new UserError("no users to build a tree from", { where: options.source ?? "the liabilities file" });
+    for (const a of open.splice(0)) a.close();
 
-    // 3. the levels above, each written as soon as it is complete
+    // 2. users.idx, and the duplicate ids a chunked read cannot see
+    const index = appender("users.idx");
+    let sorted = 0;
+    const duplicate = await sorter.writeIndex(index, (records) => report((sorted += records), n, "index"));
+    if (duplicate) {
+      const offsets = openSync(path.join(tmp, "ids.off"), "r");
+      const ids = openSync(path.join(tmp, "ids.bin"), "r");
+      const idText = (i: number) => {
+        const bounds = new DataView(readAt(offsets, 8 * i, 16, "ids.off").buffer);
+        const start = Number(bounds.getBigUint64(0));
+        return new TextDecoder().decode(readAt(ids, start, Number(bounds.getBigUint64(8)) - start, "ids.bin"));
+      };
+      let second: string, first: string;
+      try {
+        [second, first] = [idText(duplicate.index), idText(duplicate.firstIndex)];
+      } finally {
+        closeSync(ids);
+        closeSync(offsets);
+      }
+      if (second !== first) throw new Error(`user ids ${JSON.stringify(first)} and ${JSON.stringify(second)} have the same userIdHash (a Poseidon collision?)`);
+      throw new UserError(`duplicate user id ${JSON.stringify(second)} (first on line ${duplicate.firstLine})`, { where: options.source ? `${options.source}:${duplicate.line}` : `row ${duplicate.index + 1}` });
+    }
+    rmSync(path.join(tmp, "sort"), { recursive: true, force: true });
+    index.close();
+    open.length = 0;
+
+    // 3. the levels above, each read back in blocks from the one below
     const zeros = paddingNodes(depth);
-    let count = n;
-    write(levelFile(0), level.subarray(0, NODE_BYTES * count));
+    let treeWork = 0;
+    for (let k = 1; k <= depth; k++) treeWork += storedCount(n, k);
+    let treeDone = 0;
     let left = new Uint8Array(NODE_BYTES);
     let right = new Uint8Array(NODE_BYTES);
+    const padding = (k: number) => {
+      const node = new Uint8Array(NODE_BYTES);
+      writeField(node, 0, zeros[k]!.hash); // every padding subtree's sum is 0
+      return node;
+    };
+    let top = new Uint8Array(0);
     for (let k = 1; k <= depth; k++) {
-      if (count % 2 === 1) {
-        // The right neighbour of the last stored node is the padding subtree Z_{k-1} (its sum is 0).
-        writeField(level, NODE_BYTES * count, zeros[k - 1]!.hash);
-        level.fill(0, NODE_BYTES * count + 32, NODE_BYTES * (count + 1));
+      const below = storedCount(n, k - 1);
+      const parents = storedCount(n, k);
+      const input = openSync(path.join(tmp, levelFile(k - 1)), "r");
+      const output = appender(levelFile(k));
+      try {
+        for (let from = 0; from < parents; from += block) {
+          const to = Math.min(parents, from + block);
+          const have = Math.min(below, 2 * to) - 2 * from;
+          const children = new Uint8Array(2 * NODE_BYTES * (to - from));
+          children.set(readAt(input, 2 * NODE_BYTES * from, NODE_BYTES * have, levelFile(k - 1)));
+          // The right neighbour of the last stored node is the padding subtree Z_{k-1}.
+          if (have % 2 === 1) children.set(padding(k - 1), NODE_BYTES * have);
+          if (k === depth) {
+            left = children.slice(0, NODE_BYTES);
+            right = children.slice(NODE_BYTES, 2 * NODE_BYTES);
+          }
+          const out = new Uint8Array(NODE_BYTES * (to - from));
+          hasher.sumLevel(children, to - from, out);
+          output.append(out);
+          if (k === depth) top = out;
+          treeDone += to - from;
+          await report(treeDone, treeWork, "tree");
+        }
+      } finally {
+        closeSync(input);
       }
-      if (k === depth) {
-        left = level.slice(0, NODE_BYTES);
-        right = level.slice(NODE_BYTES, 2 * NODE_BYTES);
-      }
-      const parents = Math.ceil(count / 2);
-      const next = new Uint8Array(NODE_BYTES * (parents + 1));
-      for (let from = 0; from < parents; from += CHUNK) {
-        const to = Math.min(parents, from + CHUNK);
-        const out = next.subarray(NODE_BYTES * from, NODE_BYTES * to);
-        hasher.sumLevel(level.subarray(2 * NODE_BYTES * from, 2 * NODE_BYTES * to), to - from, out);
-        await tick(to - from, "tree");
-      }
-      level = next;
-      count = parents;
-      write(levelFile(k), level.subarray(0, NODE_BYTES * count));
+      output.close();
+      open.length = 0;
     }
-    const root = readField(level, 0);
-    const total = readU128(level, 32);
-    if (total !== table.total) throw new Error(`tree total ${total} differs from the rows' total ${table.total}`);
+    const root = readField(top, 0);
+    const total = readU128(top, 32);
+    if (total !== rowsTotal) throw new Error(`tree total ${total} differs from the rows' total ${rowsTotal}`);
 
-    // 4. private per-leaf data, the id index, the ids
-    options.onProgress?.(done, totalWork, "write");
-    const leaves = new Uint8Array(LEAF_RECORD_BYTES * n);
-    for (let i = 0; i < n; i++) {
-      leaves.set(idHashes.subarray(32 * i, 32 * i + 32), LEAF_RECORD_BYTES * i);
-      leaves.set(salts.subarray(32 * i, 32 * i + 32), LEAF_RECORD_BYTES * i + 32);
+    options.onProgress?.(treeWork, treeWork, "write");
+    const files: Record<string, number> = {};
+    for (let k = 0; k <= depth; k++) files[levelFile(k)] = NODE_BYTES * storedCount(n, k);
+    Object.assign(files, { "leaves.bin": LEAF_RECORD_BYTES * n, "users.idx": INDEX_RECORD_BYTES * n, "ids.bin": statSync(path.join(tmp, "ids.bin")).size, "ids.off": 8 * (n + 1) });
+    for (const [name, size] of Object.entries(files)) {
+      const actual = statSync(path.join(tmp, name)).size;
+      if (actual !== size) throw new Error(`${name} has ${actual} bytes after the build, expected ${size}`);
     }
-    write("leaves.bin", leaves);
-    write("users.idx", buildIndex(idHashes, n));
-    write("ids.bin", table.idBytes);
-    const offsets = new Uint8Array(8 * (n + 1));
-    const view = new DataView(offsets.buffer);
-    for (let i = 0; i <= n; i++) view.setBigUint64(8 * i, BigInt(table.idOffsets[i]!));
-    write("ids.off", offsets);
 
     const summary: TreeSummary = {
       format: TREE_FORMAT,
@@ -245,7 +439,7 @@ export async function buildTree(table: LiabilitiesTable, options: BuildOptions):
     };
     writeFileSync(path.join(tmp, "root.json"), `${JSON.stringify(summary, null, 2)}\n`);
 
-    // 5. into place (an existing tree is moved aside first and removed once the new one is in)
+    // 4. into place (an existing tree is moved aside first and removed once the new one is in)
     let aside: string | undefined;
     if (existsSync(target)) {
       aside = `${tmp}.old`;
@@ -255,6 +449,13 @@ export async function buildTree(table: LiabilitiesTable, options: BuildOptions):
     if (aside) rmSync(aside, { recursive: true, force: true });
     return { summary, root, total, engine: hasher.description, engineNote: hasher.note };
   } finally {
+    for (const a of open) {
+      try {
+        a.close();
+      } catch {
+        // already failing: the folder is removed below
+      }
+    }
     if (existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
   }
 }

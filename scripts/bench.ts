@@ -25,7 +25,7 @@ register();
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SECTIONS_DIR = path.join(ROOT, "scripts", "bench");
 /** Sections in reading order; any other module under scripts/bench/ follows, alphabetically. */
-const ORDER = ["first-run", "ci", "proofs", "inclusion", "liabilities", "cluster", "gas", "browser"];
+const ORDER = ["first-run", "ci", "proofs", "inclusion", "liabilities", "bigtree", "cluster", "gas", "browser"];
 
 interface Section {
   name: string;

@@ -18,6 +18,7 @@
  * URL `homeostat serve` would give and exits 0. Progress on stderr; the summary on stdout (--json: JSON).
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { integerOption } from "../options.ts";
 import path from "node:path";
 import type { Command } from "commander";
 import type { Signer } from "ethers";
@@ -78,12 +79,7 @@ const SAMPLE_USERS: readonly [string, string][] = [
 /** The coverage minimum governance sets through the timelock (bps). */
 const DEMO_MIN_COVERAGE_BPS = 12_500;
 
-function parseIntFlag(text: string, flag: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UserError(`expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`, { where: flag, exitCode: 2 });
-  }
-  return Number(text);
-}
+const parseIntFlag = (text: string, flag: string, min: number, max: number): number => integerOption(text, flag, { min, max });
 
 /** Which instance group to run: the flag, else `test` (small and fast; the standard one takes much longer to set up). */
 function chooseInstance(flag: string | undefined): InstanceName {

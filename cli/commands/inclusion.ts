@@ -5,6 +5,7 @@
  * the browser-safe verifier (verifier/inclusion.ts). Progress on stderr, results on stdout.
  */
 import path from "node:path";
+import { positiveInteger } from "../options.ts";
 import type { Command } from "commander";
 import { writeFileAtomic } from "../../core/node/atomic-write.ts";
 import { checkOutputFile, checkOutputFolder, type CommandInput } from "../../core/node/output-paths.ts";
@@ -42,12 +43,6 @@ interface VerifyFlags {
   vkey?: string;
   keys?: string;
   json?: boolean;
-}
-
-/** A positive integer option (`--workers`, `--limit`, ...), or a usage error naming it. */
-export function positiveInteger(value: string, name: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new UserError(`expected a positive integer, got ${JSON.stringify(value)}`, { where: name, exitCode: 2 });
-  return Number(value);
 }
 
 /** The inputs an output must not land on: the tree (everything in it) and the keys. */

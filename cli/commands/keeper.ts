@@ -11,6 +11,7 @@
  * that stage (pending-recorded, mined, committed, attestation-mined), to test restarts.
  */
 import { existsSync, mkdirSync } from "node:fs";
+import { integerOption } from "../options.ts";
 import path from "node:path";
 import type { Command } from "commander";
 import { instanceSizes } from "../../chain/deploy.ts";
@@ -54,12 +55,7 @@ function bpsFlag(text: string, flag: string, max = 10_000): bigint {
   return BigInt(text);
 }
 
-function intFlag(text: string, flag: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UserError(`expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`, { where: flag, exitCode: 2 });
-  }
-  return Number(text);
-}
+const intFlag = (text: string, flag: string, min: number, max: number): number => integerOption(text, flag, { min, max });
 
 /** A log line as text. */
 function describe(e: KeeperEvent): string {

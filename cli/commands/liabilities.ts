@@ -1,16 +1,17 @@
 /**
- * `homeostat liabilities build`: reads a liabilities file (CSV or JSONL, streamed), builds the Merkle sum
- * tree of DESIGN section 3 with a fresh salt per user, and stores it in a private folder from which
+ * `homeostat liabilities build`: reads a liabilities file (CSV or JSONL, streamed: memory does not grow
+ * with the file), builds the Merkle sum tree of DESIGN section 3 with a fresh salt per user, and stores it in a private folder from which
  * `homeostat inclusion prove` makes per-user proofs and `homeostat prove` takes the liabilities root.
  * Progress goes to stderr; the root, total and user count to stdout (JSON with --json).
  */
 import type { Command } from "commander";
+import { integerOption } from "../options.ts";
 import { UserError } from "../../core/errors.ts";
 import { formatDecimal } from "../../core/units.ts";
 import { createTreeHasher } from "../../liabilities/hasher.ts";
 import { formatDuration, progressLine } from "../../liabilities/progress.ts";
-import { readLiabilities, type LiabilitiesFormat } from "../../liabilities/reader.ts";
-import { buildTree, checkDepth, checkOutDir } from "../../liabilities/tree.ts";
+import { readLiabilityChunks, type LiabilitiesFormat } from "../../liabilities/reader.ts";
+import { buildTree, checkDepth, checkOutDir, type BuildPhase } from "../../liabilities/tree.ts";
 
 interface BuildFlags {
   in: string;
@@ -21,11 +22,6 @@ interface BuildFlags {
   force?: boolean;
   engine?: string;
   json?: boolean;
-}
-
-function integerOption(value: string, name: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new UserError(`expected a non-negative integer, got ${JSON.stringify(value)}`, { where: name, exitCode: 2 });
-  return Number(value);
 }
 
 /** Registers `liabilities` on the program. */
@@ -71,37 +67,49 @@ export function register(program: Command): void {
       const quiet = flags.json === true;
       const started = performance.now();
 
-      const reading = progressLine("reading", quiet);
-      const table = await readLiabilities(flags.in, {
-        decimals,
-        maxUsers: 2 ** depth,
-        ...(flags.format ? { format: flags.format as LiabilitiesFormat } : {}),
-        onProgress: (read, size) => reading.update(Math.round(read / 1024), Math.round(size / 1024), "KiB"),
-      });
-      reading.finish(quiet ? undefined : `homeostat liabilities: read ${table.count.toLocaleString("en-US")} users in ${formatDuration(performance.now() - started)}`);
-
       const hasher = createTreeHasher(flags.engine === "js" ? { engine: "js" } : {});
       if (flags.engine === "native" && hasher.kind !== "native") throw new UserError(hasher.note, { where: "--engine" });
       if (hasher.kind === "js" && !quiet && flags.engine !== "js") {
         process.stderr.write(`homeostat liabilities: warning: ${hasher.note}; hashing with poseidon-lite (much slower)\n`);
       }
-      const hashing = progressLine("hashing", quiet);
-      const hashStart = performance.now();
-      const result = await buildTree(table, {
+      // One streaming pass: rows are validated, hashed and written chunk by chunk (memory does not grow
+      // with the file), then the ids are sorted (duplicates found there) and the levels above are hashed.
+      const reading = progressLine("reading and hashing users", quiet);
+      const rows = readLiabilityChunks(flags.in, {
+        decimals,
+        maxUsers: 2 ** depth,
+        ...(flags.format ? { format: flags.format as LiabilitiesFormat } : {}),
+        onProgress: (read, size) => reading.update(Math.round(read / 1024), Math.round(size / 1024), "KiB"),
+      });
+      const phases: Partial<Record<BuildPhase, ReturnType<typeof progressLine>>> = {};
+      const labels: Partial<Record<BuildPhase, string>> = { index: "sorting user ids", tree: "hashing the tree" };
+      let current: BuildPhase | undefined;
+      let phaseStart = performance.now();
+      const result = await buildTree(rows, {
         depth,
         decimals,
         outDir: flags.out,
         replace: flags.force === true,
         hasher,
         source: flags.in,
-        onProgress: (done, total) => {
-          const elapsed = performance.now() - hashStart;
+        onProgress: (done, total, phase) => {
+          const label = labels[phase];
+          if (!label) return;
+          if (current !== phase) {
+            if (current) phases[current]?.finish();
+            else reading.finish(quiet ? undefined : `homeostat liabilities: read and hashed ${total.toLocaleString("en-US")} users in ${formatDuration(performance.now() - started)}`);
+            current = phase;
+            phaseStart = performance.now();
+            phases[phase] = progressLine(label, quiet);
+          }
+          const elapsed = performance.now() - phaseStart;
           const eta = done > 0 && done < total ? ` ETA ${formatDuration((elapsed / done) * (total - done))}` : "";
-          hashing.update(done, total, eta);
+          phases[phase]!.update(done, total, eta);
         },
       });
+      if (current) phases[current]?.finish();
+      else reading.finish();
       const seconds = (performance.now() - started) / 1000;
-      hashing.finish();
       const summary = result.summary;
       if (flags.json) {
         process.stdout.write(

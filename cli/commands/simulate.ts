@@ -10,6 +10,7 @@
  * uses a treasury that the crash does push out (the static one leaves, the keeper keeps it inside).
  */
 import { existsSync, mkdirSync } from "node:fs";
+import { integerOption } from "../options.ts";
 import path from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../core/errors.ts";
@@ -34,12 +35,7 @@ const DEFAULT_TREASURY = path.join(PROJECT_ROOT, "examples", "meridian");
 /** Liabilities scale (percent) of the default run: Meridian with 10% more deposits, which the ETH crash breaks. */
 const DEFAULT_SCALE = 110;
 
-function intFlag(text: string, flag: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UserError(`expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`, { where: flag, exitCode: 2 });
-  }
-  return Number(text);
-}
+const intFlag = (text: string, flag: string, min: number, max: number): number => integerOption(text, flag, { min, max });
 
 /** Registers `simulate` on the program. */
 export function register(program: Command): void {

@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { formatDuration } from "../../liabilities/progress.ts";
-import { positiveInteger } from "./inclusion.ts";
+import { positiveInteger } from "../options.ts";
 
 interface WorkerFlags {
   queue: string;

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../core/node/instances.ts";
-import { TestRedis } from "../../test/helpers/redis.ts";
+import { TestRedis } from "../lib/redis.ts";
 import { writeSyntheticUsers } from "./liabilities.ts";
 
 const NOOP_JOBS = 2_000;

@@ -19,7 +19,7 @@ import { buildTree } from "../../liabilities/tree.ts";
 import { verifyInclusionProof } from "../../verifier/inclusion.ts";
 import { loadVerificationKeys, useSingleThreadedCurve } from "../../verifier/node.ts";
 import { isSetUp } from "../prover/small-example.ts";
-import { redisInstalled, TestRedis } from "../helpers/redis.ts";
+import { redisInstalled, TestRedis } from "../../scripts/lib/redis.ts";
 
 /** Users of the run and the instance proving them (the depth of its tree). */
 const USERS = Number(process.env["HOMEOSTAT_CLUSTER_USERS"] ?? 2_000);

@@ -170,4 +170,17 @@ describe("homeostat liabilities build on a bad file", () => {
     expect(existsSync(out)).toBe(false);
     expect((await import("node:fs")).readdirSync(dir).filter((n) => n.includes("tree-bad"))).toEqual([]);
   });
+
+  it("refuses a duplicate id found after the streamed pass (by the id sort) the same way: one line, both lines named, nothing written", async () => {
+    const bad = file("user,balance\nalice,1\nbob,2\n Alice ,3\nalice ,4\n");
+    const out = path.join(dir, "tree-dup");
+    const run = promisify(execFile)(process.execPath, [path.join(PROJECT_ROOT, "bin/homeostat.mjs"), "liabilities", "build", "--in", bad, "--out", out, "--depth", "4"]);
+    const err = (await run.then(() => undefined, (e: unknown) => e)) as { code: number; stderr: string; stdout: string } | undefined;
+    expect(err).toBeDefined();
+    expect(err!.code).toBe(1);
+    expect(err!.stdout).toBe("");
+    expect(err!.stderr.trim().split("\n").pop()).toBe(`homeostat: ${bad}:5: duplicate user id "alice" (first on line 2)`);
+    expect(existsSync(out)).toBe(false);
+    expect((await import("node:fs")).readdirSync(dir).filter((n) => n.includes("tree-dup"))).toEqual([]);
+  });
 });

@@ -1,7 +1,9 @@
 // Pins the liabilities sum tree (liabilities/tree.ts, store.ts): the stored root equals a naive
 // recomputation over core/hash.ts (padding leaf (0, 0)), for odd and even user counts, a full tree and a
 // deep sparse one; reopening the folder gives the same root, leaves and paths; the S1/S2 opening checks out;
-// salts are fresh field elements; a failed or refused build leaves no folder behind.
+// salts are fresh field elements; a failed or refused build leaves no folder behind. The streamed build
+// (chunks of the file, level blocks, the id index sorted in hash buckets) gives the same tree as the
+// naive recomputation across many chunk and block boundaries, and finds duplicate ids across chunks.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { FIELD_MODULUS } from "../../core/field.ts";
 import { liabilityLeaf, sumNode, userIdHash, type SumNode } from "../../core/hash.ts";
 import { createTreeHasher, readField } from "../../liabilities/hasher.ts";
-import { readLiabilities } from "../../liabilities/reader.ts";
+import { readLiabilities, readLiabilityChunks } from "../../liabilities/reader.ts";
 import { LiabilitiesTree, loadLiabilitiesOpening, paddingNodes, rootFromPath } from "../../liabilities/store.ts";
 import { buildTree, randomSalts } from "../../liabilities/tree.ts";
 
@@ -156,5 +158,54 @@ describe("liabilities tree", () => {
     writeFileSync(path.join(out, "leaves.bin"), new Uint8Array(10));
     expect(() => LiabilitiesTree.open(out)).toThrow(/leaves.bin has 10 bytes/);
     expect(() => LiabilitiesTree.open(dir)).toThrow(/no root.json/);
+  });
+
+  describe("streamed from the file in chunks", () => {
+    const many: Array<[string, string]> = Array.from({ length: 1000 }, (_, i) => [`user-${(i * 7919) % 100_003}@example.com`, `${i % 97}.${String(i % 1_000_000).padStart(6, "0")}`]);
+
+    it("1,000 users in chunks of 37 rows, blocks of 16: root = naive recomputation, every user found by id", async () => {
+      const file = usersFile(many, "streamed");
+      const out = path.join(dir, "tree-streamed");
+      const phases = new Set<string>();
+      const result = await buildTree(readLiabilityChunks(file, { decimals: 6, maxUsers: 2 ** 11 }, 37), { depth: 11, decimals: 6, outDir: out, blockRows: 16, source: file, onProgress: (_d, _t, phase) => phases.add(phase) });
+      expect([...phases].sort()).toEqual(["index", "leaves", "tree", "write"]);
+      const whole = await readLiabilities(file, { decimals: 6 });
+      const tree = LiabilitiesTree.open(out);
+      try {
+        const balances = many.map((_, i) => whole.balance(i));
+        const naive = naiveRoot(tree, many, balances);
+        expect(result.root).toBe(naive.hash);
+        expect(result.total).toBe(whole.total);
+        expect(tree.root).toBe(naive.hash);
+        for (let i = 0; i < many.length; i++) {
+          expect(tree.findLeaf(userIdHash(many[i]![0]))).toBe(i);
+          expect(tree.leaf(i).id).toBe(many[i]![0]);
+        }
+        const index = readFileSync(path.join(out, "users.idx"));
+        for (let r = 1; r < many.length; r++) expect(Buffer.compare(index.subarray(36 * (r - 1), 36 * r - 4), index.subarray(36 * r, 36 * r + 32))).toBe(-1);
+        expect(readdirSync(out).sort()).toEqual(["ids.bin", "ids.off", "leaves.bin", "levels", "root.json", "users.idx"]);
+      } finally {
+        tree.close();
+      }
+    });
+
+    it("finds a duplicate id in different chunks, names both lines (the earliest repeat first) and writes nothing", async () => {
+      // Line 302 repeats line 252 (row 250); line 603 repeats line 12: the repeat met first is reported.
+      const rows: Array<[string, string]> = [...many.slice(0, 300), [many[250]![0], "1"], ...many.slice(300, 600), [many[10]![0], "2"]];
+      const file = usersFile(rows, "dup-streamed");
+      const out = path.join(dir, "tree-dup-streamed");
+      await expect(buildTree(readLiabilityChunks(file, { decimals: 6 }, 50), { depth: 10, decimals: 6, outDir: out, blockRows: 8, source: file })).rejects.toThrow(
+        `${file}:302: duplicate user id ${JSON.stringify(many[250]![0])} (first on line 252)`,
+      );
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(dir).filter((n) => n.startsWith(".tree-dup-streamed"))).toEqual([]);
+    });
+
+    it("refuses, streaming, more users than the depth holds and writes nothing", async () => {
+      const file = usersFile(many.slice(0, 40), "toomany-streamed");
+      const out = path.join(dir, "tree-toomany-streamed");
+      await expect(buildTree(readLiabilityChunks(file, { decimals: 6 }, 16), { depth: 5, decimals: 6, outDir: out })).rejects.toThrow(/40 or more users do not fit a depth-5 tree \(at most 32\)/);
+      expect(existsSync(out)).toBe(false);
+    });
   });
 });

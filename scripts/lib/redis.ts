@@ -1,5 +1,5 @@
 /**
- * A throwaway Redis for tests: Debian's `redis-server` on a free loopback port, no persistence (`--save ''`,
+ * A throwaway Redis for tests and benchmarks: Debian's `redis-server` on a free loopback port, no persistence (`--save ''`,
  * no AOF), stopped (or restarted on the same port, losing everything) by the test. `.ci/run` installs it.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";

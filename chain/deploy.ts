@@ -11,8 +11,12 @@
  * vault and checks that the address matches. The deployer holds governance of RiskPolicy and the vault only
  * during the bootstrap (initial policy, factory list), then grants it to the timelock and renounces it;
  * PriceSnapshots and SolvencyRegistry are governed by the timelock from their constructor on.
+ *
+ * The Homeostat part (hashers, verifiers, the five governed contracts, the bootstrap's configuration and
+ * hand-over) is shared with `deployOntoExisting` (chain/deploy-existing.ts), which deploys it against a
+ * network's existing tokens, feeds and Uniswap V2 from a config file, journaled so it can resume.
  */
-import { Contract, getAddress, getCreateAddress, keccak256, MaxUint256, type ContractRunner, type Signer } from "ethers";
+import { Contract, getAddress, getCreateAddress, keccak256, MaxUint256, ZeroAddress, type ContractRunner, type InterfaceAbi, type Signer } from "ethers";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../core/node/atomic-write.ts";
@@ -23,6 +27,7 @@ import { policyCallArg, type OnchainPolicy } from "./policy.ts";
 import { NO_SEQUENCER } from "../prover/treasury.ts";
 import { attestorKeyList } from "../core/hash.ts";
 import { deployPoseidon, type PoseidonDeployment } from "./poseidon.ts";
+import { JOURNAL_FORMAT, StepRunner, type JournalStep } from "./deploy-steps.ts";
 
 /** Circuit instance groups a deployment can be made for. */
 export const INSTANCES = ["test", "standard"] as const;
@@ -93,6 +98,8 @@ export interface DeployConfig {
   timelockDelay: number;
   /** USD depth of each side of each Uniswap pool. */
   poolUsd: bigint;
+  /** The L2 sequencer uptime feed and its grace period (seconds), if the chain has one. */
+  sequencer?: { feed: string; gracePeriod: number };
 }
 
 const usd = (dollars: number, feedDecimals = 8) => BigInt(dollars) * 10n ** BigInt(feedDecimals);
@@ -198,8 +205,13 @@ export interface Deployment {
   /** Attestor names by slot (for people; the keys are on chain). */
   attestors?: string[];
   roles: DeployRoles;
+  /** Timelock proposers and executors, when they are not just `roles.governor` (`deploy --config`). */
+  governance?: { proposers: string[]; executors: string[] };
   timelockDelay: number;
   policyHash: string;
+  /** `deploy --config`: keccak256 of the config it was made from, and the transaction of every step. */
+  configHash?: string;
+  steps?: JournalStep[];
 }
 
 /** Progress callback: one line per step. */
@@ -239,7 +251,7 @@ export function policyOfConfig(config: DeployConfig, tokens: readonly string[], 
     maxSnapshotAge: config.maxSnapshotAge,
     liabilitiesDelay: config.liabilitiesDelay,
     maxAttestationAge: config.maxAttestationAge,
-    sequencer: { ...NO_SEQUENCER },
+    sequencer: { ...(config.sequencer ?? NO_SEQUENCER) },
     attestorKeys: attestorKeyList(config.attestors, instanceSizes(config.instance).C).map((k) => [k[0], k[1]] as const),
   };
 }
@@ -249,9 +261,167 @@ export function unitsForUsd(asset: Pick<LocalAsset, "decimals" | "feedDecimals" 
   return (dollars * 10n ** BigInt(asset.decimals + asset.feedDecimals)) / asset.answer;
 }
 
+/** Homeostat's own artifacts for an instance, all loaded before the first transaction (a missing build fails first). */
+export function homeostatArtifacts(instance: InstanceName) {
+  const names = verifierNames(instance);
+  return {
+    names,
+    hasher: loadArtifact("PoseidonHasher"),
+    solvencyVerifier: loadArtifact(names.solvency),
+    rebalanceVerifier: loadArtifact(names.rebalance),
+    timelock: loadArtifact("HomeostatTimelock"),
+    policy: loadArtifact("RiskPolicy"),
+    snapshots: loadArtifact("PriceSnapshots"),
+    registry: loadArtifact("SolvencyRegistry"),
+    vault: loadArtifact("TreasuryVault"),
+  };
+}
+type HomeostatArtifacts = ReturnType<typeof homeostatArtifacts>;
+
+/** The hashers and verifiers (no constructor arguments that depend on anything else). */
+async function deployHashersAndVerifiers(run: StepRunner, signer: Signer, art: HomeostatArtifacts, log: DeployLog) {
+  log("Poseidon hashers (2, 3, 4, 8 inputs), checked against poseidon-lite");
+  const poseidon = await deployPoseidon(signer, (name, abi, data) => run.create(name, { abi: abi as InterfaceAbi, bytecode: data }));
+  const hasher = await run.create("PoseidonHasher", art.hasher, () => [poseidon.poseidon2, poseidon.poseidon3, poseidon.poseidon4, poseidon.poseidon8]);
+  log(`Groth16 verifiers ${art.names.solvency}, ${art.names.rebalance}`);
+  const solvencyVerifier = await run.create(art.names.solvency, art.solvencyVerifier);
+  const rebalanceVerifier = await run.create(art.names.rebalance, art.rebalanceVerifier);
+  return { poseidon, hasher, solvencyVerifier, rebalanceVerifier };
+}
+
+/** Who governs: the timelock's delay, proposers and executors. */
+export interface Governance {
+  timelockDelay: number;
+  proposers: string[];
+  executors: string[];
+}
+
+/**
+ * The timelock, then RiskPolicy, PriceSnapshots, SolvencyRegistry and TreasuryVault on four consecutive nonces
+ * of the deployer, so that the vault lands at the address precomputed for RiskPolicy and the registry (see the
+ * module header). The deployer holds RiskPolicy's and the vault's governance until `configureAndHandOver`.
+ */
+async function deployGovernedContracts(
+  run: StepRunner,
+  deployer: string,
+  sizes: InstanceSizes,
+  art: HomeostatArtifacts,
+  verifiers: { hasher: string; solvencyVerifier: string; rebalanceVerifier: string },
+  governance: Governance,
+  roles: Omit<DeployRoles, "governor">,
+  log: DeployLog,
+) {
+  log(`timelock (delay ${governance.timelockDelay} s)`);
+  const timelock = await run.create("HomeostatTimelock", art.timelock, () => [governance.timelockDelay, governance.proposers, governance.executors, ZeroAddress]);
+  log("RiskPolicy, PriceSnapshots, SolvencyRegistry, TreasuryVault");
+  // The vault is the fourth contract from RiskPolicy's nonce: RiskPolicy, PriceSnapshots, SolvencyRegistry, TreasuryVault.
+  const planned = { vault: run.vault };
+  const riskPolicy = await run.create("RiskPolicy", art.policy, (nonce) => {
+    planned.vault = { address: getCreateAddress({ from: deployer, nonce: nonce + 3 }), nonce: nonce + 3 };
+    run.vault = planned.vault;
+    return [verifiers.hasher, sizes.A, sizes.K, sizes.C, planned.vault.address, deployer, roles.guardian];
+  });
+  const vault = planned.vault;
+  if (!vault) throw new UserError("the journal records RiskPolicy but not the vault's planned address; start over with another --out");
+  const snapshots = await run.create("PriceSnapshots", art.snapshots, () => [riskPolicy, verifiers.hasher, timelock, roles.keeper], () => vault.nonce - 2);
+  const registry = await run.create(
+    "SolvencyRegistry",
+    art.registry,
+    () => [riskPolicy, snapshots, verifiers.solvencyVerifier, vault.address, timelock, roles.operator, roles.guardian],
+    () => vault.nonce - 1,
+  );
+  const treasuryVault = await run.create(
+    "TreasuryVault",
+    art.vault,
+    () => [riskPolicy, snapshots, registry, verifiers.rebalanceVerifier, deployer, roles.guardian, roles.rebalancer],
+    () => vault.nonce,
+  );
+  if (treasuryVault !== vault.address) {
+    throw new UserError(`the vault landed at ${treasuryVault}, not at the precomputed ${vault.address} (another transaction from the deployer interleaved); redeploy`);
+  }
+  return { timelock, riskPolicy, priceSnapshots: snapshots, solvencyRegistry: registry, treasuryVault };
+}
+
+const ADMIN_ROLE = "0x0000000000000000000000000000000000000000000000000000000000000000";
+
+/**
+ * The bootstrap's end: attestors, the L2 sequencer feed (if any), the initial policy and the factory list set
+ * by the deployer, then RiskPolicy's and the vault's governance granted to the timelock and renounced by the
+ * deployer. Returns the policy hash.
+ */
+async function configureAndHandOver(
+  run: StepRunner,
+  signer: Signer,
+  art: HomeostatArtifacts,
+  contracts: { timelock: string; riskPolicy: string; treasuryVault: string },
+  config: DeployConfig,
+  venue: { tokens: readonly string[]; feeds: readonly string[]; factory: string; pairInitCodeHash: string },
+  log: DeployLog,
+): Promise<bigint> {
+  log("initial policy, attestors, factory list, governance handed to the timelock");
+  const sizes = instanceSizes(config.instance);
+  if (config.attestors.length > sizes.C) throw new UserError(`instance ${config.instance} has ${sizes.C} attestor slot(s); the config names ${config.attestors.length}`, { where: "config.attestors" });
+  const riskPolicy = new Contract(contracts.riskPolicy, art.policy.abi, signer);
+  const vault = new Contract(contracts.treasuryVault, art.vault.abi, signer);
+  for (const [slot, key] of config.attestors.entries()) await run.call(`RiskPolicy.setAttestor(${slot})`, riskPolicy, "setAttestor", [slot, key[0], key[1]]);
+  if (config.sequencer) await run.call("RiskPolicy.setSequencerUptimeFeed", riskPolicy, "setSequencerUptimeFeed", [config.sequencer.feed, config.sequencer.gracePeriod]);
+  await run.call("RiskPolicy.setPolicy", riskPolicy, "setPolicy", [policyCallArg(policyOfConfig(config, venue.tokens, venue.feeds))]);
+  await run.call("TreasuryVault.allowFactory", vault, "allowFactory", [venue.factory, venue.pairInitCodeHash]);
+  for (const [name, c] of [["RiskPolicy", riskPolicy], ["TreasuryVault", vault]] as const) {
+    await run.call(`${name}.grantRole(admin, timelock)`, c, "grantRole", [ADMIN_ROLE, contracts.timelock]);
+    await run.call(`${name}.renounceRole(admin, deployer)`, c, "renounceRole", [ADMIN_ROLE, await signer.getAddress()]);
+  }
+  return (await riskPolicy.getFunction("policyHash").staticCall()) as bigint;
+}
+
+/** The deployment record of the Homeostat contracts and the venue they act on. */
+export function deploymentRecord(args: {
+  config: DeployConfig;
+  chainId: bigint;
+  rpc?: string | undefined;
+  deployer: string;
+  core: Awaited<ReturnType<typeof deployHashersAndVerifiers>> & Awaited<ReturnType<typeof deployGovernedContracts>>;
+  venue: { factory: string; router: string; weth: string; tokens: readonly string[]; feeds: readonly string[] };
+  roles: DeployRoles;
+  policyHash: bigint;
+}): Deployment {
+  const { config, core, venue } = args;
+  return {
+    format: "homeostat-deployment/1",
+    instance: config.instance,
+    chainId: args.chainId.toString(),
+    ...(args.rpc ? { rpc: args.rpc } : {}),
+    deployer: args.deployer,
+    createdAt: new Date().toISOString(),
+    sizes: instanceSizes(config.instance),
+    contracts: {
+      poseidon: core.poseidon,
+      poseidonHasher: core.hasher,
+      solvencyVerifier: core.solvencyVerifier,
+      rebalanceVerifier: core.rebalanceVerifier,
+      timelock: core.timelock,
+      riskPolicy: core.riskPolicy,
+      priceSnapshots: core.priceSnapshots,
+      solvencyRegistry: core.solvencyRegistry,
+      treasuryVault: core.treasuryVault,
+      uniswapFactory: venue.factory,
+      uniswapRouter: venue.router,
+      weth: venue.weth,
+    },
+    assets: config.assets.map((a, i) => ({
+      symbol: a.symbol, name: a.name, token: venue.tokens[i]!, feed: venue.feeds[i]!, decimals: a.decimals, feedDecimals: a.feedDecimals,
+    })),
+    scenarios: config.scenarios.map((s) => s.name),
+    attestors: config.attestorNames ?? config.attestors.map((_, c) => `attestor ${c + 1}`),
+    roles: args.roles,
+    timelockDelay: config.timelockDelay,
+    policyHash: args.policyHash.toString(),
+  };
+}
+
 /**
  * Deploys the whole stack for `config` with `signer` and returns the deployment record. Local world only:
- * tokens, feeds and Uniswap are created here (a real network would bring its own; see the module header).
+ * tokens, feeds and Uniswap are created here (a real network brings its own: `deployOntoExisting`).
  */
 export async function deployStack(
   signer: Signer,
@@ -271,68 +441,35 @@ export async function deployStack(
     throw new UserError(`instance ${config.instance} takes ${sizes.A} assets and ${sizes.K} scenarios`, { where: "config" });
   }
   const chainId = (await provider.getNetwork()).chainId;
-  const names = verifierNames(config.instance);
   // Load every artifact before the first transaction, so a missing build fails before anything is deployed.
-  const art = {
-    hasher: loadArtifact("PoseidonHasher"),
-    solvencyVerifier: loadArtifact(names.solvency),
-    rebalanceVerifier: loadArtifact(names.rebalance),
-    timelock: loadArtifact("HomeostatTimelock"),
-    policy: loadArtifact("RiskPolicy"),
-    snapshots: loadArtifact("PriceSnapshots"),
-    registry: loadArtifact("SolvencyRegistry"),
-    vault: loadArtifact("TreasuryVault"),
+  const art = homeostatArtifacts(config.instance);
+  const local = {
     token: loadArtifact("TestToken"),
     feed: loadArtifact("TestFeed"),
     weth: uniswapArtifact("WETH9"),
     factory: uniswapArtifact("UniswapV2Factory"),
     router: uniswapArtifact("UniswapV2Router02"),
   };
+  const run = new StepRunner(signer, deployer);
 
-  log("Poseidon hashers (2, 3, 4, 8 inputs), checked against poseidon-lite");
-  const poseidon = await deployPoseidon(signer);
-  const hasher = await deploy(art.hasher, signer, [poseidon.poseidon2, poseidon.poseidon3, poseidon.poseidon4, poseidon.poseidon8]);
-  log(`Groth16 verifiers ${names.solvency}, ${names.rebalance}`);
-  const solvencyVerifier = await deploy(art.solvencyVerifier, signer);
-  const rebalanceVerifier = await deploy(art.rebalanceVerifier, signer);
+  const verifiers = await deployHashersAndVerifiers(run, signer, art, log);
 
   log(`test tokens and Chainlink mock feeds: ${config.assets.map((a) => a.symbol).join(", ")}`);
   const tokens: Contract[] = [];
   const feeds: Contract[] = [];
   for (const a of config.assets) {
-    tokens.push(await deploy(art.token, signer, [a.name, a.symbol, a.decimals]));
-    feeds.push(await deploy(art.feed, signer, [a.feedDecimals, a.answer]));
+    tokens.push(await deploy(local.token, signer, [a.name, a.symbol, a.decimals]));
+    feeds.push(await deploy(local.feed, signer, [a.feedDecimals, a.answer]));
   }
   const tokenAddresses = await Promise.all(tokens.map((t) => t.getAddress()));
   const feedAddresses = await Promise.all(feeds.map((f) => f.getAddress()));
 
-  log(`timelock (delay ${config.timelockDelay} s)`);
-  const timelock = await deploy(art.timelock, signer, [config.timelockDelay, [roles.governor], [roles.governor], "0x0000000000000000000000000000000000000000"]);
-  const timelockAddress = await timelock.getAddress();
-
-  // The vault is the fourth contract from here: RiskPolicy, PriceSnapshots, SolvencyRegistry, TreasuryVault.
-  const nonce = await provider.getTransactionCount(deployer, "pending");
-  const predictedVault = getCreateAddress({ from: deployer, nonce: nonce + 3 });
-  log("RiskPolicy, PriceSnapshots, SolvencyRegistry, TreasuryVault");
-  const riskPolicy = await deploy(art.policy, signer, [await hasher.getAddress(), sizes.A, sizes.K, sizes.C, predictedVault, deployer, roles.guardian]);
-  const snapshots = await deploy(art.snapshots, signer, [await riskPolicy.getAddress(), await hasher.getAddress(), timelockAddress, roles.keeper]);
-  const registry = await deploy(art.registry, signer, [
-    await riskPolicy.getAddress(), await snapshots.getAddress(), await solvencyVerifier.getAddress(), predictedVault, timelockAddress, roles.operator,
-    roles.guardian,
-  ]);
-  const vault = await deploy(art.vault, signer, [
-    await riskPolicy.getAddress(), await snapshots.getAddress(), await registry.getAddress(), await rebalanceVerifier.getAddress(),
-    deployer, roles.guardian, roles.rebalancer,
-  ]);
-  const vaultAddress = await vault.getAddress();
-  if (vaultAddress !== predictedVault) {
-    throw new UserError(`the vault landed at ${vaultAddress}, not at the precomputed ${predictedVault} (another transaction from the deployer interleaved); redeploy`);
-  }
+  const governed = await deployGovernedContracts(run, deployer, sizes, art, verifiers, { timelockDelay: config.timelockDelay, proposers: [roles.governor], executors: [roles.governor] }, roles, log);
 
   log("Uniswap V2 (WETH9, factory, router02) from Uniswap's compiled artifacts");
-  const weth = await deploy(art.weth, signer);
-  const factory = await deploy(art.factory, signer, [deployer]);
-  const router = await deploy(art.router, signer, [await factory.getAddress(), await weth.getAddress()]);
+  const weth = await deploy(local.weth, signer);
+  const factory = await deploy(local.factory, signer, [deployer]);
+  const router = await deploy(local.router, signer, [await factory.getAddress(), await weth.getAddress()]);
   const routerAddress = await router.getAddress();
 
   log(`pools for every pair, $${config.poolUsd} per side at the oracle prices; vault holdings`);
@@ -341,7 +478,7 @@ export async function deployStack(
     await send(token.getFunction("mint")(deployer, perToken[i]!));
     await send(token.getFunction("approve")(routerAddress, MaxUint256));
     const holding = config.assets[i]!.vaultHolding;
-    if (holding > 0n) await send(token.getFunction("mint")(vaultAddress, holding));
+    if (holding > 0n) await send(token.getFunction("mint")(governed.treasuryVault, holding));
   }
   const latest = await provider.getBlock("latest");
   const deadline = BigInt(latest!.timestamp) + 3600n;
@@ -353,50 +490,13 @@ export async function deployStack(
     }
   }
 
-  log("initial policy, attestors, factory list, governance handed to the timelock");
-  if (config.attestors.length > sizes.C) throw new UserError(`instance ${config.instance} has ${sizes.C} attestor slot(s); the config names ${config.attestors.length}`, { where: "config.attestors" });
-  for (const [slot, key] of config.attestors.entries()) await send(riskPolicy.getFunction("setAttestor")(slot, key[0], key[1]));
-  await send(riskPolicy.getFunction("setPolicy")(policyCallArg(policyOfConfig(config, tokenAddresses, feedAddresses))));
-  await send(vault.getFunction("allowFactory")(await factory.getAddress(), pairInitCodeHash()));
-  const admin = "0x0000000000000000000000000000000000000000000000000000000000000000";
-  for (const c of [riskPolicy, vault]) {
-    await send(c.getFunction("grantRole")(admin, timelockAddress));
-    await send(c.getFunction("renounceRole")(admin, deployer));
-  }
-  const policyHash = (await riskPolicy.getFunction("policyHash").staticCall()) as bigint;
-
-  return {
-    format: "homeostat-deployment/1",
-    instance: config.instance,
-    chainId: chainId.toString(),
-    ...(options.rpc ? { rpc: options.rpc } : {}),
-    deployer,
-    createdAt: new Date().toISOString(),
-    sizes,
-    contracts: {
-      poseidon,
-      poseidonHasher: await hasher.getAddress(),
-      solvencyVerifier: await solvencyVerifier.getAddress(),
-      rebalanceVerifier: await rebalanceVerifier.getAddress(),
-      timelock: timelockAddress,
-      riskPolicy: await riskPolicy.getAddress(),
-      priceSnapshots: await snapshots.getAddress(),
-      solvencyRegistry: await registry.getAddress(),
-      treasuryVault: vaultAddress,
-      uniswapFactory: await factory.getAddress(),
-      uniswapRouter: routerAddress,
-      weth: await weth.getAddress(),
-    },
-    assets: config.assets.map((a, i) => ({
-      symbol: a.symbol, name: a.name, token: tokenAddresses[i]!, feed: feedAddresses[i]!, decimals: a.decimals, feedDecimals: a.feedDecimals,
-    })),
-    scenarios: config.scenarios.map((s) => s.name),
-    attestors: config.attestorNames ?? config.attestors.map((_, c) => `attestor ${c + 1}`),
-    roles,
-    timelockDelay: config.timelockDelay,
-    policyHash: policyHash.toString(),
-  };
+  const venue = { factory: await factory.getAddress(), router: routerAddress, weth: await weth.getAddress(), tokens: tokenAddresses, feeds: feedAddresses };
+  const policyHash = await configureAndHandOver(run, signer, art, governed, config, { ...venue, pairInitCodeHash: pairInitCodeHash() }, log);
+  return deploymentRecord({ config, chainId, rpc: options.rpc, deployer, core: { ...verifiers, ...governed }, venue, roles, policyHash });
 }
+
+/** The parts of a deployment `deployOntoExisting` (chain/deploy-existing.ts) assembles from the steps above. */
+export const deploySteps = { deployHashersAndVerifiers, deployGovernedContracts, configureAndHandOver };
 
 /**
  * Distinct role accounts from a node's unlocked accounts: 1 operator, 2 keeper, 3 rebalancer, 4 guardian
@@ -432,6 +532,9 @@ export function readDeployment(file: string): Deployment {
     throw new UserError(`cannot read the deployment: ${(e as Error).message}`, { where: file });
   }
   const d = json as Partial<Deployment>;
+  if ((d.format as string | undefined) === JOURNAL_FORMAT) {
+    throw new UserError("an unfinished deployment (the journal of `homeostat deploy --config`): run the same deploy command again to finish it", { where: file });
+  }
   if (d.format !== "homeostat-deployment/1") throw new UserError('not a deployment file (format is not "homeostat-deployment/1")', { where: file });
   if (!d.contracts || !d.instance || !d.chainId || !Array.isArray(d.assets)) throw new UserError("incomplete deployment file", { where: file });
   return d as Deployment;

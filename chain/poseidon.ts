@@ -261,17 +261,21 @@ export async function callPoseidon(runner: ContractRunner, address: string, inpu
   return (await fn.staticCall([...inputs])) as bigint;
 }
 
+/** Deploys one contract (`name` is its field in PoseidonDeployment) and returns its address. */
+export type PoseidonCreate = (name: keyof PoseidonDeployment, abi: unknown[], data: string) => Promise<string>;
+
 /**
  * Deploys the four Poseidon hashers (and the 8-input one's constants) and checks each against
  * poseidon-lite on a fixed input, so a bad deployment fails here and not as a policy-hash mismatch later.
+ * `create` deploys each contract (default: send and wait; a journaled deployment passes its step runner).
  */
-export async function deployPoseidon(signer: Signer): Promise<PoseidonDeployment> {
-  const poseidon8Constants = await deployRaw(signer, [], poseidonConstantsCode(8));
+export async function deployPoseidon(signer: Signer, create: PoseidonCreate = (_name, abi, data) => deployRaw(signer, abi, data)): Promise<PoseidonDeployment> {
+  const poseidon8Constants = await create("poseidon8Constants", [], poseidonConstantsCode(8));
   const deployed: PoseidonDeployment = {
-    poseidon2: await deployRaw(signer, poseidonAbi(2), poseidonCircomlibCode(2)),
-    poseidon3: await deployRaw(signer, poseidonAbi(3), poseidonCircomlibCode(3)),
-    poseidon4: await deployRaw(signer, poseidonAbi(4), poseidonCircomlibCode(4)),
-    poseidon8: await deployRaw(signer, poseidonAbi(8), poseidonWideCode(8, poseidon8Constants)),
+    poseidon2: await create("poseidon2", poseidonAbi(2), poseidonCircomlibCode(2)),
+    poseidon3: await create("poseidon3", poseidonAbi(3), poseidonCircomlibCode(3)),
+    poseidon4: await create("poseidon4", poseidonAbi(4), poseidonCircomlibCode(4)),
+    poseidon8: await create("poseidon8", poseidonAbi(8), poseidonWideCode(8, poseidon8Constants)),
     poseidon8Constants,
   };
   for (const arity of POSEIDON_ARITIES) {

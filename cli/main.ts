@@ -20,6 +20,7 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import("./commands/inclusion.ts"),
   () => import("./commands/worker.ts"),
   () => import("./commands/deploy.ts"),
+  () => import("./commands/governance.ts"),
   () => import("./commands/snapshot.ts"),
   () => import("./commands/publish.ts"),
   () => import("./commands/rebalance.ts"),

@@ -40,7 +40,7 @@ export const bpsSchema = z.string({ invalid_type_error: "expected a percentage s
 });
 
 /** A minimum ratio ("120%"); may exceed 100% but must stay below 2^16 bps as the circuits range-check. */
-const minRatioSchema = z.string({ invalid_type_error: "expected a percentage string such as \"120%\"" }).transform((text, ctx) => {
+export const minRatioSchema = z.string({ invalid_type_error: "expected a percentage string such as \"120%\"" }).transform((text, ctx) => {
   try {
     const bps = parseBps(text);
     if (bps >= 1n << 16n) {
@@ -148,7 +148,8 @@ export type TreasuryFile = z.output<typeof treasuryFileSchema>;
 // ---------------------------------------------------------------------------------------------------
 // Policy file
 
-const feedRulesSchema = z
+/** A feed's rules in a policy: the oldest answer it may give and the bounds of its answer (decimal, feed units). */
+export const feedRulesSchema = z
   .object({
     maxAge: durationSchema,
     minAnswer: decimalString,
@@ -171,7 +172,7 @@ const policyAssetSchema = z
 const keyCoordinate = z.string().regex(/^\d{1,78}$/, "expected a decimal integer string (a BabyJubjub coordinate)");
 
 /** An attestor the policy trusts for custody statements; its slot is its position in the list plus one (`null`: an empty slot). */
-const attestorSchema = z
+export const attestorSchema = z
   .object({
     name: z.string().trim().min(1).max(64),
     publicKey: z.tuple([keyCoordinate, keyCoordinate]),
@@ -179,7 +180,8 @@ const attestorSchema = z
   })
   .strict();
 
-const scenarioSchema = z
+/** A stress scenario: its name and a price drop per asset symbol (assets not named: no drop). */
+export const scenarioSchema = z
   .object({
     name: z.string().min(1).max(64),
     description: z.string().optional(),
@@ -187,22 +189,41 @@ const scenarioSchema = z
   })
   .strict();
 
+/** The largest price concession of a swap's minimum against the snapshot: at most RiskPolicy's 20%. */
+export const maxSlippageSchema = bpsSchema.refine((bps) => bps <= 2_000n, "at most 20% (RiskPolicy's MAX_SLIPPAGE_BPS)");
+
+/** How long a published liabilities root waits before it backs attestations (0: at once). */
+export const liabilitiesDelaySchema = z.union([z.literal(0), durationSchema]);
+
+/** The oldest custody statement a proof may use (RiskPolicy stores it in 32 bits). */
+export const attestationAgeSchema = durationSchema.refine((s) => s < 2 ** 32, "must be below 2^32 seconds");
+
+/** A chain id: a positive integer, as a JSON number or a decimal string. */
+export const chainIdSchema = z.union([z.number().int().positive(), z.string().regex(/^\d+$/, "expected a positive integer")]).transform((v) => BigInt(v));
+
+/** The policy's bounds other than per-asset rules and scenarios, as a policy file (and a deploy config) writes them. */
+export const policyBoundsShape = {
+  liabilityAsset: symbolSchema,
+  minCoverage: minRatioSchema,
+  minLiquidity: minRatioSchema,
+  /** Largest price concession a rebalance's minimum may make against the snapshot (default 1%). */
+  maxSlippage: maxSlippageSchema.optional(),
+  /** Oldest snapshot an attestation or a rebalance may use (default 1 hour). */
+  maxSnapshotAge: durationSchema.optional(),
+  /** How long a published liabilities root waits before attestations may use it (default 1 hour). */
+  liabilitiesDelay: liabilitiesDelaySchema.optional(),
+  /** Oldest custody statement, before the price snapshot, a proof may use (default 1 day). */
+  maxAttestationAge: attestationAgeSchema.optional(),
+};
+
 /** The policy file: asset order (index = position in `assets`), per-asset rules, minimums and scenarios. */
 export const policyFileSchema = z
   .object({
     name: z.string().optional(),
     description: z.string().optional(),
-    chainId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/, "expected a positive integer")]).transform((v) => BigInt(v)),
+    chainId: chainIdSchema,
     vault: addressSchema,
-    liabilityAsset: symbolSchema,
-    minCoverage: minRatioSchema,
-    minLiquidity: minRatioSchema,
-    /** Largest price concession a rebalance's minimum may make against the snapshot (default 1%). */
-    maxSlippage: bpsSchema.refine((bps) => bps <= 2_000n, "at most 20% (RiskPolicy's MAX_SLIPPAGE_BPS)").optional(),
-    /** Oldest snapshot an attestation or a rebalance may use (default 1 hour). */
-    maxSnapshotAge: durationSchema.optional(),
-    /** How long a published liabilities root waits before attestations may use it (default 1 hour). */
-    liabilitiesDelay: z.union([z.literal(0), durationSchema]).optional(),
+    ...policyBoundsShape,
     assets: z.array(policyAssetSchema).min(1),
     scenarios: z.array(scenarioSchema).min(1),
     sequencer: z.object({ feed: addressSchema, gracePeriod: durationSchema }).strict().optional(),
@@ -211,8 +232,6 @@ export const policyFileSchema = z
      * keeps a slot empty (an attestor removed on chain, say), so the ones after it keep their slots.
      */
     attestors: z.array(attestorSchema.nullable()).optional(),
-    /** Oldest custody statement, before the price snapshot, a proof may use (default 1 day). */
-    maxAttestationAge: durationSchema.refine((s) => s < 2 ** 32, "must be below 2^32 seconds").optional(),
   })
   .strict()
   .superRefine((file, ctx) => {

@@ -15,7 +15,7 @@ import { integerOption } from "../options.ts";
 import path from "node:path";
 import type { Command } from "commander";
 import { instanceSizes } from "../../chain/deploy.ts";
-import { publishLiabilitiesRoot } from "../../chain/gate.ts";
+import { latestAttestation, publishLiabilitiesRoot } from "../../chain/gate.ts";
 import { readPolicy } from "../../chain/policy.ts";
 import { onChain, openDeployment } from "../../chain/session.ts";
 import { writeBundle } from "../../prover/bundle.ts";
@@ -29,6 +29,7 @@ import { StackChain } from "../../keeper/chain.ts";
 import { DEFAULT_KEEPER_SETTINGS, runTick, type KeeperEvent, type KeeperStage } from "../../keeper/loop.ts";
 import { BundleProver, describeViolation, riskPolicyFromChain } from "../../keeper/prover.ts";
 import { FileStateStore } from "../../keeper/state-store.ts";
+import { KeeperMetrics, serveKeeperEndpoints } from "../../keeper/service.ts";
 
 interface KeeperFlags {
   deployment: string;
@@ -45,7 +46,16 @@ interface KeeperFlags {
   targetMargin: string;
   slippage: string;
   maxImpact?: string;
+  listen?: string;
+  staleAfter?: string;
   json?: boolean;
+}
+
+/** `HOST:PORT` of --listen (port 0: any free port, logged). */
+function listenAddress(text: string): { host: string; port: number } {
+  const m = /^(?:(\[[0-9a-fA-F:]+\]|[\w.-]+):)?(\d{1,5})$/.exec(text.trim());
+  if (!m || Number(m[2]) > 65_535) throw new UserError(`expected PORT or HOST:PORT, got ${JSON.stringify(text)}`, { where: "--listen", exitCode: 2 });
+  return { host: (m[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: Number(m[2]) };
 }
 
 const STAGES: readonly KeeperStage[] = ["pending-recorded", "mined", "committed", "attestation-mined"];
@@ -85,10 +95,18 @@ export function register(program: Command): void {
     .option("--target-margin <bps>", "restore every bound with this margin (bps of its limit)", String(DEFAULT_KEEPER_SETTINGS.targetMarginBps))
     .option("--slippage <bps>", "slippage tolerance of each swap's proven minimum output", String(DEFAULT_KEEPER_SETTINGS.slippageBps))
     .option("--max-impact <bps>", "largest price impact one swap may take")
+    .option("--listen <[host:]port>", "serve Prometheus metrics on /metrics and a health check on /healthz (host default 127.0.0.1; port 0 = any, logged)")
+    .option("--stale-after <seconds>", "with --listen: /healthz fails when no tick has succeeded for this long (default: 3 intervals, at least 600)")
     .option("--json", "log JSON lines on stdout")
     .addHelpText(
       "after",
       [
+        "",
+        "As a service: run without --once/--ticks, with --json (one JSON object per line: time, event, fields) and",
+        "--listen 9464. /metrics has homeostat_keeper_* counters (ticks, proofs and proving time per statement, swaps,",
+        "reverts, failures, RPC retries), coverage and the last attestation's age; /healthz answers 503 with the reason",
+        "once ticks stop succeeding. SIGTERM stops after the current tick. A failed tick (a node restarting, say) is",
+        "retried with backoff; a restarted keeper reconciles a half-done swap or attestation with the chain.",
         "",
         "The sender (HOMEOSTAT_PRIVATE_KEY, else the node's first account) needs the keeper, operator and rebalancer roles.",
         "Example: homeostat keeper --deployment .homeostat/deployment.json --liabilities .homeostat/liabilities --init --once",
@@ -111,11 +129,20 @@ export function register(program: Command): void {
       if (!existsSync(stateFile) && !flags.init) throw new UserError("no keeper state here; start one with --init", { where: stateFile });
       if (existsSync(stateFile) && flags.init) throw new UserError("a keeper state already exists; drop --init to resume it", { where: stateFile });
 
+      const listen = flags.listen !== undefined ? listenAddress(flags.listen) : undefined;
+      const staleAfter = flags.staleAfter !== undefined ? intFlag(flags.staleAfter, "--stale-after", 1, 30 * 86_400) : Math.max(600, (3 * intervalMs) / 1000);
+      const metrics = listen ? new KeeperMetrics({ staleAfterSeconds: staleAfter }) : undefined;
       const log = (e: KeeperEvent) => {
+        metrics?.observe(e);
         if (flags.json) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
         else process.stderr.write(`${describe(e)}\n`);
       };
-      const session = await openDeployment(flags.deployment, flags.rpc);
+      const endpoints = metrics && listen ? await serveKeeperEndpoints(metrics, listen.host, listen.port) : undefined;
+      if (endpoints) log({ event: "listening", url: endpoints.url, metrics: `${endpoints.url}/metrics`, health: `${endpoints.url}/healthz` });
+      const session = await openDeployment(flags.deployment, flags.rpc).catch(async (e: unknown) => {
+        await endpoints?.close();
+        throw e;
+      });
       try {
         const { deployment, stack } = session;
         const onchain = await onChain("getPolicy", () => readPolicy(stack.riskPolicy));
@@ -167,6 +194,11 @@ export function register(program: Command): void {
           log({ event: "initialised", root: proven.root.toString(), tx: txHash, state: stateFile });
         }
         const store = FileStateStore.open(stateFile);
+        if (metrics) {
+          const last = await onChain("latestAttestation", () => latestAttestation(stack));
+          const block = last ? await stack.solvencyRegistry.runner!.provider!.getBlock(Number(last.blockNumber)) : null;
+          if (block) metrics.setLastAttestation(block.timestamp);
+        }
         const onStage = crashAt
           ? (stage: KeeperStage) => {
               if (stage === crashAt) {
@@ -183,9 +215,20 @@ export function register(program: Command): void {
         };
 
         let stopping = false;
+        let wake: (() => void) | undefined;
+        /** Waits `ms`, or less when a stop signal comes (a backoff of minutes must not delay SIGTERM). */
+        const pause = (ms: number) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, ms);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
         const stop = () => {
           stopping = true;
           log({ event: "stopping" });
+          wake?.();
         };
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
@@ -209,10 +252,10 @@ export function register(program: Command): void {
               if (ticks !== Infinity) throw new UserError(`tick ${tick} failed: ${(e as Error).message.split("\n")[0]}`, { where: "keeper" });
               failures++;
               log({ event: "error", error: (e as Error).message.split("\n")[0], retryInSeconds: Math.min(300, 2 ** failures) });
-              await new Promise((r) => setTimeout(r, Math.min(300, 2 ** failures) * 1000));
+              await pause(Math.min(300, 2 ** failures) * 1000);
               continue;
             }
-            if (tick < ticks && !stopping && intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
+            if (tick < ticks && !stopping && intervalMs > 0) await pause(intervalMs);
           }
         } finally {
           process.off("SIGINT", stop);
@@ -220,6 +263,7 @@ export function register(program: Command): void {
         }
       } finally {
         session.close();
+        await endpoints?.close();
       }
     });
 }

@@ -1,0 +1,252 @@
+/**
+ * Governance operations on a deployment (issue 16): a policy file becomes the calls that make the
+ * deployed RiskPolicy equal to it (setPolicy, setSequencerUptimeFeed, setAttestor / removeAttestor), batched
+ * as one OpenZeppelin TimelockController operation: `scheduleBatch` now, `executeBatch` once the delay has
+ * passed. When the proposer is a Safe, the same calls are written as a Safe Transaction Builder batch file
+ * instead of being sent. Pending operations are read back from the timelock's own events (CallScheduled,
+ * CallSalt, Cancelled) and states, so nothing is kept off chain. The guardian's `tighten` takes the same
+ * policy file and calls RiskPolicy.tighten at once (the contract refuses anything looser).
+ *
+ * A policy file (the operator's `policy.json`, as `deploy --inputs` writes it) names assets by symbol and
+ * has no addresses: tokens, feeds and their decimals are the deployed policy's. Assets, their order and the
+ * number of scenarios are the circuit instance's and cannot change here.
+ */
+import { AbiCoder, Contract, getAddress, hexlify, Interface, keccak256, randomBytes, ZeroHash, type ContractRunner, type EventLog, type Provider } from "ethers";
+import { UserError } from "../core/errors.ts";
+import { parseFile, policyFileSchema } from "../core/schemas.ts";
+import { readJsonInput } from "../core/node/input-files.ts";
+import { parseDecimal } from "../core/units.ts";
+import { NO_SEQUENCER } from "../prover/treasury.ts";
+import { policyCallArg, readPolicy, type OnchainPolicy } from "./policy.ts";
+import type { Deployment, Stack } from "./deploy.ts";
+
+/** One call of a governance operation, with a line for people. */
+export interface GovernanceCall {
+  target: string;
+  value: bigint;
+  data: string;
+  summary: string;
+}
+
+/** The policy a policy file asks for on this deployment (addresses and decimals from `current`). */
+export function policyFromFile(file: string, current: OnchainPolicy, deployment: Pick<Deployment, "chainId" | "contracts">): OnchainPolicy {
+  const policy = parseFile(policyFileSchema, readJsonInput(file), file);
+  const where = (field: string) => `${file}: ${field}`;
+  if (policy.chainId.toString() !== deployment.chainId) throw new UserError(`is ${policy.chainId}; the deployment is on chain ${deployment.chainId}`, { where: where("chainId") });
+  if (getAddress(policy.vault) !== getAddress(deployment.contracts.treasuryVault)) {
+    throw new UserError(`is ${policy.vault}; the deployment's vault is ${deployment.contracts.treasuryVault}`, { where: where("vault") });
+  }
+  if (policy.assets.length !== current.assets.length) {
+    throw new UserError(`lists ${policy.assets.length} assets; the deployed policy has ${current.assets.length} (${current.assets.map((a) => a.symbol).join(", ")}), fixed by the circuit instance`, { where: where("assets") });
+  }
+  const assets = policy.assets.map((rules, i) => {
+    const deployed = current.assets[i]!;
+    if (rules.symbol !== deployed.symbol) {
+      throw new UserError(`is ${rules.symbol}; the deployed policy's asset ${i} is ${deployed.symbol} (assets keep their order: it is the circuits' asset index)`, { where: where(`assets[${i}].symbol`) });
+    }
+    const bound = (text: string, field: "minAnswer" | "maxAnswer") => {
+      try {
+        return parseDecimal(text, deployed.feedDecimals);
+      } catch (e) {
+        throw new UserError(`${(e as Error).message} (the ${deployed.symbol} feed has ${deployed.feedDecimals} decimals)`, { where: where(`assets[${i}].feed.${field}`) });
+      }
+    };
+    return { ...deployed, capBps: Number(rules.cap), haircutBps: Number(rules.haircut), liquid: rules.liquid, maxAge: rules.feed.maxAge, minAnswer: bound(rules.feed.minAnswer, "minAnswer"), maxAnswer: bound(rules.feed.maxAnswer, "maxAnswer") };
+  });
+  if (policy.scenarios.length !== current.shockBps.length) {
+    throw new UserError(`lists ${policy.scenarios.length} scenarios; the circuit instance takes exactly ${current.shockBps.length}`, { where: where("scenarios") });
+  }
+  const slots = current.attestorKeys.length;
+  const listed = policy.attestors ?? [];
+  if (listed.length > slots) throw new UserError(`lists ${listed.length} attestor slots; the deployment has ${slots}`, { where: where("attestors") });
+  return {
+    assets,
+    shockBps: policy.scenarios.map((s) => assets.map((a) => Number(s.shocks[a.symbol] ?? 0n))),
+    liabilityAsset: assets.findIndex((a) => a.symbol === policy.liabilityAsset),
+    minCoverageBps: Number(policy.minCoverage),
+    minLiquidityBps: Number(policy.minLiquidity),
+    maxSlippageBps: Number(policy.maxSlippage ?? BigInt(current.maxSlippageBps)),
+    maxSnapshotAge: policy.maxSnapshotAge ?? current.maxSnapshotAge,
+    liabilitiesDelay: policy.liabilitiesDelay ?? current.liabilitiesDelay,
+    maxAttestationAge: policy.maxAttestationAge ?? current.maxAttestationAge,
+    sequencer: policy.sequencer ? { feed: getAddress(policy.sequencer.feed), gracePeriod: policy.sequencer.gracePeriod } : { ...NO_SEQUENCER },
+    attestorKeys: Array.from({ length: slots }, (_, s) => {
+      const a = listed[s];
+      return a ? ([BigInt(a.publicKey[0]), BigInt(a.publicKey[1])] as const) : ([0n, 0n] as const);
+    }),
+  };
+}
+
+const pct = (bps: number) => `${bps / 100}%`;
+
+/** What differs between two policies' setPolicy parts, for people ("minCoverage 150% -> 160%"). */
+export function policyChanges(from: OnchainPolicy, to: OnchainPolicy): string[] {
+  const out: string[] = [];
+  const field = (name: string, a: string, b: string) => {
+    if (a !== b) out.push(`${name} ${a} -> ${b}`);
+  };
+  field("minCoverage", pct(from.minCoverageBps), pct(to.minCoverageBps));
+  field("minLiquidity", pct(from.minLiquidityBps), pct(to.minLiquidityBps));
+  field("maxSlippage", pct(from.maxSlippageBps), pct(to.maxSlippageBps));
+  field("maxSnapshotAge", `${from.maxSnapshotAge} s`, `${to.maxSnapshotAge} s`);
+  field("liabilitiesDelay", `${from.liabilitiesDelay} s`, `${to.liabilitiesDelay} s`);
+  field("maxAttestationAge", `${from.maxAttestationAge} s`, `${to.maxAttestationAge} s`);
+  field("liabilityAsset", from.assets[from.liabilityAsset]?.symbol ?? "?", to.assets[to.liabilityAsset]?.symbol ?? "?");
+  to.assets.forEach((a, i) => {
+    const b = from.assets[i]!;
+    field(`${a.symbol}.cap`, pct(b.capBps), pct(a.capBps));
+    field(`${a.symbol}.haircut`, pct(b.haircutBps), pct(a.haircutBps));
+    field(`${a.symbol}.liquid`, String(b.liquid), String(a.liquid));
+    field(`${a.symbol}.feed.maxAge`, `${b.maxAge} s`, `${a.maxAge} s`);
+    field(`${a.symbol}.feed.minAnswer`, b.minAnswer.toString(), a.minAnswer.toString());
+    field(`${a.symbol}.feed.maxAnswer`, b.maxAnswer.toString(), a.maxAnswer.toString());
+  });
+  to.shockBps.forEach((row, k) => field(`scenario ${k}`, (from.shockBps[k] ?? []).map(pct).join("/"), row.map(pct).join("/")));
+  return out;
+}
+
+/** The calls that turn the deployed policy `current` into `next` (empty when they are equal). */
+export function policyUpdateCalls(stack: Pick<Stack, "riskPolicy">, riskPolicy: string, current: OnchainPolicy, next: OnchainPolicy): GovernanceCall[] {
+  const iface = stack.riskPolicy.interface;
+  const calls: GovernanceCall[] = [];
+  const changes = policyChanges(current, next);
+  if (changes.length > 0) calls.push({ target: riskPolicy, value: 0n, data: iface.encodeFunctionData("setPolicy", [policyCallArg(next)]), summary: `RiskPolicy.setPolicy: ${changes.join(", ")}` });
+  if (getAddress(next.sequencer.feed) !== getAddress(current.sequencer.feed) || next.sequencer.gracePeriod !== current.sequencer.gracePeriod) {
+    calls.push({
+      target: riskPolicy,
+      value: 0n,
+      data: iface.encodeFunctionData("setSequencerUptimeFeed", [next.sequencer.feed, next.sequencer.gracePeriod]),
+      summary: `RiskPolicy.setSequencerUptimeFeed(${next.sequencer.feed}, ${next.sequencer.gracePeriod} s)`,
+    });
+  }
+  next.attestorKeys.forEach(([x, y], slot) => {
+    const [cx, cy] = current.attestorKeys[slot]!;
+    if (x === cx && y === cy) return;
+    if (x === 0n && y === 0n) calls.push({ target: riskPolicy, value: 0n, data: iface.encodeFunctionData("removeAttestor", [slot]), summary: `RiskPolicy.removeAttestor(slot ${slot + 1})` });
+    else calls.push({ target: riskPolicy, value: 0n, data: iface.encodeFunctionData("setAttestor", [slot, x, y]), summary: `RiskPolicy.setAttestor(slot ${slot + 1}, key ${x.toString().slice(0, 10)}...)` });
+  });
+  return calls;
+}
+
+/** A timelock batch: its calls, predecessor, salt and the operation id the timelock gives it. */
+export interface TimelockBatch {
+  id: string;
+  calls: GovernanceCall[];
+  predecessor: string;
+  salt: string;
+}
+
+/** The id TimelockController.hashOperationBatch gives a batch. */
+export function batchId(calls: readonly Pick<GovernanceCall, "target" | "value" | "data">[], predecessor: string, salt: string): string {
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(
+      ["address[]", "uint256[]", "bytes[]", "bytes32", "bytes32"],
+      [calls.map((c) => c.target), calls.map((c) => c.value), calls.map((c) => c.data), predecessor, salt],
+    ),
+  );
+}
+
+/** A new batch of `calls` with a fresh random salt (so the same change can be proposed again later). */
+export function newBatch(calls: GovernanceCall[]): TimelockBatch {
+  const salt = hexlify(randomBytes(32));
+  return { id: batchId(calls, ZeroHash, salt), calls, predecessor: ZeroHash, salt };
+}
+
+/** Calldata of `scheduleBatch` / `executeBatch` on the timelock. */
+export function scheduleData(timelock: Pick<Contract, "interface">, batch: TimelockBatch, delay: bigint): string {
+  return timelock.interface.encodeFunctionData("scheduleBatch", [batch.calls.map((c) => c.target), batch.calls.map((c) => c.value), batch.calls.map((c) => c.data), batch.predecessor, batch.salt, delay]);
+}
+export function executeData(timelock: Pick<Contract, "interface">, batch: TimelockBatch): string {
+  return timelock.interface.encodeFunctionData("executeBatch", [batch.calls.map((c) => c.target), batch.calls.map((c) => c.value), batch.calls.map((c) => c.data), batch.predecessor, batch.salt]);
+}
+
+/**
+ * A Safe Transaction Builder batch file (the JSON the Safe{Wallet} Transaction Builder app imports): one
+ * transaction from the Safe to the timelock. The builder's optional checksum is left out (it then asks the
+ * signer to confirm the file's origin).
+ */
+export function safeBatchFile(options: { chainId: string; safe: string; name: string; description: string; to: string; data: string }): object {
+  return {
+    version: "1.0",
+    chainId: options.chainId,
+    createdAt: Date.now(),
+    meta: { name: options.name, description: options.description, txBuilderVersion: "1.16.5", createdFromSafeAddress: getAddress(options.safe), createdFromOwnerAddress: "" },
+    transactions: [{ to: getAddress(options.to), value: "0", data: options.data, contractMethod: null, contractInputsValues: null }],
+  };
+}
+
+/** OpenZeppelin 5's TimelockController.OperationState. */
+export const OPERATION_STATES = ["unset", "waiting", "ready", "done"] as const;
+export type OperationState = (typeof OPERATION_STATES)[number] | "cancelled";
+
+/** A scheduled operation as the timelock's events and state tell it. */
+export interface ScheduledOperation extends TimelockBatch {
+  state: OperationState;
+  /** Earliest execution time (unix seconds; 0 once done or cancelled). */
+  readyAt: number;
+  scheduledBlock: number;
+  scheduledTx: string;
+}
+
+/** Every batch scheduled on `timelock` since `fromBlock`, with its state; calls summarised with RiskPolicy's ABI. */
+export async function scheduledOperations(timelock: Contract, riskPolicy: Pick<Contract, "interface">, fromBlock = 0): Promise<ScheduledOperation[]> {
+  const scheduled = (await timelock.queryFilter(timelock.filters.CallScheduled!(), fromBlock)) as EventLog[];
+  const salts = (await timelock.queryFilter(timelock.filters.CallSalt!(), fromBlock)) as EventLog[];
+  const cancelled = new Set(((await timelock.queryFilter(timelock.filters.Cancelled!(), fromBlock)) as EventLog[]).map((e) => String(e.args[0])));
+  const saltOf = new Map(salts.map((e) => [String(e.args[0]), String(e.args[1])]));
+  const byId = new Map<string, ScheduledOperation>();
+  for (const e of scheduled) {
+    const [id, index, target, value, data, predecessor] = e.args as unknown as [string, bigint, string, bigint, string, string];
+    let op = byId.get(id);
+    if (!op) {
+      op = { id, calls: [], predecessor, salt: saltOf.get(id) ?? ZeroHash, state: "unset", readyAt: 0, scheduledBlock: e.blockNumber, scheduledTx: e.transactionHash };
+      byId.set(id, op);
+    }
+    op.calls[Number(index)] = { target: getAddress(target), value, data, summary: describeCall(riskPolicy.interface, target, data) };
+  }
+  for (const op of byId.values()) {
+    const state = Number(await timelock.getFunction("getOperationState").staticCall(op.id));
+    op.state = state === 0 && cancelled.has(op.id) ? "cancelled" : OPERATION_STATES[state]!;
+    op.readyAt = op.state === "waiting" || op.state === "ready" ? Number(await timelock.getFunction("getTimestamp").staticCall(op.id)) : 0;
+    if (batchId(op.calls, op.predecessor, op.salt) !== op.id) throw new Error(`timelock operation ${op.id}: its events do not hash to its id (a CallSalt event missing?)`);
+  }
+  return [...byId.values()].sort((a, b) => a.scheduledBlock - b.scheduledBlock);
+}
+
+function describeCall(iface: Interface, target: string, data: string): string {
+  try {
+    const parsed = iface.parseTransaction({ data });
+    if (parsed) return `${parsed.name}(${parsed.fragment.inputs.length} argument${parsed.fragment.inputs.length === 1 ? "" : "s"}) on ${getAddress(target)}`;
+  } catch {
+    // not a RiskPolicy call
+  }
+  return `call ${data.slice(0, 10)} on ${getAddress(target)}`;
+}
+
+/** The latest block's timestamp. */
+export async function chainTime(provider: Provider): Promise<number> {
+  const block = await provider.getBlock("latest");
+  if (!block) throw new Error("the node returned no latest block");
+  return block.timestamp;
+}
+
+/** Refuses when `account` lacks `role` on `contract` (so a send never fails with a bare revert). */
+export async function requireRole(contract: Contract, role: "PROPOSER_ROLE" | "EXECUTOR_ROLE" | "RISK_GUARDIAN_ROLE", account: string, where: string): Promise<void> {
+  const id = (await contract.getFunction(role).staticCall()) as string;
+  if (role === "EXECUTOR_ROLE" && ((await contract.getFunction("hasRole").staticCall(id, "0x0000000000000000000000000000000000000000")) as boolean)) return; // open executor
+  if (!((await contract.getFunction("hasRole").staticCall(id, account)) as boolean)) {
+    const name = role === "RISK_GUARDIAN_ROLE" ? "the risk guardian" : role === "PROPOSER_ROLE" ? "a proposer of the timelock" : "an executor of the timelock";
+    throw new UserError(`${getAddress(account)} is not ${name}`, { where });
+  }
+}
+
+/** The deployed policy, and the one `file` asks for. */
+export async function policyChange(stack: Stack, deployment: Deployment, file: string): Promise<{ current: OnchainPolicy; next: OnchainPolicy }> {
+  const current = await readPolicy(stack.riskPolicy);
+  return { current, next: policyFromFile(file, current, deployment) };
+}
+
+/** Connects `contract` to another runner (a role's signer). */
+export function as(contract: Contract, runner: ContractRunner): Contract {
+  return contract.connect(runner) as Contract;
+}

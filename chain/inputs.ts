@@ -6,7 +6,8 @@
  */
 import path from "node:path";
 import { writeFileAtomic } from "../core/node/atomic-write.ts";
-import type { DeployConfig, Deployment } from "./deploy.ts";
+import { policyOfConfig, type DeployConfig, type Deployment } from "./deploy.ts";
+import type { OnchainPolicy } from "./policy.ts";
 import type { SnapshotInfo } from "./gate.ts";
 
 /** `value` base units with `decimals` decimals, as an exact decimal string ("1234.5"). */
@@ -30,30 +31,45 @@ export function treasuryFileOf(deployment: Deployment, config: DeployConfig): un
   };
 }
 
-/** The policy file of the deployment's initial policy. */
-export function policyFileOf(deployment: Deployment, config: DeployConfig): unknown {
+/**
+ * A deployed policy as a policy file (core/schemas.ts `policyFileSchema`): what `governance policy` exports and
+ * `governance propose` reads back. Exact: answer bounds are written with the feed's decimals, rules in bps.
+ */
+export function policyFileOfChain(deployment: Deployment, policy: OnchainPolicy, name = `Policy of RiskPolicy ${deployment.contracts.riskPolicy} on chain ${deployment.chainId}`): unknown {
+  const keys = policy.attestorKeys;
   return {
-    name: `Local ${deployment.instance} deployment policy`,
+    name,
     chainId: Number(deployment.chainId),
     vault: deployment.contracts.treasuryVault,
-    liabilityAsset: config.assets[config.liabilityAsset]!.symbol,
-    minCoverage: `${config.minCoverageBps}bps`,
-    minLiquidity: `${config.minLiquidityBps}bps`,
-    maxSlippage: `${config.maxSlippageBps}bps`,
-    maxSnapshotAge: config.maxSnapshotAge,
-    liabilitiesDelay: config.liabilitiesDelay,
-    assets: config.assets.map((a) => ({
+    liabilityAsset: policy.assets[policy.liabilityAsset]!.symbol,
+    minCoverage: `${policy.minCoverageBps}bps`,
+    minLiquidity: `${policy.minLiquidityBps}bps`,
+    maxSlippage: `${policy.maxSlippageBps}bps`,
+    maxSnapshotAge: policy.maxSnapshotAge,
+    liabilitiesDelay: policy.liabilitiesDelay,
+    maxAttestationAge: policy.maxAttestationAge,
+    assets: policy.assets.map((a) => ({
       symbol: a.symbol,
       cap: `${a.capBps}bps`,
       haircut: `${a.haircutBps}bps`,
       liquid: a.liquid,
       feed: { maxAge: a.maxAge, minAnswer: formatDecimal(a.minAnswer, a.feedDecimals), maxAnswer: formatDecimal(a.maxAnswer, a.feedDecimals) },
     })),
-    scenarios: config.scenarios.map((s) => ({
-      name: s.name,
-      shocks: Object.fromEntries(config.assets.map((a, i) => [a.symbol, `${s.shockBps[i]}bps`])),
+    scenarios: policy.shockBps.map((row, k) => ({
+      name: deployment.scenarios[k] ?? `scenario ${k + 1}`,
+      shocks: Object.fromEntries(policy.assets.map((a, i) => [a.symbol, `${row[i]}bps`])),
     })),
+    ...(BigInt(policy.sequencer.feed) !== 0n ? { sequencer: { feed: policy.sequencer.feed, gracePeriod: policy.sequencer.gracePeriod } } : {}),
+    ...(keys.some(([x, y]) => x !== 0n || y !== 0n)
+      ? { attestors: keys.map(([x, y], s) => (x === 0n && y === 0n ? null : { name: deployment.attestors?.[s] ?? `attestor ${s + 1}`, publicKey: [x.toString(), y.toString()] })) }
+      : {}),
   };
+}
+
+/** The policy file of the deployment's initial policy. */
+export function policyFileOf(deployment: Deployment, config: DeployConfig): unknown {
+  const onchain = policyOfConfig(config, deployment.assets.map((a) => a.token), deployment.assets.map((a) => a.feed));
+  return policyFileOfChain(deployment, onchain, `Local ${deployment.instance} deployment policy`);
 }
 
 /** The prices file of a stored snapshot: each feed answer recovered exactly from its unit price. */

@@ -23,7 +23,8 @@ import {
   type ScheduledOperation,
   type TimelockBatch,
 } from "../../chain/governance.ts";
-import { policyCallArg } from "../../chain/policy.ts";
+import { policyCallArg, readPolicy } from "../../chain/policy.ts";
+import { policyFileOfChain } from "../../chain/inputs.ts";
 import { onChain, openDeployment, type ChainSession } from "../../chain/session.ts";
 import { integerOption } from "../options.ts";
 
@@ -99,7 +100,7 @@ async function findOperation(session: ChainSession, id: string, fromBlock: numbe
 
 /** Registers `governance` and `guardian` on the program. */
 export function register(program: Command): void {
-  const governance = program.command("governance").description("policy changes through the timelock: propose (or write a Safe batch), status, execute");
+  const governance = program.command("governance").description("policy changes through the timelock: export the deployed policy, propose a change (or write a Safe batch), status, execute");
   const common = (cmd: Command) =>
     cmd
       .requiredOption("--deployment <file>", "deployment file (homeostat deploy output)")
@@ -171,6 +172,24 @@ export function register(program: Command): void {
         session.close();
       }
     });
+
+  common(
+    governance
+      .command("policy")
+      .description("write the deployed policy as a policy file: the starting point of a change (edit it, then propose it)")
+      .requiredOption("--out <file>", "policy file to write (e.g. policy.json)"),
+  ).action(async (flags: CommonFlags & { out: string }) => {
+    checkOutputFile(flags.out, { flag: "--out", inputs: [{ path: flags.deployment, what: "the deployment file" }] });
+    const session = await openDeployment(flags.deployment, flags.rpc);
+    try {
+      const policy = await onChain("getPolicy", () => readPolicy(session.stack.riskPolicy));
+      const version = (await session.stack.riskPolicy.getFunction("version").staticCall()) as bigint;
+      writeFileAtomic(flags.out, `${JSON.stringify(policyFileOfChain(session.deployment, policy), null, 2)}\n`);
+      process.stdout.write(flags.json ? `${JSON.stringify({ out: flags.out, policyVersion: Number(version) }, null, 2)}\n` : `wrote the deployed policy (version ${version}) to ${flags.out}\n`);
+    } finally {
+      session.close();
+    }
+  });
 
   common(
     governance

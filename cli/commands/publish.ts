@@ -58,6 +58,17 @@ export function register(program: Command): void {
           if (current !== signals[1]) {
             liabilitiesTx = (await onChain("publishLiabilitiesRoot", () => publishLiabilitiesRoot(session.stack, signals[1]!))).hash;
           }
+          // A root waits the policy's liabilitiesDelay before it backs attestations (users check their inclusion
+          // first): say so and stop, rather than let the attestation fail with LiabilitiesMismatch.
+          const { latest: epoch, latestActiveFrom } = (await registry.getFunction("epochs").staticCall()) as { latest: bigint; latestActiveFrom: bigint };
+          const now = BigInt((await registry.runner!.provider!.getBlock("latest"))!.timestamp);
+          if (latestActiveFrom > now) {
+            const from = new Date(Number(latestActiveFrom) * 1000).toISOString();
+            throw new UserError(
+              `${liabilitiesTx ? `published the liabilities root as epoch ${epoch} (${liabilitiesTx}); it` : `the liabilities root of epoch ${epoch}`} backs attestations from ${from} on (the policy's liabilitiesDelay, ${latestActiveFrom - now} s from now): prove and publish the attestation then (with a fresh snapshot if this one is older than maxSnapshotAge by then)`,
+              { where: "--with-liabilities", exitCode: 3 },
+            );
+          }
         }
         const receipt = await onChain("publishAttestation", async () => {
           await registry.getFunction("publishAttestation").staticCall(signals, proof); // decodes a refusal before sending

@@ -132,6 +132,15 @@ describe("governance propose / status / execute and guardian tighten on a local 
     expectOneLineRefusal(await cli("guardian", "tighten", "--deployment", deployment, "--policy", looser), 1, /tighten: reverted with NotTightening\(field=minCoverageBps/);
   });
 
+  it("exports the deployed policy as a policy file that proposes nothing (an exact round trip)", async () => {
+    const out = path.join(dir, "exported.json");
+    const exported = await cli("governance", "policy", "--deployment", deployment, "--out", out, "--json");
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ out, policyVersion: 3 });
+    expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ minCoverage: "12500bps" });
+    expectOneLineRefusal(await cli("governance", "propose", "--deployment", deployment, "--policy", out), 1, /equals the deployed policy: nothing to propose/);
+  });
+
   it("refuses a policy file whose assets are reordered, naming the entry", async () => {
     const swapped = writePolicy("swapped.json", (p) => {
       [p.assets[0], p.assets[1]] = [p.assets[1]!, p.assets[0]!];

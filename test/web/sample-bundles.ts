@@ -21,9 +21,9 @@ export interface SampleBundle {
   source: string;
 }
 
-/** The example treasury of `group`, its liabilities (default: the example's users file) and a fresh state. */
-function loadExample(dir: string, group: keyof typeof EXAMPLES, liabilities?: string) {
-  const example = path.join(PROJECT_ROOT, EXAMPLES[group]);
+/** The example treasury of `group` (or the folder `folder`), its liabilities (default: the example's users file) and a fresh state. */
+function loadExample(dir: string, group: keyof typeof EXAMPLES, liabilities?: string, folder: string = EXAMPLES[group]) {
+  const example = path.join(PROJECT_ROOT, folder);
   const treasury = loadTreasury({
     treasury: path.join(example, "treasury.json"),
     policy: path.join(example, "policy.json"),
@@ -43,6 +43,12 @@ function loadExample(dir: string, group: keyof typeof EXAMPLES, liabilities?: st
 export async function makeSolvencyBundle(dir: string, group: keyof typeof EXAMPLES, liabilities?: string): Promise<SampleBundle> {
   const result = await proveSolvency(loadExample(dir, group, liabilities));
   return { bundle: result.bundle as unknown as Json, instance: result.artifacts.instance, source: EXAMPLES[group] };
+}
+
+/** Proves another example folder of the `test` group (examples/harbor: a custodian's statement backs part of it). */
+export async function makeExampleBundle(dir: string, folder: string): Promise<SampleBundle> {
+  const result = await proveSolvency(loadExample(dir, "test", undefined, folder));
+  return { bundle: result.bundle as unknown as Json, instance: result.artifacts.instance, source: folder };
 }
 
 /** The swap the rebalance sample proves (valid for examples/small: the new positions meet the policy). */

@@ -1,7 +1,8 @@
 /**
  * Pins the browser verifier page end to end in a real Chromium (Debian's, through playwright-core): the
  * page is built with Vite, served by `homeostat serve`'s server with a folder of fixture bundles, and
- * driven like a user would. A valid bundle (S1, and an S2 swap) shows verified with its statement in words; a changed public
+ * driven like a user would. A valid bundle (S1, and an S2 swap) shows verified with its statement in words (one whose
+ * policy names a custodian shows the attestor's key, its name marked as the operator's label); a changed public
  * signal, a policy that does not match its hash, an unpinned key and a non-canonical proof (a coordinate + q)
  * show invalid with the reason; a valid inclusion proof shows the balance counted under the attestation's
  * root, a changed balance and a proof for another root are refused with the reason; the optional on-chain
@@ -21,7 +22,7 @@ import { formatBps } from "../../core/units.ts";
 import { DIST_DIR, PROJECT_ROOT, ensureWebBuild } from "../../verifier/web/build.ts";
 import { launchChromium, waitForVerdict, type Browser } from "./browser.ts";
 import { makeFixtureSources } from "./fixture-sources.ts";
-import { SAMPLE_SWAP } from "./sample-bundles.ts";
+import { makeExampleBundle, SAMPLE_SWAP } from "./sample-bundles.ts";
 import { writeFixtures, type Fixtures } from "./fixtures.ts";
 
 const OUTPUT_DIR = path.join(PROJECT_ROOT, "test-output");
@@ -131,6 +132,22 @@ describe("attestation", () => {
   it("a bundle whose proof has q added to a coordinate (a non-canonical encoding) shows invalid", async () => {
     expect(await open(fixtures.nonCanonical)).toBe("invalid");
     expect(await text("#verdict-reasons")).toMatch(/proof\.pi_a\[0\]: not below the BN254 base field modulus q/);
+  });
+
+  it("a bundle whose policy names an attestor shows its key, and its name as the operator's label", async () => {
+    const { bundle } = await makeExampleBundle(workDir, "examples/harbor");
+    const file = path.join(bundlesDir, "harbor.json");
+    writeFileSync(file, JSON.stringify(bundle));
+    expect(await open(file)).toBe("verified");
+    const attestor = (bundle.policy as { attestors: Array<{ name: string; publicKey: [string, string] }> }).attestors.find((a) => a.publicKey[0] !== "0")!;
+    expect(attestor.name).toBe("Harbor Custody");
+    const custody = await text('li[data-claim="custody"]');
+    expect(custody).toContain(`Everything else is held by the attestors whose keys the policy names: key ${attestor.publicKey[0].slice(0, 10)}`);
+    expect(custody).toContain('("Harbor Custody")');
+    expect(custody).toContain("the names in quotes are the operator's labels, not proven");
+    // The fixture bundle's policy names none: the page says every position is the vault's.
+    expect(await open(fixtures.valid)).toBe("verified");
+    expect(await text('li[data-claim="custody"]')).toContain("The policy names no attestor, so every position is held by the vault.");
   });
 
   it("a bundle chosen with the file picker is verified too", async () => {

@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Contract, getAddress, getCreateAddress, id, JsonRpcProvider, MaxUint256, type Signer } from "ethers";
+import { Contract, getAddress, getCreateAddress, id, JsonRpcProvider, type Signer } from "ethers";
 import { startLocalChain, type LocalChain } from "../../chain/local.ts";
 import { factoryOf, loadArtifact, uniswapArtifact, type Artifact } from "../../chain/artifacts.ts";
 import { attachStack, readDeployment, type Deployment } from "../../chain/deploy.ts";
@@ -18,8 +18,8 @@ import { deployOntoExisting } from "../../chain/deploy-existing.ts";
 import { checkExistingContracts } from "../../chain/preflight.ts";
 import { provingKeysBuilt } from "../../chain/local-treasury.ts";
 import { homeostatInProcess as cli } from "../cli/in-process.ts";
+import { deployWorld, worldConfig, type World } from "../../scripts/rehearsal/world.ts";
 
-const MOCK_DESCRIPTION = "v0.8/tests/MockV3Aggregator.sol";
 const ADMIN = "0x0000000000000000000000000000000000000000000000000000000000000000";
 
 async function deploy(artifact: Artifact, signer: Signer, args: unknown[] = []): Promise<string> {
@@ -36,7 +36,7 @@ describe.skipIf(!provingKeysBuilt("test"))("deploy --config onto existing tokens
   let deployerAddress: string;
   let accounts: string[];
   /** The world that was there before: tokens, feeds, two Uniswap V2 factories with routers, a stale feed. */
-  const world = { tokens: [] as string[], feeds: [] as string[], factory: "", router: "", otherFactory: "", otherRouter: "", staleFeed: "", sequencer: "", sequencerDown: "" };
+  let world: World;
   let valid: Record<string, unknown>;
 
   const write = (name: string, config: unknown) => {
@@ -60,72 +60,9 @@ describe.skipIf(!provingKeysBuilt("test"))("deploy --config onto existing tokens
     deployerAddress = accounts[0]!;
     dir = mkdtempSync(path.join(os.tmpdir(), "homeostat-deploy-config-"));
 
-    // Account 9 brings the pre-existing world, so the deployer's nonce starts at 0.
-    const owner = await provider.getSigner(9);
-    const token = loadArtifact("TestToken");
-    const feed = loadArtifact("TestFeed");
-    const assets = [
-      { symbol: "USDC", decimals: 6, answer: 1n * 10n ** 8n },
-      { symbol: "WETH", decimals: 18, answer: 3000n * 10n ** 8n },
-      { symbol: "WBTC", decimals: 8, answer: 60000n * 10n ** 8n },
-      { symbol: "DAI", decimals: 18, answer: 1n * 10n ** 8n },
-    ];
-    for (const a of assets) {
-      world.tokens.push(await deploy(token, owner, [`${a.symbol} (existing)`, a.symbol, a.decimals]));
-      world.feeds.push(await deploy(feed, owner, [8, a.answer]));
-    }
-    const weth = await deploy(uniswapArtifact("WETH9"), owner);
-    world.factory = await deploy(uniswapArtifact("UniswapV2Factory"), owner, [accounts[9]]);
-    world.router = await deploy(uniswapArtifact("UniswapV2Router02"), owner, [world.factory, weth]);
-    world.otherFactory = await deploy(uniswapArtifact("UniswapV2Factory"), owner, [accounts[9]]);
-    world.otherRouter = await deploy(uniswapArtifact("UniswapV2Router02"), owner, [world.otherFactory, weth]);
-    // One pool, so the preflight can derive a pair with the init-code hash.
-    const usdc = new Contract(world.tokens[0]!, token.abi, owner);
-    const dai = new Contract(world.tokens[3]!, token.abi, owner);
-    for (const [t, amount] of [[usdc, 10n ** 12n], [dai, 10n ** 24n]] as const) {
-      await (await t.getFunction("mint")(accounts[9], amount)).wait();
-      await (await t.getFunction("approve")(world.router, MaxUint256)).wait();
-    }
-    const router = new Contract(world.router, uniswapArtifact("UniswapV2Router02").abi, owner);
-    const deadline = BigInt((await provider.getBlock("latest"))!.timestamp) + 3600n;
-    await (await router.getFunction("addLiquidity")(world.tokens[0], world.tokens[3], 10n ** 12n, 10n ** 24n, 0n, 0n, accounts[9], deadline)).wait();
-    // A feed last updated ten days ago.
-    world.staleFeed = await deploy(feed, owner, [8, 10n ** 8n]);
-    const tenDaysAgo = BigInt((await provider.getBlock("latest"))!.timestamp) - 10n * 86_400n;
-    await (await new Contract(world.staleFeed, feed.abi, owner).getFunction("updateRoundData")(2n, 10n ** 8n, tenDaysAgo, tenDaysAgo)).wait();
-
-    // L2 sequencer uptime feeds: one up for two hours, one down.
-    world.sequencer = await deploy(feed, owner, [0, 0n]);
-    world.sequencerDown = await deploy(feed, owner, [0, 1n]);
-    const twoHoursAgo = BigInt((await provider.getBlock("latest"))!.timestamp) - 7_200n;
-    await (await new Contract(world.sequencer, feed.abi, owner).getFunction("updateRoundData")(2n, 0n, twoHoursAgo, twoHoursAgo)).wait();
-
-    const feedOf = (i: number, maxAge: string, min: string, max: string) => ({ address: world.feeds[i], decimals: 8, description: MOCK_DESCRIPTION, maxAge, minAnswer: min, maxAnswer: max });
-    valid = {
-      format: "homeostat-deploy-config/1",
-      chainId: Number((await provider.getNetwork()).chainId),
-      instance: "test",
-      assets: [
-        { symbol: "USDC", token: world.tokens[0], decimals: 6, feed: feedOf(0, "25h", "0.5", "2"), cap: "100%", haircut: "0%", liquid: true },
-        { symbol: "WETH", token: world.tokens[1], decimals: 18, feed: feedOf(1, "65m", "30", "300000"), cap: "50%", haircut: "20%", liquid: true },
-        { symbol: "WBTC", token: world.tokens[2], decimals: 8, feed: feedOf(2, "65m", "600", "6000000"), cap: "40%", haircut: "25%", liquid: false },
-        { symbol: "DAI", token: world.tokens[3], decimals: 18, feed: feedOf(3, "25h", "0.5", "2"), cap: "100%", haircut: "2%", liquid: true },
-      ],
-      sequencer: { feed: world.sequencer, gracePeriod: "1h" },
-      uniswap: { router: world.router, factory: world.factory, acceptedFactories: [world.factory] },
-      liabilityAsset: "USDC",
-      minCoverage: "110%",
-      minLiquidity: "20%",
-      maxSlippage: "3%",
-      maxSnapshotAge: "1h",
-      liabilitiesDelay: "1h",
-      scenarios: [
-        { name: "crypto crash", shocks: { WETH: "40%", WBTC: "40%", DAI: "3%" } },
-        { name: "stablecoin depeg", shocks: { DAI: "20%", WETH: "10%", WBTC: "10%" } },
-      ],
-      governance: { timelockDelay: "2d", proposers: [accounts[5]], executors: [accounts[5]] },
-      roles: { guardian: accounts[4], operator: accounts[1], keeper: accounts[2], rebalancer: accounts[3] },
-    };
+    // Account 9 brings the pre-existing world (scripts/rehearsal/world.ts), so the deployer's nonce starts at 0.
+    world = await deployWorld(await provider.getSigner(9));
+    valid = worldConfig(world, { chainId: (await provider.getNetwork()).chainId, accounts, overrides: { minCoverage: "110%", liabilitiesDelay: "1h" } });
   });
 
   afterAll(async () => {

@@ -6,9 +6,7 @@
  * applied twice: the state's root equals the chain's, every committed root appears once, and the amounts
  * the state holds equal the vault's token balances exactly.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,67 +16,11 @@ import { provingKeysBuilt } from "../../chain/local-treasury.ts";
 import { createTreeHasher } from "../../liabilities/hasher.ts";
 import { readLiabilities } from "../../liabilities/reader.ts";
 import { buildTree } from "../../liabilities/tree.ts";
-import { PROJECT_ROOT } from "../../core/node/instances.ts";
 import { unitPriceFromAnswer } from "../../core/units.ts";
 import { moveMarket } from "../../keeper/chain.ts";
 import { FileStateStore } from "../../keeper/state-store.ts";
 import type { Signer } from "ethers";
-
-/** The keeper running as a service (unbounded ticks, --listen 127.0.0.1:0), its JSON events as they come. */
-function startService(args: string[]) {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "homeostat.mjs"), "keeper", ...args.filter((a, i) => a !== "--interval" && args[i - 1] !== "--interval"), "--interval", "1", "--listen", "127.0.0.1:0"], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  const events: Array<{ event: string; url?: string; error?: string }> = [];
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-    const lines = stdout.split("\n");
-    stdout = lines.pop()!;
-    for (const line of lines) if (line.trim()) events.push(JSON.parse(line) as { event: string });
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  /** The first `name` event at or after position `from` of the log. */
-  const waitFor = (name: string, from = 0) =>
-    new Promise<{ event: string; url?: string; error?: string }>((resolve, reject) => {
-      const started = Date.now();
-      const poll = setInterval(() => {
-        const found = events.slice(from).find((e) => e.event === name);
-        if (found) {
-          clearInterval(poll);
-          resolve(found);
-        } else if (Date.now() - started > 120_000) {
-          clearInterval(poll);
-          reject(new Error(`no ${name} event in 120 s: ${JSON.stringify(events.slice(from))} ${stderr}`));
-        }
-      }, 100);
-    });
-  return { child, events, exited, waitFor, stderr: () => stderr };
-}
-
-/** Runs the keeper as a child process (asynchronously: the chain it talks to lives in this process). */
-function keeper(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "homeostat.mjs"), "keeper", ...args], {
-      cwd: PROJECT_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+import { keeperEvents, runKeeper as keeper, serviceThroughOutage, startKeeperService as startService, startTcpProxy } from "../helpers/processes.ts";
 
 describe.skipIf(!provingKeysBuilt("test"))("homeostat keeper: crash and restart", () => {
   let chain: LocalChain;
@@ -140,7 +82,7 @@ describe.skipIf(!provingKeysBuilt("test"))("homeostat keeper: crash and restart"
 
     const resumed = await keeper([...args, "--ticks", "2"]);
     expect(resumed.status, resumed.stderr).toBe(0);
-    const events = resumed.stdout.trim().split("\n").map((l) => JSON.parse(l) as { event: string; outcome?: string });
+    const events = keeperEvents(resumed.stdout);
     expect(events.find((e) => e.event === "reconciled")?.outcome).toBe("committed-pending");
     expect(events.some((e) => e.event === "attested")).toBe(true);
 
@@ -176,46 +118,12 @@ describe.skipIf(!provingKeysBuilt("test"))("homeostat keeper: crash and restart"
   it("survives its node going away and coming back: failed ticks are retried, health reports them, ticks resume", async () => {
     // The node's endpoint is a TCP proxy that this test stops and restarts (Hardhat's node keeps no chain
     // state across a real restart, so the outage is made in front of it; the keeper sees the same refusals).
-    const target = new URL(chain.url);
-    const sockets = new Set<Socket>();
-    const listen = (port: number) =>
-      new Promise<Server>((resolve) => {
-        const server = createServer((client) => {
-          const upstream = connect(Number(target.port), target.hostname);
-          for (const s of [client, upstream]) {
-            sockets.add(s);
-            s.on("close", () => sockets.delete(s));
-            s.on("error", () => s.destroy());
-          }
-          client.pipe(upstream).pipe(client);
-        });
-        server.listen(port, "127.0.0.1", () => resolve(server));
-      });
-    let proxy = await listen(0);
-    const port = (proxy.address() as AddressInfo).port;
-    const stopProxy = () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        proxy.close(() => resolve());
-      });
-    const rpcArgs = [...args, "--rpc", `http://127.0.0.1:${port}`];
-    const service = startService(rpcArgs);
-    try {
-      const listening = await service.waitFor("listening");
-      await service.waitFor("tick-done");
-      await stopProxy();
-      const failed = await service.waitFor("error", service.events.length);
-      expect(failed.error).toMatch(/ECONNREFUSED|connect|network|socket|fetch/i);
-      expect((await (await fetch(`${listening.url}/metrics`)).text()).match(/^homeostat_keeper_failures_total (\d+)$/m)?.[1]).not.toBe("0");
-      proxy = await listen(port);
-      const resumed = await service.waitFor("tick-done", service.events.length);
-      expect(resumed.event).toBe("tick-done");
-      const health = await fetch(`${listening.url}/healthz`);
-      expect(await health.json()).toMatchObject({ status: "ok", consecutiveFailures: 0 });
-    } finally {
-      service.child.kill("SIGTERM");
-    }
-    expect(await service.exited, service.stderr()).toBe(0);
-    await stopProxy();
+    const proxy = await startTcpProxy(chain.url);
+    const run = await serviceThroughOutage([...args, "--rpc", proxy.url], proxy);
+    await proxy.stop();
+    expect(run.failed.error).toMatch(/ECONNREFUSED|connect|network|socket|fetch/i);
+    expect(run.metricsDuringOutage.match(/^homeostat_keeper_failures_total (\d+)$/m)?.[1]).not.toBe("0");
+    expect(run.healthAfter).toMatchObject({ status: "ok", consecutiveFailures: 0 });
+    expect(run.exitCode, run.stderr).toBe(0);
   }, 300_000);
 });

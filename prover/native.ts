@@ -1,5 +1,7 @@
 /**
- * Loads the native Poseidon addon (native/poseidon.c) used to build large liabilities trees fast.
+ * Loads the native Poseidon addon (native/poseidon.c) used to build large liabilities trees fast; its
+ * field arithmetic also serves the Groth16 prover (prover/groth16.ts: QAP evaluation, multi-scalar
+ * multiplications).
  * The addon is compiled on first use with the machine's C compiler (`$CC`, else `cc`) into
  * build/native/ under a name that carries the source's hash, so a changed source is rebuilt and a
  * concurrent build never leaves a half-written file (temp file + rename). When no compiler is there,
@@ -32,6 +34,15 @@ export interface NativePoseidon {
    * witness (32-byte little-endian elements), the A, B and C evaluations over the domain.
    */
   qap(coeffs: Uint8Array, witness: Uint8Array, outA: Uint8Array, outB: Uint8Array, outC: Uint8Array, domainSize: number): void;
+  /**
+   * `out = sum_i scalars[i] * bases[i]` on BN254's G1 (Pippenger, windows shared among `threads` threads), in
+   * ffjavascript's formats: `bases` n affine points x|y of 32-byte little-endian Montgomery elements of Fq
+   * (all zero for infinity, as in a zkey), `scalars` n 32-byte little-endian integers (taken modulo the group
+   * order), `out` the affine result in the bases' form (64 bytes; all zero for infinity).
+   */
+  msmG1(bases: Uint8Array, scalars: Uint8Array, out: Uint8Array, n: number, threads: number): void;
+  /** The same on G2: points of 128 bytes (x.c0|x.c1|y.c0|y.c1, Fq2 = Fq[u]/(u^2 + 1)), `out` 128 bytes. */
+  msmG2(bases: Uint8Array, scalars: Uint8Array, out: Uint8Array, n: number, threads: number): void;
 }
 
 /** The addon's arithmetic engines, by the number `engine()` uses. */

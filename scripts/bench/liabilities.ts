@@ -190,7 +190,7 @@ export async function run(): Promise<string> {
       "",
       "The tree is built by the native Poseidon (prover/native/poseidon.c, compiled on first use; AVX-512 IFMA",
       "hashes 8 inputs per instruction stream when the CPU has it) on every core. Proofs use prover/groth16.ts (snarkjs's",
-      "steps with the QAP evaluation in the native addon). Batch throughput counts worker start-up (loading snarkjs and",
+      "steps with the QAP evaluation and the multi-exponentiations in the native addon). Batch throughput counts worker start-up (loading snarkjs and",
       "the zkey), so larger batches do better.",
     );
   } finally {

@@ -120,7 +120,6 @@ export interface ExistingConfig {
   /** The policy and instance; `answer` and `vaultHolding` are unused (nothing is minted or seeded). */
   config: DeployConfig;
   assets: { token: string; feed: string; feedDescription: string }[];
-  sequencer?: { feed: string; gracePeriod: number };
   uniswap: { router: string; factory: string; acceptedFactories: string[]; pairInitCodeHash: string };
   governance: { proposers: string[]; executors: string[] };
   roles: { guardian: string; operator: string; keeper: string; rebalancer: string };
@@ -190,7 +189,6 @@ function existingConfigOf(parsed: ExistingConfigFile, file: string, hash: string
     chainId: parsed.chainId,
     config,
     assets: parsed.assets.map((a) => ({ token: a.token, feed: a.feed.address, feedDescription: a.feed.description })),
-    ...(parsed.sequencer ? { sequencer: { ...parsed.sequencer } } : {}),
     uniswap: {
       router: parsed.uniswap.router,
       factory: parsed.uniswap.factory,

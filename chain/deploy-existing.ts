@@ -15,7 +15,7 @@ import { Contract, getAddress, getCreateAddress, type Signer } from "ethers";
 import { existsSync, readFileSync } from "node:fs";
 import { UserError } from "../core/errors.ts";
 import { uniswapArtifact } from "./artifacts.ts";
-import { deploymentRecord, deploySteps, homeostatArtifacts, instanceSizes, writeDeployment, type Deployment, type DeployLog, type DeployRoles } from "./deploy.ts";
+import { configureAndHandOver, deployGovernedContracts, deployHashersAndVerifiers, deploymentRecord, homeostatArtifacts, instanceSizes, writeDeployment, type Deployment, type DeployLog, type DeployRoles } from "./deploy.ts";
 import type { ExistingConfig } from "./deploy-config.ts";
 import { JOURNAL_FORMAT, StepRunner, type DeployJournal } from "./deploy-steps.ts";
 import { checkExistingContracts, formatFinding, type Finding } from "./preflight.ts";
@@ -36,7 +36,6 @@ function rolesOf(existing: ExistingConfig): DeployRoles {
   return { governor: getAddress(existing.governance.proposers[0]!), ...existing.roles };
 }
 
-const short = (a: string) => getAddress(a);
 
 /**
  * What `deploy --config` will send, in order, with the constructor arguments that matter and the role grants;
@@ -64,18 +63,18 @@ export function deploymentPlan(existing: ExistingConfig, deployer: string, nonce
   step(names.solvency, `${names.solvency} (Groth16, S1)`, true);
   step(names.rebalance, `${names.rebalance} (Groth16, S2)`, true);
   const g = existing.governance;
-  const timelock = step("HomeostatTimelock", `HomeostatTimelock(delay ${config.timelockDelay} s, proposers [${g.proposers.map(short).join(", ")}], executors [${g.executors.map(short).join(", ")}], no admin)`, true);
+  const timelock = step("HomeostatTimelock", `HomeostatTimelock(delay ${config.timelockDelay} s, proposers [${g.proposers.map((a) => getAddress(a)).join(", ")}], executors [${g.executors.map((a) => getAddress(a)).join(", ")}], no admin)`, true);
   const vault = getCreateAddress({ from: deployer, nonce: nonce + created + 3 });
   const r = existing.roles;
-  step("RiskPolicy", `RiskPolicy(hasher ${hasher}, A=${sizes.A}, K=${sizes.K}, C=${sizes.C}, vault ${vault} (precomputed), governance: the deployer until the hand-over, guardian ${short(r.guardian)})`, true);
-  step("PriceSnapshots", `PriceSnapshots(policy, hasher, governance: timelock ${timelock}, keeper ${short(r.keeper)})`, true);
-  step("SolvencyRegistry", `SolvencyRegistry(policy, snapshots, ${names.solvency}, vault, governance: timelock, operator ${short(r.operator)}, guardian ${short(r.guardian)})`, true);
-  step("TreasuryVault", `TreasuryVault(policy, snapshots, registry, ${names.rebalance}, governance: the deployer until the hand-over, guardian ${short(r.guardian)}, rebalancer ${short(r.rebalancer)})`, true);
+  step("RiskPolicy", `RiskPolicy(hasher ${hasher}, A=${sizes.A}, K=${sizes.K}, C=${sizes.C}, vault ${vault} (precomputed), governance: the deployer until the hand-over, guardian ${getAddress(r.guardian)})`, true);
+  step("PriceSnapshots", `PriceSnapshots(policy, hasher, governance: timelock ${timelock}, keeper ${getAddress(r.keeper)})`, true);
+  step("SolvencyRegistry", `SolvencyRegistry(policy, snapshots, ${names.solvency}, vault, governance: timelock, operator ${getAddress(r.operator)}, guardian ${getAddress(r.guardian)})`, true);
+  step("TreasuryVault", `TreasuryVault(policy, snapshots, registry, ${names.rebalance}, governance: the deployer until the hand-over, guardian ${getAddress(r.guardian)}, rebalancer ${getAddress(r.rebalancer)})`, true);
   config.attestors.forEach((key, slot) => step(`RiskPolicy.setAttestor(${slot})`, `RiskPolicy.setAttestor(${slot}, ${config.attestorNames?.[slot] ?? "attestor"}: ${key[0]}, ${key[1]})`, false));
-  if (config.sequencer) step("RiskPolicy.setSequencerUptimeFeed", `RiskPolicy.setSequencerUptimeFeed(${short(config.sequencer.feed)}, grace ${config.sequencer.gracePeriod} s)`, false);
-  const assets = config.assets.map((a, i) => `${a.symbol} token ${short(existing.assets[i]!.token)} feed ${short(existing.assets[i]!.feed)} cap ${a.capBps} haircut ${a.haircutBps} bps${a.liquid ? " liquid" : ""}`);
+  if (config.sequencer) step("RiskPolicy.setSequencerUptimeFeed", `RiskPolicy.setSequencerUptimeFeed(${getAddress(config.sequencer.feed)}, grace ${config.sequencer.gracePeriod} s)`, false);
+  const assets = config.assets.map((a, i) => `${a.symbol} token ${getAddress(existing.assets[i]!.token)} feed ${getAddress(existing.assets[i]!.feed)} cap ${a.capBps} haircut ${a.haircutBps} bps${a.liquid ? " liquid" : ""}`);
   step("RiskPolicy.setPolicy", `RiskPolicy.setPolicy(${assets.join("; ")}; liability ${config.assets[config.liabilityAsset]!.symbol}, coverage ${config.minCoverageBps} bps, liquidity ${config.minLiquidityBps} bps, ${config.scenarios.length} scenarios)`, false);
-  step("TreasuryVault.allowFactory", `TreasuryVault.allowFactory(${short(existing.uniswap.factory)}, pair init-code hash ${existing.uniswap.pairInitCodeHash})`, false);
+  step("TreasuryVault.allowFactory", `TreasuryVault.allowFactory(${getAddress(existing.uniswap.factory)}, pair init-code hash ${existing.uniswap.pairInitCodeHash})`, false);
   for (const name of ["RiskPolicy", "TreasuryVault"]) {
     step(`${name}.grantRole(admin, timelock)`, `${name}.grantRole(governance, timelock ${timelock})`, false);
     step(`${name}.renounceRole(admin, deployer)`, `${name}.renounceRole(governance, deployer ${deployer})`, false);
@@ -160,13 +159,13 @@ export async function deployOntoExisting(
   run.save();
 
   const roles = rolesOf(existing);
-  const verifiers = await deploySteps.deployHashersAndVerifiers(run, signer, art, log);
+  const verifiers = await deployHashersAndVerifiers(run, signer, art, log);
   const governance = { timelockDelay: config.timelockDelay, proposers: existing.governance.proposers, executors: existing.governance.executors };
-  const governed = await deploySteps.deployGovernedContracts(run, deployer, instanceSizes(config.instance), art, verifiers, governance, roles, log);
+  const governed = await deployGovernedContracts(run, deployer, instanceSizes(config.instance), art, verifiers, governance, roles, log);
   const tokens = existing.assets.map((a) => getAddress(a.token));
   const feeds = existing.assets.map((a) => getAddress(a.feed));
   const factory = getAddress(existing.uniswap.factory);
-  const policyHash = await deploySteps.configureAndHandOver(run, signer, art, governed, config, { tokens, feeds, factory, pairInitCodeHash: existing.uniswap.pairInitCodeHash }, log);
+  const policyHash = await configureAndHandOver(run, signer, art, governed, config, { tokens, feeds, factory, pairInitCodeHash: existing.uniswap.pairInitCodeHash }, log);
 
   const router = getAddress(existing.uniswap.router);
   let weth = "0x0000000000000000000000000000000000000000";

@@ -279,7 +279,7 @@ export function homeostatArtifacts(instance: InstanceName) {
 type HomeostatArtifacts = ReturnType<typeof homeostatArtifacts>;
 
 /** The hashers and verifiers (no constructor arguments that depend on anything else). */
-async function deployHashersAndVerifiers(run: StepRunner, signer: Signer, art: HomeostatArtifacts, log: DeployLog) {
+export async function deployHashersAndVerifiers(run: StepRunner, signer: Signer, art: HomeostatArtifacts, log: DeployLog) {
   log("Poseidon hashers (2, 3, 4, 8 inputs), checked against poseidon-lite");
   const poseidon = await deployPoseidon(signer, (name, abi, data) => run.create(name, { abi: abi as InterfaceAbi, bytecode: data }));
   const hasher = await run.create("PoseidonHasher", art.hasher, () => [poseidon.poseidon2, poseidon.poseidon3, poseidon.poseidon4, poseidon.poseidon8]);
@@ -301,7 +301,7 @@ export interface Governance {
  * of the deployer, so that the vault lands at the address precomputed for RiskPolicy and the registry (see the
  * module header). The deployer holds RiskPolicy's and the vault's governance until `configureAndHandOver`.
  */
-async function deployGovernedContracts(
+export async function deployGovernedContracts(
   run: StepRunner,
   deployer: string,
   sizes: InstanceSizes,
@@ -349,7 +349,7 @@ const ADMIN_ROLE = "0x0000000000000000000000000000000000000000000000000000000000
  * by the deployer, then RiskPolicy's and the vault's governance granted to the timelock and renounced by the
  * deployer. Returns the policy hash.
  */
-async function configureAndHandOver(
+export async function configureAndHandOver(
   run: StepRunner,
   signer: Signer,
   art: HomeostatArtifacts,
@@ -496,7 +496,6 @@ export async function deployStack(
 }
 
 /** The parts of a deployment `deployOntoExisting` (chain/deploy-existing.ts) assembles from the steps above. */
-export const deploySteps = { deployHashersAndVerifiers, deployGovernedContracts, configureAndHandOver };
 
 /**
  * Distinct role accounts from a node's unlocked accounts: 1 operator, 2 keeper, 3 rebalancer, 4 guardian

@@ -4,7 +4,7 @@
  * and run a governance call through the timelock. Proof bundles map onto contract arguments here, by the
  * public signal names of core/signals.ts (never by the bundle's key order).
  */
-import { AbiCoder, keccak256, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from "ethers";
+import { AbiCoder, keccak256, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log, type Provider } from "ethers";
 import { UserError } from "../core/errors.ts";
 import { ATTESTATION_TUPLE, publicSignalNamesFor, type Statement } from "../core/signals.ts";
 import type { Stack } from "./deploy.ts";
@@ -201,6 +201,13 @@ export async function advanceTime(stack: Stack, seconds: number): Promise<void> 
   if (!provider?.send) throw new Error("advanceTime needs a JSON-RPC provider");
   await provider.send("evm_increaseTime", [seconds]);
   await provider.send("evm_mine", []);
+}
+
+/** The latest block's timestamp (the chain's clock, which `advanceTime` moves on a local chain). */
+export async function chainTime(provider: Provider): Promise<number> {
+  const block = await provider.getBlock("latest");
+  if (!block) throw new Error("the node returned no latest block");
+  return block.timestamp;
 }
 
 /** Salt of a timelock operation: distinct per call so the same call can be scheduled again later. */

@@ -11,7 +11,7 @@
  * has no addresses: tokens, feeds and their decimals are the deployed policy's. Assets, their order and the
  * number of scenarios are the circuit instance's and cannot change here.
  */
-import { AbiCoder, Contract, getAddress, hexlify, Interface, keccak256, randomBytes, ZeroHash, type ContractRunner, type EventLog, type Provider } from "ethers";
+import { AbiCoder, Contract, getAddress, hexlify, Interface, keccak256, randomBytes, ZeroAddress, ZeroHash, type EventLog } from "ethers";
 import { UserError } from "../core/errors.ts";
 import { parseFile, policyFileSchema } from "../core/schemas.ts";
 import { readJsonInput } from "../core/node/input-files.ts";
@@ -22,6 +22,8 @@ import type { Deployment, Stack } from "./deploy.ts";
 
 /** One call of a governance operation, with a line for people. */
 export interface GovernanceCall {
+  /** What the call changes: the hashed rules (what the guardian may also tighten), or what only governance sets. */
+  kind: "policy" | "sequencer" | "attestor" | "other";
   target: string;
   value: bigint;
   data: string;
@@ -110,9 +112,10 @@ export function policyUpdateCalls(stack: Pick<Stack, "riskPolicy">, riskPolicy: 
   const iface = stack.riskPolicy.interface;
   const calls: GovernanceCall[] = [];
   const changes = policyChanges(current, next);
-  if (changes.length > 0) calls.push({ target: riskPolicy, value: 0n, data: iface.encodeFunctionData("setPolicy", [policyCallArg(next)]), summary: `RiskPolicy.setPolicy: ${changes.join(", ")}` });
+  if (changes.length > 0) calls.push({ kind: "policy", target: riskPolicy, value: 0n, data: iface.encodeFunctionData("setPolicy", [policyCallArg(next)]), summary: `RiskPolicy.setPolicy: ${changes.join(", ")}` });
   if (getAddress(next.sequencer.feed) !== getAddress(current.sequencer.feed) || next.sequencer.gracePeriod !== current.sequencer.gracePeriod) {
     calls.push({
+      kind: "sequencer",
       target: riskPolicy,
       value: 0n,
       data: iface.encodeFunctionData("setSequencerUptimeFeed", [next.sequencer.feed, next.sequencer.gracePeriod]),
@@ -122,8 +125,8 @@ export function policyUpdateCalls(stack: Pick<Stack, "riskPolicy">, riskPolicy: 
   next.attestorKeys.forEach(([x, y], slot) => {
     const [cx, cy] = current.attestorKeys[slot]!;
     if (x === cx && y === cy) return;
-    if (x === 0n && y === 0n) calls.push({ target: riskPolicy, value: 0n, data: iface.encodeFunctionData("removeAttestor", [slot]), summary: `RiskPolicy.removeAttestor(slot ${slot + 1})` });
-    else calls.push({ target: riskPolicy, value: 0n, data: iface.encodeFunctionData("setAttestor", [slot, x, y]), summary: `RiskPolicy.setAttestor(slot ${slot + 1}, key ${x.toString().slice(0, 10)}...)` });
+    if (x === 0n && y === 0n) calls.push({ kind: "attestor", target: riskPolicy, value: 0n, data: iface.encodeFunctionData("removeAttestor", [slot]), summary: `RiskPolicy.removeAttestor(slot ${slot + 1})` });
+    else calls.push({ kind: "attestor", target: riskPolicy, value: 0n, data: iface.encodeFunctionData("setAttestor", [slot, x, y]), summary: `RiskPolicy.setAttestor(slot ${slot + 1}, key ${x.toString().slice(0, 10)}...)` });
   });
   return calls;
 }
@@ -202,7 +205,7 @@ export async function scheduledOperations(timelock: Contract, riskPolicy: Pick<C
       op = { id, calls: [], predecessor, salt: saltOf.get(id) ?? ZeroHash, state: "unset", readyAt: 0, scheduledBlock: e.blockNumber, scheduledTx: e.transactionHash };
       byId.set(id, op);
     }
-    op.calls[Number(index)] = { target: getAddress(target), value, data, summary: describeCall(riskPolicy.interface, target, data) };
+    op.calls[Number(index)] = { kind: "other", target: getAddress(target), value, data, summary: describeCall(riskPolicy.interface, target, data) };
   }
   for (const op of byId.values()) {
     const state = Number(await timelock.getFunction("getOperationState").staticCall(op.id));
@@ -223,30 +226,24 @@ function describeCall(iface: Interface, target: string, data: string): string {
   return `call ${data.slice(0, 10)} on ${getAddress(target)}`;
 }
 
-/** The latest block's timestamp. */
-export async function chainTime(provider: Provider): Promise<number> {
-  const block = await provider.getBlock("latest");
-  if (!block) throw new Error("the node returned no latest block");
-  return block.timestamp;
-}
-
 /** Refuses when `account` lacks `role` on `contract` (so a send never fails with a bare revert). */
 export async function requireRole(contract: Contract, role: "PROPOSER_ROLE" | "EXECUTOR_ROLE" | "RISK_GUARDIAN_ROLE", account: string, where: string): Promise<void> {
   const id = (await contract.getFunction(role).staticCall()) as string;
-  if (role === "EXECUTOR_ROLE" && ((await contract.getFunction("hasRole").staticCall(id, "0x0000000000000000000000000000000000000000")) as boolean)) return; // open executor
+  if (role === "EXECUTOR_ROLE" && ((await contract.getFunction("hasRole").staticCall(id, ZeroAddress)) as boolean)) return; // open executor
   if (!((await contract.getFunction("hasRole").staticCall(id, account)) as boolean)) {
     const name = role === "RISK_GUARDIAN_ROLE" ? "the risk guardian" : role === "PROPOSER_ROLE" ? "a proposer of the timelock" : "an executor of the timelock";
     throw new UserError(`${getAddress(account)} is not ${name}`, { where });
   }
 }
 
-/** The deployed policy, and the one `file` asks for. */
-export async function policyChange(stack: Stack, deployment: Deployment, file: string): Promise<{ current: OnchainPolicy; next: OnchainPolicy }> {
+/**
+ * The deployed policy, the one `file` asks for and the calls between them; a file equal to the deployed
+ * policy is refused ("nothing to `verb`").
+ */
+export async function policyChange(stack: Stack, deployment: Deployment, file: string, verb: string): Promise<{ current: OnchainPolicy; next: OnchainPolicy; calls: GovernanceCall[] }> {
   const current = await readPolicy(stack.riskPolicy);
-  return { current, next: policyFromFile(file, current, deployment) };
-}
-
-/** Connects `contract` to another runner (a role's signer). */
-export function as(contract: Contract, runner: ContractRunner): Contract {
-  return contract.connect(runner) as Contract;
+  const next = policyFromFile(file, current, deployment);
+  const calls = policyUpdateCalls(stack, deployment.contracts.riskPolicy, current, next);
+  if (calls.length === 0) throw new UserError(`equals the deployed policy: nothing to ${verb}`, { where: file });
+  return { current, next, calls };
 }

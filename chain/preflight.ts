@@ -9,6 +9,7 @@
 import { AbiCoder, Contract, getAddress, getCreate2Address, keccak256, solidityPacked, ZeroAddress, type Provider } from "ethers";
 import { describeFailure } from "./errors.ts";
 import type { ExistingConfig } from "./deploy-config.ts";
+import { chainTime } from "./gate.ts";
 
 /** The result of one check. */
 export interface Finding {
@@ -58,7 +59,7 @@ export async function checkExistingContracts(provider: Provider, existing: Exist
 
   const network = await provider.getNetwork();
   add("chainId", "", network.chainId === existing.chainId, network.chainId === existing.chainId ? `the node is chain ${network.chainId}` : `the node is chain ${network.chainId}, the config says ${existing.chainId}`);
-  const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+  const now = BigInt(await chainTime(provider));
 
   for (const [i, asset] of existing.config.assets.entries()) {
     const { token, feed, feedDescription } = existing.assets[i]!;
@@ -105,8 +106,8 @@ export async function checkExistingContracts(provider: Provider, existing: Exist
     });
   }
 
-  if (existing.sequencer) {
-    const { feed, gracePeriod } = existing.sequencer;
+  if (existing.config.sequencer) {
+    const { feed, gracePeriod } = existing.config.sequencer;
     const subject = `sequencer uptime feed at ${feed}`;
     if (await hasCode("sequencer.feed", subject, feed)) {
       await attempt("sequencer.feed", subject, "latestRoundData()", async () => {

@@ -171,7 +171,7 @@ const policyAssetSchema = z
 /** A BabyJubjub public key coordinate: a decimal field element. */
 const keyCoordinate = z.string().regex(/^\d{1,78}$/, "expected a decimal integer string (a BabyJubjub coordinate)");
 
-/** An attestor the policy trusts for custody statements; its slot is its position in the list plus one (`null`: an empty slot). */
+/** An attestor the policy trusts for custody statements; its slot is its position in the list plus one. */
 export const attestorSchema = z
   .object({
     name: z.string().trim().min(1).max(64),

@@ -284,10 +284,11 @@ export async function buildTree(source: TreeSource, options: BuildOptions): Prom
   const parent = path.dirname(target);
   mkdirSync(parent, { recursive: true });
   const tmp = mkdtempSync(path.join(parent, `.${path.basename(target)}.building-`));
-  const open: Appender[] = [];
+  /** Every file opened for writing, closed once done (closing is idempotent) and again on any error. */
+  const opened: Appender[] = [];
   const appender = (name: string) => {
     const a = new Appender(path.join(tmp, name));
-    open.push(a);
+    opened.push(a);
     return a;
   };
   try {
@@ -336,7 +337,7 @@ export async function buildTree(source: TreeSource, options: BuildOptions): Prom
       n += chunk.count;
     }
     if (n === 0) throw new UserError("no users to build a tree from", { where: options.source ?? "the liabilities file" });
-    for (const a of open.splice(0)) a.close();
+    for (const a of [level0, leavesFile, idsFile, offsetsFile]) a.close();
 
     // 2. users.idx, and the duplicate ids a chunked read cannot see
     const index = appender("users.idx");
@@ -362,7 +363,6 @@ export async function buildTree(source: TreeSource, options: BuildOptions): Prom
     }
     rmSync(path.join(tmp, "sort"), { recursive: true, force: true });
     index.close();
-    open.length = 0;
 
     // 3. the levels above, each read back in blocks from the one below
     const zeros = paddingNodes(depth);
@@ -405,7 +405,6 @@ export async function buildTree(source: TreeSource, options: BuildOptions): Prom
         closeSync(input);
       }
       output.close();
-      open.length = 0;
     }
     const root = readField(top, 0);
     const total = readU128(top, 32);
@@ -449,7 +448,7 @@ export async function buildTree(source: TreeSource, options: BuildOptions): Prom
     if (aside) rmSync(aside, { recursive: true, force: true });
     return { summary, root, total, engine: hasher.description, engineNote: hasher.note };
   } finally {
-    for (const a of open) {
+    for (const a of opened) {
       try {
         a.close();
       } catch {

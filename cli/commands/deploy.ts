@@ -39,7 +39,6 @@ interface DeployFlags {
   dryRun?: boolean;
 }
 
-const parseInteger = (text: string, flag: string, min: number, max: number): number => integerOption(text, flag, { min, max });
 
 function summary(deployment: Deployment, out: string, inputs?: { treasury: string; policy: string; users: string }): string {
   const c = deployment.contracts;
@@ -123,8 +122,8 @@ export function register(program: Command): void {
       }
       const instance = flags.instance as InstanceName;
       const config = defaultDeployConfig(instance);
-      config.timelockDelay = parseInteger(flags.timelockDelay, "--timelock-delay", 0, 30 * 86400);
-      const port = parseInteger(flags.port, "--port", 0, 65535);
+      config.timelockDelay = integerOption(flags.timelockDelay, "--timelock-delay", { max: 30 * 86400 });
+      const port = integerOption(flags.port, "--port", { max: 65535 });
       const out = path.resolve(flags.out);
       // Before deploying: where the deployment (and the operator's files) go must be writable.
       checkOutputFile(out, { flag: "--out", inputs: [] });

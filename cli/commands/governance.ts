@@ -5,17 +5,14 @@
  * guardian's immediate tightening. The work is in chain/governance.ts.
  */
 import type { Command } from "commander";
-import { getAddress, isAddress, type JsonRpcProvider, type Signer } from "ethers";
+import { getAddress, isAddress, type Contract, type JsonRpcProvider, type Signer } from "ethers";
 import { UserError } from "../../core/errors.ts";
 import { writeFileAtomic } from "../../core/node/atomic-write.ts";
 import { checkOutputFile } from "../../core/node/output-paths.ts";
 import {
-  as,
-  chainTime,
   executeData,
   newBatch,
   policyChange,
-  policyUpdateCalls,
   requireRole,
   safeBatchFile,
   scheduledOperations,
@@ -25,6 +22,7 @@ import {
 } from "../../chain/governance.ts";
 import { policyCallArg, readPolicy } from "../../chain/policy.ts";
 import { policyFileOfChain } from "../../chain/inputs.ts";
+import { chainTime } from "../../chain/gate.ts";
 import { onChain, openDeployment, type ChainSession } from "../../chain/session.ts";
 import { integerOption } from "../options.ts";
 
@@ -132,9 +130,7 @@ export function register(program: Command): void {
       const session = await openDeployment(flags.deployment, flags.rpc);
       try {
         const { stack, deployment } = session;
-        const { current, next } = await policyChange(stack, deployment, flags.policy);
-        const calls = policyUpdateCalls(stack, deployment.contracts.riskPolicy, current, next);
-        if (calls.length === 0) throw new UserError("equals the deployed policy: nothing to propose", { where: flags.policy });
+        const { calls } = await policyChange(stack, deployment, flags.policy, "propose");
         const batch = newBatch(calls);
         const delay = (await stack.timelock.getFunction("getMinDelay").staticCall()) as bigint;
         const data = scheduleData(stack.timelock, batch, delay);
@@ -275,15 +271,13 @@ export function register(program: Command): void {
       const session = await openDeployment(flags.deployment, flags.rpc);
       try {
         const { stack, deployment } = session;
-        const { current, next } = await policyChange(stack, deployment, flags.policy);
-        const changes = policyUpdateCalls(stack, deployment.contracts.riskPolicy, current, next);
-        if (changes.length === 0) throw new UserError("equals the deployed policy: nothing to tighten", { where: flags.policy });
-        if (changes.some((c) => !c.summary.startsWith("RiskPolicy.setPolicy"))) {
+        const { next, calls: changes } = await policyChange(stack, deployment, flags.policy, "tighten");
+        if (changes.some((c) => c.kind !== "policy")) {
           throw new UserError("changes the sequencer feed or an attestor key: only governance can (governance propose); the guardian tightens the rules", { where: flags.policy });
         }
         const signer = await accountSigner(session, deployment.roles?.guardian);
         await requireRole(stack.riskPolicy, "RISK_GUARDIAN_ROLE", await signer.getAddress(), "guardian");
-        const receipt = await onChain("tighten", async () => (await (await as(stack.riskPolicy, signer).getFunction("tighten")(policyCallArg(next))).wait())!);
+        const receipt = await onChain("tighten", async () => (await (await (stack.riskPolicy.connect(signer) as Contract).getFunction("tighten")(policyCallArg(next))).wait())!);
         const version = (await stack.riskPolicy.getFunction("version").staticCall()) as bigint;
         const summary = changes[0]!.summary.replace("RiskPolicy.setPolicy: ", "");
         if (flags.json) process.stdout.write(`${JSON.stringify({ tx: receipt.hash, policyVersion: Number(version), changes: summary }, null, 2)}\n`);

@@ -82,6 +82,20 @@ function epochOf(flags: ProveFlags): { epoch?: number } {
   return flags.epoch === undefined ? {} : { epoch: positiveInteger(flags.epoch, "--epoch") };
 }
 
+/** The options `--all` passes alike to the local pool and to the cluster's coordinator. */
+function proveAllOptions(flags: ProveFlags, line: ReturnType<typeof progressLine>) {
+  return {
+    treeDir: flags.tree,
+    outDir: flags.out!,
+    ...(flags.limit ? { limit: positiveInteger(flags.limit, "--limit") } : {}),
+    ...(flags.instance ? { instance: flags.instance } : {}),
+    ...(flags.keys ? { buildDir: flags.keys } : {}),
+    verifyExisting: flags.verifyExisting === true,
+    ...epochOf(flags),
+    onProgress: showProgress(line),
+  };
+}
+
 /** The one progress line of `--all` (local pool or cluster): done / total, ETA, users already done, failures. */
 function showProgress(line: ReturnType<typeof progressLine>): (p: ProveAllProgress) => void {
   return (p) => {
@@ -102,15 +116,8 @@ async function proveEveryone(flags: ProveFlags): Promise<void> {
   const line = progressLine("proving", quiet);
   if (flags.queue !== undefined) return proveOnQueue(flags, line);
   const result = await proveAll({
-    treeDir: flags.tree,
-    outDir: flags.out,
+    ...proveAllOptions(flags, line),
     ...(flags.workers ? { workers: positiveInteger(flags.workers, "--workers") } : {}),
-    ...(flags.limit ? { limit: positiveInteger(flags.limit, "--limit") } : {}),
-    ...(flags.instance ? { instance: flags.instance } : {}),
-    ...(flags.keys ? { buildDir: flags.keys } : {}),
-    verifyExisting: flags.verifyExisting === true,
-    ...epochOf(flags),
-    onProgress: showProgress(line),
   });
   line.finish();
   reportProveAll(flags, result, "", ` with ${result.workers} worker(s)`);
@@ -121,19 +128,12 @@ async function proveOnQueue(flags: ProveFlags, line: ReturnType<typeof progressL
   const { proveAllOnQueue } = await import("../../liabilities/cluster.ts");
   await useSingleThreadedCurve(); // the coordinator only verifies what workers return
   const result = await proveAllOnQueue({
-    treeDir: flags.tree,
-    outDir: flags.out!,
+    ...proveAllOptions(flags, line),
     queue: flags.queue!,
     ...(flags.chunk ? { chunk: positiveInteger(flags.chunk, "--chunk") } : {}),
-    ...(flags.limit ? { limit: positiveInteger(flags.limit, "--limit") } : {}),
-    ...(flags.instance ? { instance: flags.instance } : {}),
-    ...(flags.keys ? { buildDir: flags.keys } : {}),
-    verifyExisting: flags.verifyExisting === true,
-    ...epochOf(flags),
     onRequeue: (n) => {
       if (!flags.json) process.stderr.write(`\nhomeostat inclusion: ${n} job(s) went missing (Redis restarted, or a result was lost); added them again\n`);
     },
-    onProgress: showProgress(line),
   });
   line.finish();
   reportProveAll(flags, result, ` through ${result.queue}`, `, ${result.jobs.toLocaleString("en-US")} job(s)${result.requeued ? ` (${result.requeued} added again after Redis lost them)` : ""}`);

@@ -15,7 +15,7 @@ import { integerOption } from "../options.ts";
 import path from "node:path";
 import type { Command } from "commander";
 import { instanceSizes } from "../../chain/deploy.ts";
-import { latestAttestation, publishLiabilitiesRoot } from "../../chain/gate.ts";
+import { chainTime, latestAttestation, publishLiabilitiesRoot } from "../../chain/gate.ts";
 import { readPolicy } from "../../chain/policy.ts";
 import { onChain, openDeployment } from "../../chain/session.ts";
 import { writeBundle } from "../../prover/bundle.ts";
@@ -162,7 +162,7 @@ export function register(program: Command): void {
           activeFrom = ((await stack.solvencyRegistry.getFunction("epochs")()) as { latestActiveFrom: bigint }).latestActiveFrom;
           log({ event: "liabilities-published", root: liabilities.root.toString(), activeFrom: activeFrom.toString() });
         }
-        const chainNow = BigInt((await stack.solvencyRegistry.runner!.provider!.getBlock("latest"))!.timestamp);
+        const chainNow = BigInt(await chainTime(stack.solvencyRegistry.runner!.provider!));
         if (activeFrom > chainNow) {
           throw new UserError(
             `this tree's liabilities root backs attestations from ${new Date(Number(activeFrom) * 1000).toISOString()} on (the policy's publication delay, so users can check their inclusion first); start the keeper then`,

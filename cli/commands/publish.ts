@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { UserError } from "../../core/errors.ts";
 import { bundleSchema } from "../../core/bundle-schema.ts";
 import { readBundleFile } from "../../verifier/node.ts";
-import { latestAttestation, orderedSignals, packedProofOf, publishAttestation, publishLiabilitiesRoot, type BundleLike } from "../../chain/gate.ts";
+import { chainTime, latestAttestation, orderedSignals, packedProofOf, publishAttestation, publishLiabilitiesRoot, type BundleLike } from "../../chain/gate.ts";
 import { onChain, openDeployment } from "../../chain/session.ts";
 
 interface PublishFlags {
@@ -61,7 +61,7 @@ export function register(program: Command): void {
           // A root waits the policy's liabilitiesDelay before it backs attestations (users check their inclusion
           // first): say so and stop, rather than let the attestation fail with LiabilitiesMismatch.
           const { latest: epoch, latestActiveFrom } = (await registry.getFunction("epochs").staticCall()) as { latest: bigint; latestActiveFrom: bigint };
-          const now = BigInt((await registry.runner!.provider!.getBlock("latest"))!.timestamp);
+          const now = BigInt(await chainTime(registry.runner!.provider!));
           if (latestActiveFrom > now) {
             const from = new Date(Number(latestActiveFrom) * 1000).toISOString();
             throw new UserError(

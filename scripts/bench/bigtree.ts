@@ -27,7 +27,7 @@ export async function run(): Promise<string> {
     let levels = 0;
     for (let k = 0; k <= depth; k++) levels += statSync(path.join(treeDir, "levels", `${String(k).padStart(2, "0")}.bin`)).size;
     const treeGiB = (files.reduce((a, b) => a + b, 0) + levels) / 2 ** 30;
-    const total = build.readMs + build.buildMs;
+    const total = build.readMs + build.indexMs + build.levelsMs;
     return [
       "## Liabilities at scale: a 2^24-user tree, streamed",
       "",

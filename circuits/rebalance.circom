@@ -1,6 +1,7 @@
 pragma circom 2.1.0;
 // S2, rebalance transition (DESIGN section 5; signal names fixed in docs/ARCHITECTURE.md).
 include "./lib/treasury.circom";
+include "./lib/transition.circom";
 
 // Rebalance(N, A, K, C): a swap of vault-held funds moves the treasury from oldRoot to newRoot, and the
 // new state respects the policy.
@@ -25,6 +26,8 @@ include "./lib/treasury.circom";
 //                  amountIn * unitPrice[assetIn] * (10^4 - maxSlippageBps), at the snapshot's prices;
 //  - the new state passes every Solvency check (TreasuryState).
 // Touched slots may take fresh salts, so the new root reveals nothing about the old salts.
+// The old root, the debit of slotIn and the untouched leaves are the templates S4 (Payout) shares
+// (lib/transition.circom).
 // The verifier (the vault) must check oldRoot and sequence against the registry (the sequence makes
 // replay impossible even when a root comes back), the policy/prices/liabilities signals as for Solvency,
 // swap with amountOutMin = minAmountOut, and check after the swap that each vault total is at most the
@@ -129,16 +132,13 @@ template Rebalance(N, A, K, C) {
     vaultTotals === packedTotals;
     newRoot === state.root;
 
-    // The old state: its leaf hashes open oldRoot (PositionsTree already asserted N is a power of two).
-    signal computedOldRoot <== MerkleRootOf(log2Ceil(N))(oldLeaf);
+    // The old state: its leaf hashes open oldRoot.
+    signal computedOldRoot <== OldPositionsRoot(N)(oldLeaf);
     oldRoot === computedOldRoot;
 
-    // The action. amountIn in [1, 2^96); minAmountOut in [0, 2^96). The old amounts of the touched
-    // slots are range-checked too, so the two updates below are plain integer arithmetic.
-    RangeCheck(96)(amountIn);
-    AssertNonZero()(amountIn);
+    // The action. minAmountOut in [0, 2^96) (amountIn is checked by VaultDebit below); the old amount of
+    // slotOut is range-checked too, so its update below is plain integer arithmetic.
     RangeCheck(96)(minAmountOut);
-    RangeCheck(96)(oldAmountIn);
     RangeCheck(96)(oldAmountOut);
     AssertNonZero()(assetIn - assetOut);
     signal sequenceSquared <== sequence * sequence;
@@ -155,27 +155,29 @@ template Rebalance(N, A, K, C) {
     fairPrice.lhs <== fairFloor;
     fairPrice.rhs <== valueOut * BPS();
 
-    // The touched slots: both < N (OneHot) and distinct, so 1 - isIn[i] - isOut[i] is a bit.
-    signal isIn[N] <== OneHot(N)(slotIn);
+    // slotIn: the vault's old leaf held assetIn; the new leaf holds the same asset, amountIn less, with
+    // 0 < amountIn <= oldAmountIn (VaultDebit; the new amount's range check in TreasuryState refuses an
+    // underflow).
+    component debit = VaultDebit(N);
+    debit.slot <== slotIn;
+    debit.asset <== assetIn;
+    debit.amount <== amountIn;
+    debit.oldAmount <== oldAmountIn;
+    debit.oldSalt <== oldSaltIn;
+    debit.oldLeaf <== oldLeaf;
+    debit.newAssetIndex <== assetIndex;
+    debit.newCustody <== custody;
+    debit.newAmount <== amount;
+
+    // The touched slots: both < N (OneHot) and distinct, so isIn[i] + isOut[i] is a bit, and every
+    // untouched slot keeps its leaf exactly (asset, custody, amount and salt).
     signal isOut[N] <== OneHot(N)(slotOut);
     AssertNonZero()(slotIn - slotOut);
-
-    // Every untouched slot keeps its leaf exactly (asset, amount and salt).
+    signal touched[N];
     for (var i = 0; i < N; i++) {
-        (oldLeaf[i] - state.leaf[i]) * (1 - isIn[i] - isOut[i]) === 0;
+        touched[i] <== debit.sel[i] + isOut[i];
     }
-
-    // slotIn: the old leaf held assetIn; the new leaf holds the same asset, amountIn less. The new
-    // amount is range-checked (< 2^96) by TreasuryState, so oldAmountIn < amountIn has no witness.
-    signal oldLeafIn <== Select(N)(isIn, oldLeaf);
-    signal computedOldLeafIn <== PositionLeaf()(assetIn, 0, oldAmountIn, oldSaltIn);
-    oldLeafIn === computedOldLeafIn;
-    signal newAssetIn <== Select(N)(isIn, assetIndex);
-    newAssetIn === assetIn;
-    signal newCustodyIn <== Select(N)(isIn, custody);
-    newCustodyIn === 0;
-    signal newAmountIn <== Select(N)(isIn, amount);
-    newAmountIn === oldAmountIn - amountIn;
+    UntouchedLeaves(N)(oldLeaf, state.leaf, touched);
 
     // slotOut: the old leaf held assetOut, or nothing (an empty slot may change asset); the new leaf
     // holds assetOut with minAmountOut more. The new asset index is < A by TreasuryState.

@@ -117,11 +117,24 @@ export const bundleActionSchema = z
   })
   .strict();
 
+/** The payout of a payout bundle (S4), as fields and in words. */
+export const bundlePayoutSchema = z
+  .object({
+    asset: fieldString,
+    amount: fieldString,
+    recipient: fieldString,
+    /** The asset's symbol, the amount in token units and the recipient as a checksum-free hex address. */
+    symbol: z.string(),
+    units: z.string(),
+    to: addressString,
+  })
+  .strict();
+
 /** A proof bundle. */
 export const bundleSchema = z
   .object({
     format: z.literal(BUNDLE_FORMAT),
-    statement: z.enum(["solvency", "rebalance"]),
+    statement: z.enum(["solvency", "rebalance", "payout"]),
     instance: z.string().min(1),
     vkeyHash: z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits (sha256)"),
     proof: groth16ProofSchema,
@@ -130,6 +143,7 @@ export const bundleSchema = z
     policy: bundlePolicySchema,
     prices: bundlePricesSchema,
     action: bundleActionSchema.optional(),
+    payout: bundlePayoutSchema.optional(),
     createdAt: z.string().datetime({ offset: true }),
   })
   .strict();
@@ -142,5 +156,7 @@ export type BundlePolicy = z.infer<typeof bundlePolicySchema>;
 export type BundlePrices = z.infer<typeof bundlePricesSchema>;
 /** The action of a rebalance bundle. */
 export type BundleAction = z.infer<typeof bundleActionSchema>;
+/** The payout of a payout bundle. */
+export type BundlePayout = z.infer<typeof bundlePayoutSchema>;
 /** A snarkjs Groth16 proof. */
 export type Groth16Proof = z.infer<typeof groth16ProofSchema>;

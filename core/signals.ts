@@ -6,10 +6,10 @@
 import { FIELD_MODULUS } from "./field.ts";
 
 /** The statements a bundle may carry. */
-export const STATEMENTS = ["solvency", "rebalance"] as const;
+export const STATEMENTS = ["solvency", "rebalance", "payout"] as const;
 export type Statement = (typeof STATEMENTS)[number];
 
-/** Public signals of S1 and S2, in declaration order. */
+/** Public signals of S1, S2 and S4, in declaration order. */
 export const PUBLIC_SIGNALS: Readonly<Record<Statement, readonly string[]>> = {
   solvency: ["positionsRoot", "liabilitiesRoot", "policyHash", "pricesHash", "sequence"],
   rebalance: [
@@ -24,6 +24,7 @@ export const PUBLIC_SIGNALS: Readonly<Record<Statement, readonly string[]>> = {
     "minAmountOut",
     "sequence",
   ],
+  payout: ["oldRoot", "newRoot", "liabilitiesRoot", "policyHash", "pricesHash", "asset", "amount", "recipient", "sequence"],
 };
 
 const mod = (x: bigint): bigint => ((x % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS;

@@ -31,6 +31,13 @@ export interface RebalanceAction {
   minAmountOut: bigint;
 }
 
+/** A payout (S4): `amount` of asset `asset` leaves the vault for `recipient` (an address as an integer < 2^160). */
+export interface PayoutAction {
+  asset: bigint;
+  amount: bigint;
+  recipient: bigint;
+}
+
 /**
  * One attestor slot's custody statement as the circuits take it (core/attestation.ts has the file format):
  * the statement's time, the amount of each asset it signs (policy order) and its EdDSA-Poseidon signature.

@@ -1,18 +1,19 @@
 /**
  * Builds and writes proof bundles (`homeostat-bundle/1`, docs/ARCHITECTURE.md "Proof bundle"; schema in
  * core/bundle-schema.ts): the snarkjs proof and its packed `uint256[8]` form, the named public signals, the
- * policy and prices used (exact field lists and readable form), the action of a rebalance, the instance,
+ * policy and prices used (exact field lists and readable form), the action of a rebalance or the payout of a
+ * payout, the instance,
  * the verification key's fingerprint and the time. Bundles are written atomically.
  */
 import { policyFieldList, priceFieldList } from "../core/hash.ts";
 import { writeFileAtomic } from "../core/node/atomic-write.ts";
 import { UserError } from "../core/errors.ts";
 import { policyFields, priceFields, type PriceSnapshot, type RiskPolicy } from "./treasury.ts";
-import type { RebalanceAction } from "../core/types.ts";
+import type { PayoutAction, RebalanceAction } from "../core/types.ts";
 import { formatDecimal } from "../core/units.ts";
 import { vkeyHash } from "../core/canonical.ts";
 import { packProof } from "../core/packed-proof.ts";
-import { BUNDLE_FORMAT, bundleSchema, type BundleAction, type BundlePolicy, type BundlePrices, type Groth16Proof, type ProofBundle } from "../core/bundle-schema.ts";
+import { BUNDLE_FORMAT, bundleSchema, type BundleAction, type BundlePayout, type BundlePolicy, type BundlePrices, type Groth16Proof, type ProofBundle } from "../core/bundle-schema.ts";
 import { publicSignalNamesFor, type Statement } from "../core/signals.ts";
 
 /** The readable and exact form of a policy, as a bundle carries it. */
@@ -82,6 +83,19 @@ export function bundleAction(action: RebalanceAction, policy: RiskPolicy): Bundl
   };
 }
 
+/** The payout of a payout bundle, as fields and in words (the recipient also as a 20-byte hex address). */
+export function bundlePayout(payout: PayoutAction, policy: RiskPolicy): BundlePayout {
+  const asset = policy.assets[Number(payout.asset)]!;
+  return {
+    asset: payout.asset.toString(),
+    amount: payout.amount.toString(),
+    recipient: payout.recipient.toString(),
+    symbol: asset.symbol,
+    units: formatDecimal(payout.amount, asset.decimals),
+    to: `0x${payout.recipient.toString(16).padStart(40, "0")}`,
+  };
+}
+
 /** Everything a bundle is made from. */
 export interface BundleParts {
   statement: Statement;
@@ -93,6 +107,7 @@ export interface BundleParts {
   policy: RiskPolicy;
   prices: PriceSnapshot;
   action?: RebalanceAction;
+  payout?: PayoutAction;
   createdAt?: Date;
 }
 
@@ -113,6 +128,7 @@ export async function buildBundle(parts: BundleParts): Promise<ProofBundle> {
     policy: bundlePolicy(parts.policy),
     prices: bundlePrices(parts.prices, parts.policy),
     ...(parts.action ? { action: bundleAction(parts.action, parts.policy) } : {}),
+    ...(parts.payout ? { payout: bundlePayout(parts.payout, parts.policy) } : {}),
     createdAt: (parts.createdAt ?? new Date()).toISOString(),
   };
   const checked = bundleSchema.safeParse(bundle);

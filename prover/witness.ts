@@ -1,5 +1,5 @@
 /**
- * Witness builders for S1 (Solvency) and S2 (Rebalance): turn the domain types into the circuits' input
+ * Witness builders for S1 (Solvency), S2 (Rebalance) and S4 (Payout): turn the domain types into the circuits' input
  * objects, with the signal names of docs/ARCHITECTURE.md ("Statements"), and compute in TypeScript the
  * public signals the circuit will expose, from the same data and the same hashing module (core/hash.ts).
  *
@@ -12,7 +12,7 @@
 import { UserError } from "../core/errors.ts";
 import { isFieldElement } from "../core/field.ts";
 import { merkleRoot, policyHash, positionLeaf, pricesHash, sumNode } from "../core/hash.ts";
-import type { InstanceSize, LiabilitiesOpening, PolicyFields, Position, PriceFields, RebalanceAction, SignedCustody } from "../core/types.ts";
+import type { InstanceSize, LiabilitiesOpening, PayoutAction, PolicyFields, Position, PriceFields, RebalanceAction, SignedCustody } from "../core/types.ts";
 import { packVaultTotals, publicSignalNamesFor, type Statement } from "../core/signals.ts";
 
 export type { Statement } from "../core/signals.ts";
@@ -80,6 +80,21 @@ export interface RebalancePublicSignals {
   vaultTotals: bigint[];
 }
 
+/** Public signals of S4, in declaration order. */
+export interface PayoutPublicSignals {
+  oldRoot: bigint;
+  newRoot: bigint;
+  liabilitiesRoot: bigint;
+  policyHash: bigint;
+  pricesHash: bigint;
+  asset: bigint;
+  amount: bigint;
+  recipient: bigint;
+  sequence: bigint;
+  /** The NEW state's vault-held totals, packed two per signal. */
+  vaultTotals: bigint[];
+}
+
 /** The complete input of `Solvency(N, A, K, C)`. */
 export type SolvencyInput = PolicyPricesLiabilitiesInput & {
   positionsRoot: Dec;
@@ -122,6 +137,31 @@ export type RebalanceInput = PolicyPricesLiabilitiesInput & {
   oldSaltOut: Dec;
 };
 
+/**
+ * The complete input of `Payout(N, A, K, C)`. `amount` is the public payout, so the new positions' amounts
+ * are `positionAmount`.
+ */
+export type PayoutInput = PolicyPricesLiabilitiesInput & {
+  oldRoot: Dec;
+  newRoot: Dec;
+  liabilitiesRoot: Dec;
+  policyHash: Dec;
+  pricesHash: Dec;
+  asset: Dec;
+  amount: Dec;
+  recipient: Dec;
+  sequence: Dec;
+  vaultTotals: Dec[];
+  assetIndex: Dec[];
+  custody: Dec[];
+  positionAmount: Dec[];
+  salt: Dec[];
+  oldLeaf: Dec[];
+  slot: Dec;
+  oldAmount: Dec;
+  oldSalt: Dec;
+};
+
 /** What S1 is proven over. */
 export interface SolvencyWitnessArgs {
   /** The circuit instance's sizes; every list below must match them. */
@@ -158,10 +198,29 @@ export interface RebalanceWitnessArgs {
   statements?: readonly (SignedCustody | null)[];
 }
 
+/** What S4 is proven over: the old and the new slots, the payout and the slot that pays it. */
+export interface PayoutWitnessArgs {
+  size: InstanceSize;
+  /** The N slots committed in the current (old) root. */
+  oldPositions: readonly Position[];
+  /** The N slots after the payout (see `applyPayout`). */
+  newPositions: readonly Position[];
+  payout: PayoutAction;
+  /** The vault-held slot of `payout.asset` that gives up `payout.amount`. */
+  slot: number;
+  policy: PolicyFields;
+  prices: PriceFields;
+  liabilities: LiabilitiesOpening;
+  /** The registry's sequence number the proof is for. */
+  sequence: bigint;
+  /** Custody statements for the NEW state, as in `SolvencyWitnessArgs`. */
+  statements?: readonly (SignedCustody | null)[];
+}
+
 /** Public signal names of a statement over `assetCount` assets, in the circuit's declaration order. */
 export function publicSignalNames(statement: Statement, assetCount: number): readonly string[] {
-  if (statement !== "solvency" && statement !== "rebalance") {
-    throw new UserError(`unknown statement ${JSON.stringify(statement)} (expected solvency or rebalance)`, { where: "statement" });
+  if (statement !== "solvency" && statement !== "rebalance" && statement !== "payout") {
+    throw new UserError(`unknown statement ${JSON.stringify(statement)} (expected solvency, rebalance or payout)`, { where: "statement" });
   }
   return publicSignalNamesFor(statement, assetCount);
 }
@@ -169,7 +228,8 @@ export function publicSignalNames(statement: Statement, assetCount: number): rea
 /** Public signals as snarkjs returns them: decimal strings in declaration order. */
 export function publicSignalList(statement: "solvency", signals: SolvencyPublicSignals): string[];
 export function publicSignalList(statement: "rebalance", signals: RebalancePublicSignals): string[];
-export function publicSignalList(statement: Statement, signals: SolvencyPublicSignals | RebalancePublicSignals): string[] {
+export function publicSignalList(statement: "payout", signals: PayoutPublicSignals): string[];
+export function publicSignalList(statement: Statement, signals: SolvencyPublicSignals | RebalancePublicSignals | PayoutPublicSignals): string[] {
   const named: Record<string, bigint> = { ...(signals as unknown as Record<string, bigint>) };
   signals.vaultTotals.forEach((v, j) => (named[`vaultTotals[${j}]`] = v));
   return publicSignalNames(statement, signals.vaultTotals.length * 2).map((name) => {
@@ -238,6 +298,23 @@ export function rebalancePublicSignals(args: RebalanceWitnessArgs): RebalancePub
   };
 }
 
+/** The public signals S4 exposes for this data, computed in TypeScript. */
+export function payoutPublicSignals(args: PayoutWitnessArgs): PayoutPublicSignals {
+  checkPayout(args);
+  return {
+    oldRoot: positionsRoot(args.oldPositions),
+    newRoot: positionsRoot(args.newPositions),
+    liabilitiesRoot: liabilitiesRoot(args.liabilities),
+    policyHash: policyHash(args.policy),
+    pricesHash: pricesHash(args.prices),
+    asset: args.payout.asset,
+    amount: args.payout.amount,
+    recipient: args.payout.recipient,
+    sequence: args.sequence,
+    vaultTotals: packVaultTotals(vaultTotalsOf(args.newPositions, args.size.A)),
+  };
+}
+
 /** The input object of `Solvency(N, A, K, C)` (public signals computed from the same data). */
 export function solvencyInput(args: SolvencyWitnessArgs): SolvencyInput {
   const pub = solvencyPublicSignals(args);
@@ -289,6 +366,53 @@ export function rebalanceInput(args: RebalanceWitnessArgs): RebalanceInput {
     oldSaltOut: dec(slotOutBefore.salt),
     ...sharedInput(args.size, args.policy, args.prices, args.liabilities, args.statements),
   };
+}
+
+/** The input object of `Payout(N, A, K, C)` (public signals computed from the same data). */
+export function payoutInput(args: PayoutWitnessArgs): PayoutInput {
+  const pub = payoutPublicSignals(args);
+  const before = args.oldPositions[args.slot]!;
+  return {
+    oldRoot: dec(pub.oldRoot),
+    newRoot: dec(pub.newRoot),
+    liabilitiesRoot: dec(pub.liabilitiesRoot),
+    policyHash: dec(pub.policyHash),
+    pricesHash: dec(pub.pricesHash),
+    asset: dec(pub.asset),
+    amount: dec(pub.amount),
+    recipient: dec(pub.recipient),
+    sequence: dec(pub.sequence),
+    vaultTotals: pub.vaultTotals.map(dec),
+    assetIndex: args.newPositions.map((p) => dec(p.assetIndex)),
+    custody: args.newPositions.map((p) => dec(p.custody ?? 0n)),
+    positionAmount: args.newPositions.map((p) => dec(p.amount)),
+    salt: args.newPositions.map((p) => dec(p.salt)),
+    oldLeaf: args.oldPositions.map((p) => dec(leafOf(p))),
+    slot: String(args.slot),
+    oldAmount: dec(before.amount),
+    oldSalt: dec(before.salt),
+    ...sharedInput(args.size, args.policy, args.prices, args.liabilities, args.statements),
+  };
+}
+
+/**
+ * The slots after `payout`: `slot` keeps its asset with `payout.amount` less, held by the vault, with a fresh
+ * salt; every other slot is copied unchanged. Refuses (UserError) exactly what the circuit would refuse about
+ * the transition itself: only a vault-held slot of the payout's asset that holds at least the amount pays.
+ */
+export function applyPayout(oldPositions: readonly Position[], payout: PayoutAction, slot: number, freshSalt: bigint): Position[] {
+  checkSlot(slot, oldPositions.length, "slot");
+  if (payout.amount <= 0n) throw new UserError("the payout amount must be positive", { where: "payout.amount" });
+  if (payout.recipient < 0n || payout.recipient >= 1n << 160n) throw new UserError("the recipient is not a 20-byte address", { where: "payout.recipient" });
+  const from = oldPositions[slot]!;
+  if (from.assetIndex !== payout.asset) throw new UserError(`slot ${slot} holds asset ${from.assetIndex}, not the payout's asset ${payout.asset}`, { where: "slot" });
+  if ((from.custody ?? 0n) !== 0n) {
+    throw new UserError(`slot ${slot} is held at attestor ${from.custody}, not by the vault: only the vault's own tokens can be paid out`, { where: "slot" });
+  }
+  if (from.amount < payout.amount) throw new UserError(`slot ${slot} holds ${from.amount}, less than the payout ${payout.amount}`, { where: "payout.amount" });
+  return oldPositions.map((p, i) =>
+    i === slot ? { assetIndex: p.assetIndex, ...(p.custody === undefined ? {} : { custody: 0n }), amount: p.amount - payout.amount, salt: freshSalt } : { ...p },
+  );
 }
 
 /**
@@ -486,4 +610,16 @@ function sharedInput(
     liabRightHash: dec(liabilities.rightHash),
     liabRightSum: dec(liabilities.rightSum),
   };
+}
+
+function checkPayout(args: PayoutWitnessArgs): void {
+  checkShared(args.size, args.policy, args.prices, args.liabilities);
+  checkStatements(args.size, args.statements);
+  checkSequence(args.sequence);
+  checkPositions(args.size, args.oldPositions, "oldPositions");
+  checkPositions(args.size, args.newPositions, "newPositions");
+  checkSlot(args.slot, args.size.N, "slot");
+  checkField(args.payout.asset, "payout.asset");
+  checkField(args.payout.amount, "payout.amount");
+  checkField(args.payout.recipient, "payout.recipient");
 }

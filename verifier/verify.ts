@@ -14,6 +14,7 @@ import { vkeyHash } from "../core/canonical.ts";
 import { packProof } from "../core/packed-proof.ts";
 import { bundleSchema, type ProofBundle } from "../core/bundle-schema.ts";
 import { publicSignalNamesFor, statementOfInstance } from "../core/signals.ts";
+import { formatDecimal } from "../core/units.ts";
 
 /** A snarkjs Groth16 verification key (only the members the verifier reads are typed). */
 export interface VerificationKey {
@@ -79,7 +80,9 @@ export async function verifyBundle(bundle: unknown, vkeys: VerificationKeys): Pr
     reasons.push("the prices in the bundle do not hash to the proven pricesHash");
   }
   if (b.statement === "rebalance") checkAction(b, signal, reasons);
-  else if (b.action) reasons.push("a solvency bundle carries no action");
+  else if (b.action) reasons.push(`a ${b.statement} bundle carries no action`);
+  if (b.statement === "payout") checkPayout(b, signal, reasons);
+  else if (b.payout) reasons.push(`a ${b.statement} bundle carries no payout`);
 
   let packed: string[] | undefined;
   try {
@@ -135,5 +138,27 @@ function checkAction(b: ProofBundle, signal: (name: string) => bigint, reasons: 
   const bought = b.policy.assets[Number(action.assetOut)];
   if (sold?.symbol !== action.sell || bought?.symbol !== action.buy) {
     reasons.push("action.sell/buy do not name the policy's assets at assetIn/assetOut");
+  }
+}
+
+/**
+ * A payout bundle's payout must be the proven one: asset, amount and recipient equal the public signals, and
+ * what a reader sees (symbol, token units, the recipient's address) says the same.
+ */
+function checkPayout(b: ProofBundle, signal: (name: string) => bigint, reasons: string[]): void {
+  const payout = b.payout;
+  if (!payout) {
+    reasons.push("a payout bundle must carry its payout");
+    return;
+  }
+  for (const key of ["asset", "amount", "recipient"] as const) {
+    if (BigInt(payout[key]) !== signal(key)) reasons.push(`payout.${key} is not the proven ${key}`);
+  }
+  if (BigInt(payout.to) !== BigInt(payout.recipient)) reasons.push("payout.to is not the address of payout.recipient");
+  const asset = b.policy.assets[Number(payout.asset)];
+  if (!asset || asset.symbol !== payout.symbol) {
+    reasons.push("payout.symbol does not name the policy's asset at payout.asset");
+  } else if (formatDecimal(BigInt(payout.amount), asset.decimals) !== payout.units) {
+    reasons.push(`payout.units is not payout.amount in ${asset.symbol} units`);
   }
 }

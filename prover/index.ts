@@ -1,6 +1,6 @@
 /**
  * The prover library: load the operator's files, evaluate the policy exactly as the circuits do, keep the
- * private state (salts), prove S1/S2 with snarkjs and write proof bundles. Node only (files, CSPRNG); the
+ * private state (salts), prove S1/S2/S4 with snarkjs and write proof bundles. Node only (files, CSPRNG); the
  * browser-safe parts (hashing, verification) are core/hash.ts and verifier/.
  */
 export { UserError, isUserError } from "../core/errors.ts";
@@ -47,7 +47,10 @@ export {
 export {
   proveSolvency,
   proveRebalance,
+  provePayout,
   parseRebalanceRequest,
+  parsePayoutRequest,
+  choosePayoutSlot,
   chooseSlots,
   resolveInstance,
   instanceArtifacts,
@@ -56,8 +59,9 @@ export {
   type ProveOptions,
   type ProveResult,
   type RebalanceRequest,
+  type PayoutRequest,
   type CircuitArtifacts,
   type ProveStage,
 } from "./prove.ts";
-export { buildBundle, writeBundle, bundlePolicy, bundlePrices, bundleAction, type BundleParts } from "./bundle.ts";
+export { buildBundle, writeBundle, bundlePolicy, bundlePrices, bundleAction, bundlePayout, type BundleParts } from "./bundle.ts";
 export { writeFileAtomic } from "../core/node/atomic-write.ts";

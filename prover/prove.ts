@@ -1,5 +1,5 @@
 /**
- * Proving S1 (solvency attestation) and S2 (rebalance transition). Each run: evaluate the policy on the
+ * Proving S1 (solvency attestation), S2 (rebalance transition) and S4 (payout). Each run: evaluate the policy on the
  * state to be proven and refuse, with the health report, if any bound fails; open the positions commitment
  * from the private state (reusing the salts of an already committed root); record the commitment(s) in the
  * state file; build the witness input (prover/witness.ts); compute the witness and the Groth16 proof with
@@ -18,9 +18,20 @@ import { formatDecimal } from "../core/units.ts";
 import { PROJECT_ROOT, instanceDir, loadInstances } from "../core/node/instances.ts";
 import { openCommitment, randomFieldElement, recordCommitment, saveState, type PrivateState } from "./state.ts";
 import { assetIndexOf, parseAssetAmount, policyFields, priceFields, type Liabilities, type Treasury } from "./treasury.ts";
-import type { InstanceSize, Position, RebalanceAction } from "../core/types.ts";
+import type { InstanceSize, PayoutAction, Position, RebalanceAction } from "../core/types.ts";
+import { addressToField } from "../core/hash.ts";
 import { custodyReport, loadStatements, requireBacked, signedCustody } from "./custody.ts";
-import { applyAction, publicSignalList, rebalanceInput, rebalancePublicSignals, solvencyInput, solvencyPublicSignals } from "./witness.ts";
+import {
+  applyAction,
+  applyPayout,
+  payoutInput,
+  payoutPublicSignals,
+  publicSignalList,
+  rebalanceInput,
+  rebalancePublicSignals,
+  solvencyInput,
+  solvencyPublicSignals,
+} from "./witness.ts";
 import type { Groth16Proof, ProofBundle } from "../core/bundle-schema.ts";
 import type { Statement } from "../core/signals.ts";
 
@@ -164,9 +175,9 @@ export interface ProveResult {
   bundle: ProofBundle;
   report: HealthReport;
   artifacts: CircuitArtifacts;
-  /** The positions root proven (S1) or the new root (S2). */
+  /** The positions root proven (S1) or the new root (S2, S4). */
   root: bigint;
-  /** S2: the old root. */
+  /** S2, S4: the old root. */
   oldRoot?: bigint;
   /** Whether the (old) commitment reused stored salts (same root as before). */
   reusedCommitment: boolean;
@@ -200,6 +211,13 @@ export interface RebalanceRequest {
   minOut: string;
 }
 
+/** A payout, as a person writes it: the asset's symbol, a decimal token amount and the recipient's address. */
+export interface PayoutRequest {
+  asset: string;
+  amount: string;
+  to: string;
+}
+
 /** A statement ready to prove: the witness input, the expected public signals and where it came from. */
 export interface PreparedProof {
   statement: Statement;
@@ -211,6 +229,7 @@ export interface PreparedProof {
   root: bigint;
   oldRoot?: bigint;
   action?: RebalanceAction;
+  payout?: PayoutAction;
   reusedCommitment: boolean;
 }
 
@@ -260,6 +279,7 @@ async function proveAndBundle(prepared: PreparedProof, options: ProveOptions, st
     policy: options.treasury.policy,
     prices: options.treasury.prices,
     ...(prepared.action ? { action: prepared.action } : {}),
+    ...(prepared.payout ? { payout: prepared.payout } : {}),
     ...(options.now ? { createdAt: options.now } : {}),
   });
   const result: ProveResult = {
@@ -436,6 +456,122 @@ export function largestSafeSwap(
     else high = mid;
   }
   return scaled(low);
+}
+
+/** The payout in integers, from the request (symbol, decimal amount, address); refusals name the flag. */
+export function parsePayoutRequest(treasury: Treasury, request: PayoutRequest): PayoutAction {
+  const policy = treasury.policy;
+  const asset = assetIndexOf(policy, request.asset, "--asset");
+  const amount = parseAssetAmount(policy.assets[asset]!, request.amount, "--amount");
+  if (amount === 0n) throw new UserError("the amount paid out must be positive", { where: "--amount", exitCode: 2 });
+  let recipient: bigint;
+  try {
+    recipient = addressToField(request.to, "--to");
+  } catch {
+    throw new UserError(`${JSON.stringify(request.to)} is not a 20-byte hex address (0x and 40 hex digits)`, { where: "--to", exitCode: 2 });
+  }
+  if (recipient === 0n) throw new UserError("the zero address cannot receive a payout", { where: "--to", exitCode: 2 });
+  return { asset: BigInt(asset), amount, recipient };
+}
+
+/**
+ * The slot a payout comes from: the smallest position of the asset held by the vault itself that holds at
+ * least the amount (positions at attestors never leave through the vault).
+ */
+export function choosePayoutSlot(slots: readonly Position[], payout: PayoutAction, symbol: string, decimals: number): number {
+  const holding = slots.map((s, i) => ({ ...s, i })).filter((s) => s.assetIndex === payout.asset && s.amount > 0n && (s.custody ?? 0n) === 0n);
+  if (holding.length === 0) throw new UserError(`the vault itself holds no ${symbol} (positions at attestors cannot be paid out)`, { where: "--asset" });
+  const enough = holding.filter((s) => s.amount >= payout.amount).sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
+  if (enough.length === 0) {
+    const largest = holding.reduce((m, s) => (s.amount > m ? s.amount : m), 0n);
+    throw new UserError(
+      `no single ${symbol} position held by the vault holds that much (largest: ${formatDecimal(largest, decimals, { group: true })} ${symbol}); a payout comes from one position, so split it`,
+      { where: "--amount" },
+    );
+  }
+  return enough[0]!.i;
+}
+
+/**
+ * The largest payout of the same asset from the same slot that still passes every rule, by bisection;
+ * undefined when even one base unit fails or the full payout passes the rules (then the payout is not what
+ * breaks the policy: the state before it, or a feed).
+ */
+export function largestSafePayout(slots: readonly Position[], payout: PayoutAction, slot: number, treasury: Treasury, liabilitiesTotal: bigint): bigint | undefined {
+  const fields = policyFields(treasury.policy);
+  const unitPrices = treasury.prices.assets.map((p) => p.unitPrice);
+  const passes = (amount: bigint): boolean =>
+    exactCheck(
+      slots.map((p, i) => (i === slot ? { ...p, amount: p.amount - amount } : p)),
+      unitPrices,
+      fields,
+      liabilitiesTotal,
+    ).ok;
+  if (passes(payout.amount) || !passes(1n)) return undefined;
+  let low = 1n; // passes
+  let high = payout.amount; // fails
+  while (high - low > 1n) {
+    const mid = (low + high) / 2n;
+    if (passes(mid)) low = mid;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * S4, up to the witness input: parses the payout, opens the current commitment, takes the amount from one
+ * vault-held slot (with a fresh salt), evaluates the positions LEFT (refusing, with the health report, if a
+ * bound fails) and records both commitments in the (unsaved) state, the new one as current.
+ */
+export function preparePayout(options: ProveOptions & { request: PayoutRequest }): PreparedProof {
+  const { treasury, liabilities } = options;
+  const { policy, prices } = treasury;
+  const payout = parsePayoutRequest(treasury, options.request);
+  const statements = loadStatements(treasury);
+  requireBacked(custodyReport(treasury, statements));
+  const { instance, size } = resolveInstance("payout", policy.assets.length, policy.scenarios.length, treasury.holdings.length, options.instance);
+  const old = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
+  const asset = policy.assets[Number(payout.asset)]!;
+  const slot = choosePayoutSlot(old.slots, payout, asset.symbol, asset.decimals);
+  const newSlots = applyPayout(old.slots, payout, slot, randomFieldElement());
+
+  options.onStage?.("evaluate");
+  const report = evaluateTreasury(policy, prices, newSlots, liabilities.total);
+  if (!report.ok) {
+    const safe = largestSafePayout(old.slots, payout, slot, treasury, liabilities.total);
+    const hint = safe === undefined ? undefined : `the largest ${asset.symbol} payout that keeps every bound: --amount ${formatDecimal(safe, asset.decimals)}`;
+    throw new PolicyViolationError(report, "--amount", "the treasury after this payout", hint);
+  }
+  const artifacts = instanceArtifacts(instance, size);
+
+  const args = {
+    size,
+    oldPositions: old.slots,
+    newPositions: newSlots,
+    payout,
+    slot,
+    policy: policyFields(policy),
+    prices: priceFields(prices),
+    liabilities: liabilities.opening,
+    sequence: options.sequence ?? 0n,
+    statements: signedCustody(policy, statements),
+  };
+  const input = payoutInput(args);
+  const expectedSignals = publicSignalList("payout", payoutPublicSignals(args));
+  recordCommitment(options.state, old.slots, { makeCurrent: false, note: "positions before a payout", now: options.now });
+  const r = options.request;
+  const root = recordCommitment(options.state, newSlots, { parent: old.root, note: `payout: ${r.amount} ${r.asset} to ${r.to}`, now: options.now });
+  return { statement: "payout", input, expectedSignals, artifacts, report, root, oldRoot: old.root, payout, reusedCommitment: old.reused };
+}
+
+/**
+ * S4: proves that paying `request` (`amount` of `asset` to `to`) from one vault-held position moves the
+ * committed positions from the current root to a new root whose positions still satisfy the policy. The
+ * treasury file describes the positions BEFORE the payout. The new commitment becomes the state's current one.
+ */
+export async function provePayout(options: ProveOptions & { request: PayoutRequest }): Promise<ProveResult> {
+  const start = performance.now();
+  return proveAndBundle(preparePayout(options), options, start);
 }
 
 /** The circuit's public signals must be the ones computed in TypeScript: anything else is a bug. */

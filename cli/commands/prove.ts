@@ -1,5 +1,5 @@
 /**
- * `homeostat prove solvency|rebalance`: evaluate, refuse with the health report if a bound fails, else
+ * `homeostat prove solvency|rebalance|payout`: evaluate, refuse with the health report if a bound fails, else
  * prove with snarkjs and write the proof bundle atomically to --out. Progress goes to stderr; the result
  * (a summary, or JSON with --json) to stdout. The private state (salts) is kept in
  * `.homeostat/state.json` next to the treasury unless --state says otherwise.
@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { writeBundle } from "../../prover/bundle.ts";
 import { formatReport, reportToJson } from "../../prover/report.ts";
-import { PolicyViolationError, proveRebalance, proveSolvency, type ProveResult, type ProveStage } from "../../prover/prove.ts";
+import { PolicyViolationError, provePayout, proveRebalance, proveSolvency, type ProveResult, type ProveStage } from "../../prover/prove.ts";
 import { defaultStatePath, loadState } from "../../prover/state.ts";
 import { UserError } from "../../core/errors.ts";
 import { checkOutputFile } from "../../core/node/output-paths.ts";
@@ -21,6 +21,12 @@ interface ProveFlags extends TreasuryFlags {
   freshSalts?: boolean;
   sequence?: string;
   json?: boolean;
+}
+
+interface PayoutFlags extends ProveFlags {
+  asset: string;
+  amount: string;
+  to: string;
 }
 
 interface RebalanceFlags extends ProveFlags {
@@ -66,7 +72,10 @@ function stagePrinter(quiet: boolean): { onStage: (stage: ProveStage) => void; d
   };
 }
 
-/** Shared flags of both subcommands. */
+/** The health report's title when a proof is refused: the state it describes. */
+const REPORT_TITLE: Partial<Record<"solvency" | "rebalance" | "payout", string>> = { rebalance: "After the swap", payout: "After the payout" };
+
+/** Shared flags of every subcommand. */
 function addProveOptions(command: Command): Command {
   return addTreasuryOptions(command)
     .requiredOption("--out <file>", "where to write the proof bundle (JSON; written only when the proof is complete)")
@@ -85,7 +94,7 @@ function parseSequence(text: string | undefined): bigint {
 }
 
 /** Runs a prove function with progress, the violation report and the bundle write. */
-async function run(flags: ProveFlags, statement: "solvency" | "rebalance", prove: (common: Parameters<typeof proveSolvency>[0]) => Promise<ProveResult>): Promise<void> {
+async function run(flags: ProveFlags, statement: "solvency" | "rebalance" | "payout", prove: (common: Parameters<typeof proveSolvency>[0]) => Promise<ProveResult>): Promise<void> {
   const paths = resolveTreasuryPaths(flags);
   const statePath = flags.state ?? defaultStatePath(paths.treasury);
   // Before any work: neither output may land on an input (or on the other), and both must be writable.
@@ -111,7 +120,7 @@ async function run(flags: ProveFlags, statement: "solvency" | "rebalance", prove
     printer.done();
     if (e instanceof PolicyViolationError) {
       if (flags.json) process.stdout.write(`${JSON.stringify({ ok: false, error: e.message, report: reportToJson(e.report) }, null, 2)}\n`);
-      else process.stderr.write(`${formatReport(e.report, { title: statement === "rebalance" ? "After the swap" : (treasury.name ?? "Treasury health") })}\n\n`);
+      else process.stderr.write(`${formatReport(e.report, { title: REPORT_TITLE[statement] ?? treasury.name ?? "Treasury health" })}\n\n`);
       throw new UserError(e.message, { exitCode: EXIT_POLICY_FAILS });
     }
     throw e;
@@ -134,7 +143,7 @@ async function run(flags: ProveFlags, statement: "solvency" | "rebalance", prove
   }
   const lines = [
     `${statement} proof (${result.bundle.instance}) written to ${flags.out}`,
-    statement === "rebalance"
+    result.oldRoot !== undefined
       ? `  old root ${result.oldRoot}\n  new root ${result.root}`
       : `  positions root ${result.root}`,
     `  witness ${(result.timings.witnessMs / 1000).toFixed(2)} s, proof ${(result.timings.proveMs / 1000).toFixed(2)} s`,
@@ -143,12 +152,12 @@ async function run(flags: ProveFlags, statement: "solvency" | "rebalance", prove
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-/** Registers `prove solvency` and `prove rebalance` on the program. */
+/** Registers `prove solvency`, `prove rebalance` and `prove payout` on the program. */
 export function register(program: Command): void {
   const prove = program
     .command("prove")
-    .description("prove solvency (S1) or a rebalance (S2) in zero knowledge and write a proof bundle")
-    .addHelpText("after", "\nSubcommands: `prove solvency --help`, `prove rebalance --help`.");
+    .description("prove solvency (S1), a rebalance (S2) or a payout (S4) in zero knowledge and write a proof bundle")
+    .addHelpText("after", "\nSubcommands: `prove solvency --help`, `prove rebalance --help`, `prove payout --help`.");
 
   addProveOptions(prove.command("solvency").description("S1: the committed positions satisfy the policy at these prices and cover the liabilities"))
     .addHelpText(
@@ -188,4 +197,27 @@ export function register(program: Command): void {
     .action((flags: RebalanceFlags) =>
       run(flags, "rebalance", (common) => proveRebalance({ ...common, request: { sell: flags.sell, amount: flags.amount, buy: flags.buy, minOut: flags.minOut } })),
     );
+
+  addProveOptions(
+    prove
+      .command("payout")
+      .description("S4: paying --amount of --asset from the vault to --to moves the committed positions to a new root that still satisfies the policy")
+      .requiredOption("--asset <symbol>", "asset paid out")
+      .requiredOption("--amount <decimal>", "amount paid, in token units (e.g. 250000)")
+      .requiredOption("--to <address>", "recipient (0x and 40 hex digits); bound into the proof"),
+  )
+    .addHelpText(
+      "after",
+      [
+        "",
+        "The treasury file describes the positions BEFORE the payout. The smallest position of --asset held by the vault",
+        "itself that holds --amount pays it. The positions left must satisfy every bound, or nothing is proven (exit 3,",
+        "with the health report and the largest payout that keeps every bound). The new commitment becomes the state's",
+        "current one.",
+        "",
+        "Example:",
+        "  homeostat prove payout --dir examples/meridian --asset USDC --amount 250000 --to 0x00000000000000000000000000000000000000b0 --sequence 3 --out payout.json",
+      ].join("\n"),
+    )
+    .action((flags: PayoutFlags) => run(flags, "payout", (common) => provePayout({ ...common, request: { asset: flags.asset, amount: flags.amount, to: flags.to } })));
 }

@@ -155,6 +155,10 @@ template Rebalance(N, A, K, C) {
     fairPrice.lhs <== fairFloor;
     fairPrice.rhs <== valueOut * BPS();
 
+    // The touched slots: both < N (OneHot) and distinct, so isIn[i] + isOut[i] is a bit.
+    signal isOut[N] <== OneHot(N)(slotOut);
+    AssertNonZero()(slotIn - slotOut);
+
     // slotIn: the vault's old leaf held assetIn; the new leaf holds the same asset, amountIn less, with
     // 0 < amountIn <= oldAmountIn (VaultDebit; the new amount's range check in TreasuryState refuses an
     // underflow).
@@ -169,10 +173,7 @@ template Rebalance(N, A, K, C) {
     debit.newCustody <== custody;
     debit.newAmount <== amount;
 
-    // The touched slots: both < N (OneHot) and distinct, so isIn[i] + isOut[i] is a bit, and every
-    // untouched slot keeps its leaf exactly (asset, custody, amount and salt).
-    signal isOut[N] <== OneHot(N)(slotOut);
-    AssertNonZero()(slotIn - slotOut);
+    // Every untouched slot keeps its leaf exactly (asset, custody, amount and salt).
     signal touched[N];
     for (var i = 0; i < N; i++) {
         touched[i] <== debit.sel[i] + isOut[i];

@@ -1,6 +1,6 @@
 /**
- * Small, deterministic test data for the S1/S2 circuit tests: a treasury of the `test` instance size
- * (N=8 slots, A=4 assets, K=2 scenarios) that satisfies its policy with room to spare, a rebalance of it,
+ * Small, deterministic test data for the S1/S2/S4 circuit tests: a treasury of the `test` instance size
+ * (N=8 slots, A=4 assets, K=2 scenarios) that satisfies its policy with room to spare, a rebalance and a payout of it,
  * and an exact evaluation of the policy rules (docs/ARCHITECTURE.md "Policy rules") so each soundness test
  * can show, in TypeScript, that its input breaks exactly the bound it targets and nothing else.
  * Salts are derived deterministically (test data only; real salts come from a CSPRNG).
@@ -13,8 +13,8 @@ import { expect, vi } from "vitest";
 import { liabilityLeaf, listHash, sumNode, userIdHash, type SumNode } from "../../core/hash.ts";
 import { PROJECT_ROOT } from "../../core/node/instances.ts";
 import type { CircuitTester } from "../helpers/circuit-tester.ts";
-import type { InstanceSize, LiabilitiesOpening, PolicyFields, Position, PriceFields, RebalanceAction } from "../../core/types.ts";
-import { applyAction, type RebalanceWitnessArgs, type SolvencyWitnessArgs } from "../../prover/witness.ts";
+import type { InstanceSize, LiabilitiesOpening, PayoutAction, PolicyFields, Position, PriceFields, RebalanceAction } from "../../core/types.ts";
+import { applyAction, applyPayout, type PayoutWitnessArgs, type RebalanceWitnessArgs, type SolvencyWitnessArgs } from "../../prover/witness.ts";
 
 export const TEST_SIZE: InstanceSize = { N: 8, A: 4, K: 2, C: 1 };
 export const STANDARD_SIZE: InstanceSize = { N: 32, A: 8, K: 4, C: 2 };
@@ -189,6 +189,24 @@ export function rebalanceOf(t: Treasury, action: RebalanceAction, slotIn: number
   };
 }
 
+/** A fresh salt for the paying slot of a payout. */
+export const PAYOUT_SALT = fixtureSalt("payout", 0);
+
+/** A payout from `t`: the old and new slots, the payout and its slot (new slots via `applyPayout`). */
+export function payoutOf(t: Treasury, payout: PayoutAction, slot: number): PayoutWitnessArgs {
+  return {
+    size: t.size,
+    oldPositions: t.positions,
+    newPositions: applyPayout(t.positions, payout, slot, PAYOUT_SALT),
+    payout,
+    slot,
+    sequence: t.sequence,
+    policy: t.policy,
+    prices: t.prices,
+    liabilities: t.liabilities,
+  };
+}
+
 /** The reference swap: sell 200 WETH (slot 1, $600k) for at least 600,000 USDC into slot 2 (USDC). */
 export const SWAP_WETH_FOR_USDC: RebalanceAction = { assetIn: WETH, amountIn: 200n * e(18), assetOut: USDC, minAmountOut: 600_000n * e(6) };
 
@@ -248,20 +266,26 @@ export const SITES = {
   // S2 transition checks.
   oldRoot: { template: "Rebalance", file: "circuits/rebalance.circom", text: "oldRoot === computedOldRoot;" },
   newRoot: { template: "Rebalance", file: "circuits/rebalance.circom", text: "newRoot === state.root;" },
-  amountInNonZero: { template: "Rebalance", file: "circuits/rebalance.circom", text: "AssertNonZero()(amountIn);" },
+  amountInNonZero: { template: "VaultDebit", file: "circuits/lib/transition.circom", text: "AssertNonZero()(amount);" },
   minAmountOutRange: { template: "Rebalance", file: "circuits/rebalance.circom", text: "RangeCheck(96)(minAmountOut);" },
   assetsDiffer: { template: "Rebalance", file: "circuits/rebalance.circom", text: "AssertNonZero()(assetIn - assetOut);" },
-  slotInRange: { template: "Rebalance", file: "circuits/rebalance.circom", text: "signal isIn[N] <== OneHot(N)(slotIn);" },
+  slotInRange: { template: "VaultDebit", file: "circuits/lib/transition.circom", text: "sel <== OneHot(N)(slot);" },
   slotsDiffer: { template: "Rebalance", file: "circuits/rebalance.circom", text: "AssertNonZero()(slotIn - slotOut);" },
-  otherLeaf: { template: "Rebalance", file: "circuits/rebalance.circom", text: "(oldLeaf[i] - state.leaf[i]) * (1 - isIn[i] - isOut[i]) === 0;" },
-  oldLeafIn: { template: "Rebalance", file: "circuits/rebalance.circom", text: "oldLeafIn === computedOldLeafIn;" },
-  newAssetIn: { template: "Rebalance", file: "circuits/rebalance.circom", text: "newAssetIn === assetIn;" },
-  newAmountIn: { template: "Rebalance", file: "circuits/rebalance.circom", text: "newAmountIn === oldAmountIn - amountIn;" },
+  otherLeaf: { template: "UntouchedLeaves", file: "circuits/lib/transition.circom", text: "(oldLeaf[i] - newLeaf[i]) * (1 - touched[i]) === 0;" },
+  oldLeafIn: { template: "VaultDebit", file: "circuits/lib/transition.circom", text: "oldSlotLeaf === computedOldSlotLeaf;" },
+  newAssetIn: { template: "VaultDebit", file: "circuits/lib/transition.circom", text: "newSlotAsset === asset;" },
+  newCustodyIn: { template: "VaultDebit", file: "circuits/lib/transition.circom", text: "newSlotCustody === 0;" },
+  newAmountIn: { template: "VaultDebit", file: "circuits/lib/transition.circom", text: "newSlotAmount === oldAmount - amount;" },
+  amountInRange: { template: "VaultDebit", file: "circuits/lib/transition.circom", text: "RangeCheck(96)(amount);" },
   oldLeafOut: { template: "Rebalance", file: "circuits/rebalance.circom", text: "oldLeafOut === computedOldLeafOut;" },
   slotOutAsset: { template: "Rebalance", file: "circuits/rebalance.circom", text: "(oldAssetOut - assetOut) * oldAmountOut === 0;" },
   newAssetOut: { template: "Rebalance", file: "circuits/rebalance.circom", text: "newAssetOut === assetOut;" },
   newAmountOut: { template: "Rebalance", file: "circuits/rebalance.circom", text: "newAmountOut === oldAmountOut + minAmountOut;" },
   fairPrice: { template: "Rebalance", file: "circuits/rebalance.circom", text: "fairPrice.rhs <== valueOut * BPS();" },
+  // S4 payout checks (the debit's are VaultDebit's, above).
+  payoutOldRoot: { template: "Payout", file: "circuits/payout.circom", text: "oldRoot === computedOldRoot;" },
+  payoutNewRoot: { template: "Payout", file: "circuits/payout.circom", text: "newRoot === state.root;" },
+  recipientRange: { template: "Payout", file: "circuits/payout.circom", text: "RangeCheck(160)(recipient);" },
   maxSlippageRange: { template: "PolicyChecks", file: "circuits/lib/policy.circom", text: "AssertLessEqConst(14, BPS())(maxSlippageBps);" },
 } as const satisfies Record<string, Site>;
 

@@ -1,4 +1,4 @@
-// Pins S2 (circuits/rebalance.circom, `Rebalance(N, A, K)`): valid swaps (into a slot of the same asset,
+// Pins S2 (circuits/rebalance.circom, `Rebalance(N, A, K, C)`, with the debit and untouched leaves of lib/transition.circom): valid swaps (into a slot of the same asset,
 // into an empty slot, emptying a slot) prove with exactly the public signals TypeScript computes; each way
 // of cheating on the transition (touching another leaf, underflowing, the wrong asset in a touched slot,
 // a free or negative trade, equal slots or assets, a wrong old or new root, a minimum below the fair price
@@ -267,12 +267,13 @@ describe("S2 Rebalance, test instance (N=8, A=4, K=2)", () => {
     const flip = (name: string) => tester.tamper(w, name, 1n - tester.signal(w, name));
 
     it("a slot selector bit", async () => {
-      await tester.expectUnsatisfied(flip("isIn[1]"));
-      await tester.expectUnsatisfied(flip("isIn[0]"));
+      // --O2 keeps slotIn's one-hot bits as touched = isIn + isOut (isOut is kept on its own).
+      await tester.expectUnsatisfied(flip("touched[1]"));
+      await tester.expectUnsatisfied(flip("touched[0]"));
       await tester.expectUnsatisfied(flip("isOut[2]"));
     });
     it("the selected old leaf", async () => {
-      await tester.expectUnsatisfied(tester.tamper(w, "oldLeafIn", tester.signal(w, "oldLeafIn") + 1n));
+      await tester.expectUnsatisfied(tester.tamper(w, "debit.oldSlotLeaf", tester.signal(w, "debit.oldSlotLeaf") + 1n));
     });
     it("a per-asset value of the new state and a comparator bit", async () => {
       await tester.expectUnsatisfied(tester.tamper(w, "state.assetValue[0]", tester.signal(w, "state.assetValue[0]") - 1n));

@@ -42,6 +42,7 @@ function describeBundle(b: ProofBundle): string[] {
       lines.push(`  action: sell ${formatDecimal(BigInt(b.action.amountIn), sold.decimals)} ${sold.symbol} for at least ${formatDecimal(BigInt(b.action.minAmountOut), bought.decimals)} ${bought.symbol}`);
     }
   }
+  if (b.payout) lines.push(`  payout: ${b.payout.units} ${b.payout.symbol} from the vault to ${b.payout.to}`);
   return lines;
 }
 

@@ -95,7 +95,8 @@ describe.runIf(ready)("verifyBundle on a payout bundle", () => {
     writeFileSync(bad, JSON.stringify(mutate((b) => (b.publicSignals.recipient = "1"))));
     const bin = [path.join(PROJECT_ROOT, "bin", "homeostat.mjs"), "verify"];
     const ok = await run(process.execPath, [...bin, good], { cwd: PROJECT_ROOT, env: { ...process.env, NO_COLOR: "1" } });
-    expect(ok.stdout).toMatch(/valid/i);
+    expect(ok.stdout).toMatch(/^valid payout proof \(payout-test\)/);
+    expect(ok.stdout).toMatch(new RegExp(`payout: 12.5 WETH from the vault to ${RECIPIENT}`));
     const refused = await run(process.execPath, [...bin, bad], { cwd: PROJECT_ROOT, env: { ...process.env, NO_COLOR: "1" } }).then(
       () => ({ code: 0, out: "" }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }),

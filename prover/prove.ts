@@ -249,15 +249,7 @@ export function prepareSolvency(options: ProveOptions): PreparedProof {
   const statements = loadStatements(treasury);
   requireBacked(custodyReport(treasury, statements, options.vaultBalances));
   const commitment = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
-  const args = {
-    size,
-    positions: commitment.slots,
-    policy: policyFields(policy),
-    prices: priceFields(prices),
-    liabilities: liabilities.opening,
-    sequence: options.sequence ?? 0n,
-    statements: signedCustody(policy, statements),
-  };
+  const args = { ...proofContext(options, size, statements), positions: commitment.slots };
   const input = solvencyInput(args);
   const expectedSignals = publicSignalList("solvency", solvencyPublicSignals(args));
   recordCommitment(options.state, commitment.slots, { note: "solvency attestation", now: options.now });
@@ -392,24 +384,11 @@ export function prepareRebalance(options: ProveOptions & { request: RebalanceReq
   }
   const artifacts = instanceArtifacts(instance, size);
 
-  const args = {
-    size,
-    oldPositions: old.slots,
-    newPositions: newSlots,
-    action,
-    slotIn,
-    slotOut,
-    policy: policyFields(policy),
-    prices: priceFields(prices),
-    liabilities: liabilities.opening,
-    sequence: options.sequence ?? 0n,
-    statements: signedCustody(policy, statements),
-  };
+  const args = { ...proofContext(options, size, statements), oldPositions: old.slots, newPositions: newSlots, action, slotIn, slotOut };
   const input = rebalanceInput(args);
   const expectedSignals = publicSignalList("rebalance", rebalancePublicSignals(args));
-  recordCommitment(options.state, old.slots, { makeCurrent: false, note: "positions before a rebalance", now: options.now });
   const r = options.request;
-  const root = recordCommitment(options.state, newSlots, { parent: old.root, note: `rebalance: ${r.amount} ${r.sell} -> at least ${r.minOut} ${r.buy}`, now: options.now });
+  const root = recordTransition(options, old, newSlots, "rebalance", `rebalance: ${r.amount} ${r.sell} -> at least ${r.minOut} ${r.buy}`);
   return { statement: "rebalance", input, expectedSignals, artifacts, report, root, oldRoot: old.root, action, reusedCommitment: old.reused };
 }
 
@@ -544,23 +523,11 @@ export function preparePayout(options: ProveOptions & { request: PayoutRequest }
   }
   const artifacts = instanceArtifacts(instance, size);
 
-  const args = {
-    size,
-    oldPositions: old.slots,
-    newPositions: newSlots,
-    payout,
-    slot,
-    policy: policyFields(policy),
-    prices: priceFields(prices),
-    liabilities: liabilities.opening,
-    sequence: options.sequence ?? 0n,
-    statements: signedCustody(policy, statements),
-  };
+  const args = { ...proofContext(options, size, statements), oldPositions: old.slots, newPositions: newSlots, payout, slot };
   const input = payoutInput(args);
   const expectedSignals = publicSignalList("payout", payoutPublicSignals(args));
-  recordCommitment(options.state, old.slots, { makeCurrent: false, note: "positions before a payout", now: options.now });
   const r = options.request;
-  const root = recordCommitment(options.state, newSlots, { parent: old.root, note: `payout: ${r.amount} ${r.asset} to ${r.to}`, now: options.now });
+  const root = recordTransition(options, old, newSlots, "payout", `payout: ${r.amount} ${r.asset} to ${r.to}`);
   return { statement: "payout", input, expectedSignals, artifacts, report, root, oldRoot: old.root, payout, reusedCommitment: old.reused };
 }
 
@@ -572,6 +539,25 @@ export function preparePayout(options: ProveOptions & { request: PayoutRequest }
 export async function provePayout(options: ProveOptions & { request: PayoutRequest }): Promise<ProveResult> {
   const start = performance.now();
   return proveAndBundle(preparePayout(options), options, start);
+}
+
+/** What every statement is proven against besides the positions: sizes, policy, prices, liabilities, sequence, custody. */
+function proofContext(options: ProveOptions, size: InstanceSize, statements: ReturnType<typeof loadStatements>) {
+  const policy = options.treasury.policy;
+  return {
+    size,
+    policy: policyFields(policy),
+    prices: priceFields(options.treasury.prices),
+    liabilities: options.liabilities.opening,
+    sequence: options.sequence ?? 0n,
+    statements: signedCustody(policy, statements),
+  };
+}
+
+/** Records a transition's two commitments in the (unsaved) state: the old one kept, the new one current. Returns the new root. */
+function recordTransition(options: ProveOptions, old: { slots: readonly Position[]; root: bigint }, newSlots: readonly Position[], kind: string, note: string): bigint {
+  recordCommitment(options.state, old.slots, { makeCurrent: false, note: `positions before a ${kind}`, now: options.now });
+  return recordCommitment(options.state, newSlots, { parent: old.root, note, now: options.now });
 }
 
 /** The circuit's public signals must be the ones computed in TypeScript: anything else is a bug. */

@@ -325,10 +325,7 @@ export function solvencyInput(args: SolvencyWitnessArgs): SolvencyInput {
     pricesHash: dec(pub.pricesHash),
     sequence: dec(pub.sequence),
     vaultTotals: pub.vaultTotals.map(dec),
-    assetIndex: args.positions.map((p) => dec(p.assetIndex)),
-    custody: args.positions.map((p) => dec(p.custody ?? 0n)),
-    amount: args.positions.map((p) => dec(p.amount)),
-    salt: args.positions.map((p) => dec(p.salt)),
+    ...positionsInput(args.positions),
     ...sharedInput(args.size, args.policy, args.prices, args.liabilities, args.statements),
   };
 }
@@ -351,10 +348,7 @@ export function rebalanceInput(args: RebalanceWitnessArgs): RebalanceInput {
     minAmountOut: dec(pub.minAmountOut),
     sequence: dec(pub.sequence),
     vaultTotals: pub.vaultTotals.map(dec),
-    assetIndex: args.newPositions.map((p) => dec(p.assetIndex)),
-    custody: args.newPositions.map((p) => dec(p.custody ?? 0n)),
-    amount: args.newPositions.map((p) => dec(p.amount)),
-    salt: args.newPositions.map((p) => dec(p.salt)),
+    ...positionsInput(args.newPositions),
     oldLeaf: before.map((p) => dec(leafOf(p))),
     slotIn: String(args.slotIn),
     oldAmountIn: dec(slotInBefore.amount),
@@ -383,10 +377,7 @@ export function payoutInput(args: PayoutWitnessArgs): PayoutInput {
     recipient: dec(pub.recipient),
     sequence: dec(pub.sequence),
     vaultTotals: pub.vaultTotals.map(dec),
-    assetIndex: args.newPositions.map((p) => dec(p.assetIndex)),
-    custody: args.newPositions.map((p) => dec(p.custody ?? 0n)),
-    positionAmount: args.newPositions.map((p) => dec(p.amount)),
-    salt: args.newPositions.map((p) => dec(p.salt)),
+    ...positionsInput(args.newPositions, "positionAmount"),
     oldLeaf: args.oldPositions.map((p) => dec(leafOf(p))),
     slot: String(args.slot),
     oldAmount: dec(before.amount),
@@ -465,6 +456,18 @@ export function applyAction(
 
 function dec(x: bigint): Dec {
   return x.toString();
+}
+
+/** The positions' input arrays; S4 names the amounts `positionAmount` (its `amount` is the payout). */
+function positionsInput(positions: readonly Position[]): { assetIndex: Dec[]; custody: Dec[]; amount: Dec[]; salt: Dec[] };
+function positionsInput(positions: readonly Position[], amountName: "positionAmount"): { assetIndex: Dec[]; custody: Dec[]; positionAmount: Dec[]; salt: Dec[] };
+function positionsInput(positions: readonly Position[], amountName = "amount"): Record<string, Dec[]> {
+  return {
+    assetIndex: positions.map((p) => dec(p.assetIndex)),
+    custody: positions.map((p) => dec(p.custody ?? 0n)),
+    [amountName]: positions.map((p) => dec(p.amount)),
+    salt: positions.map((p) => dec(p.salt)),
+  };
 }
 
 function checkField(value: bigint, where: string): void {

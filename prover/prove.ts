@@ -348,10 +348,7 @@ export function prepareRebalance(options: ProveOptions & { request: RebalanceReq
   const { treasury, liabilities } = options;
   const { policy, prices } = treasury;
   const action = parseRebalanceRequest(treasury, options.request);
-  const statements = loadStatements(treasury);
-  requireBacked(custodyReport(treasury, statements));
-  const { instance, size } = resolveInstance("rebalance", policy.assets.length, policy.scenarios.length, treasury.holdings.length, options.instance);
-  const old = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
+  const { statements, instance, size, old } = openTransition(options, "rebalance");
   const { slotIn, slotOut } = chooseSlots(
     old.slots,
     action,
@@ -506,10 +503,7 @@ export function preparePayout(options: ProveOptions & { request: PayoutRequest }
   const { treasury, liabilities } = options;
   const { policy, prices } = treasury;
   const payout = parsePayoutRequest(treasury, options.request);
-  const statements = loadStatements(treasury);
-  requireBacked(custodyReport(treasury, statements));
-  const { instance, size } = resolveInstance("payout", policy.assets.length, policy.scenarios.length, treasury.holdings.length, options.instance);
-  const old = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
+  const { statements, instance, size, old } = openTransition(options, "payout");
   const asset = policy.assets[Number(payout.asset)]!;
   const slot = choosePayoutSlot(old.slots, payout, asset.symbol, asset.decimals);
   const newSlots = applyPayout(old.slots, payout, slot, randomFieldElement());
@@ -552,6 +546,20 @@ function proofContext(options: ProveOptions, size: InstanceSize, statements: Ret
     sequence: options.sequence ?? 0n,
     statements: signedCustody(policy, statements),
   };
+}
+
+/**
+ * The start of a transition (S2, S4): the custody statements (every attested position must be backed), the
+ * instance for this policy and the current commitment opened (its stored salts reused unless freshSalts).
+ */
+function openTransition(options: ProveOptions, statement: Statement) {
+  const { treasury } = options;
+  const statements = loadStatements(treasury);
+  requireBacked(custodyReport(treasury, statements));
+  const { policy } = treasury;
+  const { instance, size } = resolveInstance(statement, policy.assets.length, policy.scenarios.length, treasury.holdings.length, options.instance);
+  const old = openCommitment(options.state, treasury.holdings, size.N, { fresh: options.freshSalts ?? false });
+  return { statements, instance, size, old };
 }
 
 /** Records a transition's two commitments in the (unsaved) state: the old one kept, the new one current. Returns the new root. */

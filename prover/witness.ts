@@ -557,12 +557,17 @@ function checkSlot(slot: number, n: number, where: string): void {
   if (!Number.isInteger(slot) || slot < 0 || slot >= n) throw new UserError(`slot ${slot} is not in [0, ${n})`, { where });
 }
 
-function checkRebalance(args: RebalanceWitnessArgs): void {
+/** The checks every transition (S2, S4) shares: context, statements, sequence, old and new slots. */
+function checkTransition(args: RebalanceWitnessArgs | PayoutWitnessArgs): void {
   checkShared(args.size, args.policy, args.prices, args.liabilities);
   checkStatements(args.size, args.statements);
   checkSequence(args.sequence);
   checkPositions(args.size, args.oldPositions, "oldPositions");
   checkPositions(args.size, args.newPositions, "newPositions");
+}
+
+function checkRebalance(args: RebalanceWitnessArgs): void {
+  checkTransition(args);
   checkSlot(args.slotIn, args.size.N, "slotIn");
   checkSlot(args.slotOut, args.size.N, "slotOut");
   checkField(args.action.assetIn, "action.assetIn");
@@ -616,11 +621,7 @@ function sharedInput(
 }
 
 function checkPayout(args: PayoutWitnessArgs): void {
-  checkShared(args.size, args.policy, args.prices, args.liabilities);
-  checkStatements(args.size, args.statements);
-  checkSequence(args.sequence);
-  checkPositions(args.size, args.oldPositions, "oldPositions");
-  checkPositions(args.size, args.newPositions, "newPositions");
+  checkTransition(args);
   checkSlot(args.slot, args.size.N, "slot");
   checkField(args.payout.asset, "payout.asset");
   checkField(args.payout.amount, "payout.amount");

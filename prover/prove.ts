@@ -422,16 +422,24 @@ export function largestSafeSwap(
     );
     return exactCheck(positions, unitPrices, fields, liabilitiesTotal).ok;
   };
-  // Only meaningful when the rules (not a feed) reject the full swap and a tiny one passes.
-  if (passes(action.amountIn) || !passes(1n)) return undefined;
+  const largest = largestPassing(action.amountIn, passes);
+  return largest === undefined ? undefined : scaled(largest);
+}
+
+/**
+ * The largest amount in [1, max) that `passes`, by bisection (passing is monotone: less moved, less risk);
+ * undefined when `max` itself passes or even 1 fails (then the amount is not what breaks the rules).
+ */
+function largestPassing(max: bigint, passes: (amount: bigint) => boolean): bigint | undefined {
+  if (passes(max) || !passes(1n)) return undefined;
   let low = 1n; // passes
-  let high = action.amountIn; // fails
+  let high = max; // fails
   while (high - low > 1n) {
     const mid = (low + high) / 2n;
     if (passes(mid)) low = mid;
     else high = mid;
   }
-  return scaled(low);
+  return low;
 }
 
 /** The payout in integers, from the request (symbol, decimal amount, address); refusals name the flag. */
@@ -483,15 +491,7 @@ export function largestSafePayout(slots: readonly Position[], payout: PayoutActi
       fields,
       liabilitiesTotal,
     ).ok;
-  if (passes(payout.amount) || !passes(1n)) return undefined;
-  let low = 1n; // passes
-  let high = payout.amount; // fails
-  while (high - low > 1n) {
-    const mid = (low + high) / 2n;
-    if (passes(mid)) low = mid;
-    else high = mid;
-  }
-  return low;
+  return largestPassing(payout.amount, passes);
 }
 
 /**

@@ -62,6 +62,7 @@ export function deploymentPlan(existing: ExistingConfig, deployer: string, nonce
   const hasher = step("PoseidonHasher", "PoseidonHasher(poseidon2, poseidon3, poseidon4, poseidon8)", true);
   step(names.solvency, `${names.solvency} (Groth16, S1)`, true);
   step(names.rebalance, `${names.rebalance} (Groth16, S2)`, true);
+  step(names.payout, `${names.payout} (Groth16, S4)`, true);
   const g = existing.governance;
   const timelock = step("HomeostatTimelock", `HomeostatTimelock(delay ${config.timelockDelay} s, proposers [${g.proposers.map((a) => getAddress(a)).join(", ")}], executors [${g.executors.map((a) => getAddress(a)).join(", ")}], no admin)`, true);
   const vault = getCreateAddress({ from: deployer, nonce: nonce + created + 3 });
@@ -69,7 +70,7 @@ export function deploymentPlan(existing: ExistingConfig, deployer: string, nonce
   step("RiskPolicy", `RiskPolicy(hasher ${hasher}, A=${sizes.A}, K=${sizes.K}, C=${sizes.C}, vault ${vault} (precomputed), governance: the deployer until the hand-over, guardian ${getAddress(r.guardian)})`, true);
   step("PriceSnapshots", `PriceSnapshots(policy, hasher, governance: timelock ${timelock}, keeper ${getAddress(r.keeper)})`, true);
   step("SolvencyRegistry", `SolvencyRegistry(policy, snapshots, ${names.solvency}, vault, governance: timelock, operator ${getAddress(r.operator)}, guardian ${getAddress(r.guardian)})`, true);
-  step("TreasuryVault", `TreasuryVault(policy, snapshots, registry, ${names.rebalance}, governance: the deployer until the hand-over, guardian ${getAddress(r.guardian)}, rebalancer ${getAddress(r.rebalancer)})`, true);
+  step("TreasuryVault", `TreasuryVault(policy, snapshots, registry, ${names.rebalance}, ${names.payout}, governance: the deployer until the hand-over, guardian ${getAddress(r.guardian)}, rebalancer ${getAddress(r.rebalancer)})`, true);
   config.attestors.forEach((key, slot) => step(`RiskPolicy.setAttestor(${slot})`, `RiskPolicy.setAttestor(${slot}, ${config.attestorNames?.[slot] ?? "attestor"}: ${key[0]}, ${key[1]})`, false));
   if (config.sequencer) step("RiskPolicy.setSequencerUptimeFeed", `RiskPolicy.setSequencerUptimeFeed(${getAddress(config.sequencer.feed)}, grace ${config.sequencer.gracePeriod} s)`, false);
   const assets = config.assets.map((a, i) => `${a.symbol} token ${getAddress(existing.assets[i]!.token)} feed ${getAddress(existing.assets[i]!.feed)} cap ${a.capBps} haircut ${a.haircutBps} bps${a.liquid ? " liquid" : ""}`);

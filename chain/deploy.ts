@@ -51,9 +51,9 @@ export function instanceSizes(instance: InstanceName): InstanceSizes {
 }
 
 /** Contract names of an instance's verifiers (as setup/verifier.ts names them). */
-export function verifierNames(instance: InstanceName): { solvency: string; rebalance: string } {
+export function verifierNames(instance: InstanceName): { solvency: string; rebalance: string; payout: string } {
   const cap = instance[0]!.toUpperCase() + instance.slice(1);
-  return { solvency: `Solvency${cap}Verifier`, rebalance: `Rebalance${cap}Verifier` };
+  return { solvency: `Solvency${cap}Verifier`, rebalance: `Rebalance${cap}Verifier`, payout: `Payout${cap}Verifier` };
 }
 
 /** One asset of a local deployment: the token and feed to create, and its rules in the initial policy. */
@@ -191,6 +191,7 @@ export interface Deployment {
     poseidonHasher: string;
     solvencyVerifier: string;
     rebalanceVerifier: string;
+    payoutVerifier: string;
     timelock: string;
     riskPolicy: string;
     priceSnapshots: string;
@@ -269,6 +270,7 @@ export function homeostatArtifacts(instance: InstanceName) {
     hasher: loadArtifact("PoseidonHasher"),
     solvencyVerifier: loadArtifact(names.solvency),
     rebalanceVerifier: loadArtifact(names.rebalance),
+    payoutVerifier: loadArtifact(names.payout),
     timelock: loadArtifact("HomeostatTimelock"),
     policy: loadArtifact("RiskPolicy"),
     snapshots: loadArtifact("PriceSnapshots"),
@@ -283,10 +285,11 @@ export async function deployHashersAndVerifiers(run: StepRunner, signer: Signer,
   log("Poseidon hashers (2, 3, 4, 8 inputs), checked against poseidon-lite");
   const poseidon = await deployPoseidon(signer, (name, abi, data) => run.create(name, { abi: abi as InterfaceAbi, bytecode: data }));
   const hasher = await run.create("PoseidonHasher", art.hasher, () => [poseidon.poseidon2, poseidon.poseidon3, poseidon.poseidon4, poseidon.poseidon8]);
-  log(`Groth16 verifiers ${art.names.solvency}, ${art.names.rebalance}`);
+  log(`Groth16 verifiers ${art.names.solvency}, ${art.names.rebalance}, ${art.names.payout}`);
   const solvencyVerifier = await run.create(art.names.solvency, art.solvencyVerifier);
   const rebalanceVerifier = await run.create(art.names.rebalance, art.rebalanceVerifier);
-  return { poseidon, hasher, solvencyVerifier, rebalanceVerifier };
+  const payoutVerifier = await run.create(art.names.payout, art.payoutVerifier);
+  return { poseidon, hasher, solvencyVerifier, rebalanceVerifier, payoutVerifier };
 }
 
 /** Who governs: the timelock's delay, proposers and executors. */
@@ -306,7 +309,7 @@ export async function deployGovernedContracts(
   deployer: string,
   sizes: InstanceSizes,
   art: HomeostatArtifacts,
-  verifiers: { hasher: string; solvencyVerifier: string; rebalanceVerifier: string },
+  verifiers: { hasher: string; solvencyVerifier: string; rebalanceVerifier: string; payoutVerifier: string },
   governance: Governance,
   roles: Omit<DeployRoles, "governor">,
   log: DeployLog,
@@ -333,7 +336,7 @@ export async function deployGovernedContracts(
   const treasuryVault = await run.create(
     "TreasuryVault",
     art.vault,
-    () => [riskPolicy, snapshots, registry, verifiers.rebalanceVerifier, deployer, roles.guardian, roles.rebalancer],
+    () => [riskPolicy, snapshots, registry, verifiers.rebalanceVerifier, verifiers.payoutVerifier, deployer, roles.guardian, roles.rebalancer],
     () => vault.nonce,
   );
   if (treasuryVault !== vault.address) {
@@ -399,6 +402,7 @@ export function deploymentRecord(args: {
       poseidonHasher: core.hasher,
       solvencyVerifier: core.solvencyVerifier,
       rebalanceVerifier: core.rebalanceVerifier,
+      payoutVerifier: core.payoutVerifier,
       timelock: core.timelock,
       riskPolicy: core.riskPolicy,
       priceSnapshots: core.priceSnapshots,

@@ -1,10 +1,10 @@
 /**
  * The contract-facing operations of Homeostat, shared by the CLI, the tests and the gas benchmark: take a
- * price snapshot, read it back, publish a liabilities root and an S1 attestation, submit an S2 rebalance,
- * and run a governance call through the timelock. Proof bundles map onto contract arguments here, by the
+ * price snapshot, read it back, publish a liabilities root and an S1 attestation, submit an S2 rebalance or an
+ * S4 payout, and run a governance call through the timelock. Proof bundles map onto contract arguments here, by the
  * public signal names of core/signals.ts (never by the bundle's key order).
  */
-import { AbiCoder, keccak256, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log, type Provider } from "ethers";
+import { AbiCoder, getAddress, keccak256, type Contract, type ContractTransactionReceipt, type ContractTransactionResponse, type Log, type Provider } from "ethers";
 import { UserError } from "../core/errors.ts";
 import { ATTESTATION_TUPLE, publicSignalNamesFor, type Statement } from "../core/signals.ts";
 import type { Stack } from "./deploy.ts";
@@ -193,6 +193,47 @@ export async function submitRebalance(
   );
   const event = eventArgs(stack.treasuryVault, receipt, "Rebalanced");
   return { receipt, amountOut: (event?.["amountOut"] as bigint | undefined) ?? 0n };
+}
+
+/** The payout of an S4 proof (TreasuryVault.payout's first three arguments). */
+export interface PayoutArgs {
+  asset: bigint;
+  amount: bigint;
+  /** The recipient's 20-byte address (checksummed). */
+  recipient: string;
+}
+
+/** Splits S4 public signals (declaration order) into the vault's payout, Transition, sequence and vault totals. */
+export function payoutArgs(signals: readonly bigint[]): { payout: PayoutArgs; transition: TransitionArgs; sequence: bigint; vaultTotals: bigint[] } {
+  const [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, asset, amount, recipient, sequence] = signals as bigint[];
+  return {
+    payout: { asset: asset!, amount: amount!, recipient: getAddress(`0x${recipient!.toString(16).padStart(40, "0")}`) },
+    transition: { oldRoot: oldRoot!, newRoot: newRoot!, liabilitiesRoot: liabilitiesRoot!, policyHash: policyHash!, pricesHash: pricesHash! },
+    sequence: sequence!,
+    vaultTotals: signals.slice(9),
+  };
+}
+
+/**
+ * Submits a proven payout (payout role, within the asset's limit for the period; `stack.treasuryVault`'s runner
+ * must hold the role). Governance pays through the timelock instead: `governanceCall` with
+ * `payoutCalldata(stack, args)`.
+ */
+export async function submitPayout(
+  stack: Stack,
+  args: { payout: PayoutArgs; transition: TransitionArgs; sequence: bigint; vaultTotals: readonly bigint[]; proof: readonly bigint[] },
+): Promise<ContractTransactionReceipt> {
+  const { asset, amount, recipient } = args.payout;
+  return mined(stack.treasuryVault.getFunction("payout")(asset, amount, recipient, args.transition, args.sequence, [...args.vaultTotals], [...args.proof]));
+}
+
+/** The calldata of the same payout, for a governance (timelock) call. */
+export function payoutCalldata(
+  stack: Stack,
+  args: { payout: PayoutArgs; transition: TransitionArgs; sequence: bigint; vaultTotals: readonly bigint[]; proof: readonly bigint[] },
+): string {
+  const { asset, amount, recipient } = args.payout;
+  return stack.treasuryVault.interface.encodeFunctionData("payout", [asset, amount, recipient, args.transition, args.sequence, [...args.vaultTotals], [...args.proof]]);
 }
 
 /** Moves a local chain's clock forward (evm_increaseTime + evm_mine). */

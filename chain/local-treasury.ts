@@ -1,6 +1,6 @@
 /**
  * A treasury that matches a local deployment (chain/deploy.ts): position slots committing to the vault's
- * initial holdings, a small liabilities sum tree, and Groth16 proving of S1/S2 straight from
+ * initial holdings, a small liabilities sum tree, and Groth16 proving of S1/S2/S4 straight from
  * prover/witness.ts with the instance's proving keys (build/circuits/NAME/NAME.{wasm,zkey}). Used by the
  * contract tests and the gas benchmark; deterministic salts so runs are reproducible.
  */
@@ -11,7 +11,7 @@ import { liabilityLeaf, userIdHash, type PolicyFields, type PriceFields } from "
 import { PROJECT_ROOT } from "../core/node/instances.ts";
 import type { SignedCustody } from "../core/types.ts";
 import type { InstanceSize, LiabilitiesOpening, Position, RebalanceAction } from "../core/types.ts";
-import { applyAction, liabilitiesRoot, rebalanceInput, solvencyInput } from "../prover/witness.ts";
+import { applyAction, applyPayout, liabilitiesRoot, payoutInput, rebalanceInput, solvencyInput, type PayoutWitnessArgs } from "../prover/witness.ts";
 import { packProof } from "../core/packed-proof.ts";
 import type { DeployConfig, InstanceName } from "./deploy.ts";
 import type { SnapshotInfo } from "./gate.ts";
@@ -100,5 +100,17 @@ export async function proveRebalance(
 ): Promise<Proven & { newPositions: Position[] }> {
   const newPositions = applyAction(args.oldPositions, args.action, args.slotIn, args.slotOut, { saltIn: salts.next(), saltOut: salts.next() });
   const proven = await prove(`rebalance-${instance}`, rebalanceInput({ size, ...args, newPositions }));
+  return { ...proven, newPositions };
+}
+
+/** An S4 proof of `payout` from `oldPositions[slot]` (a vault-held slot of the asset); returns the new slots too. */
+export async function provePayout(
+  instance: InstanceName,
+  size: InstanceSize,
+  salts: Pick<SaltSource, "next">,
+  args: Omit<PayoutWitnessArgs, "size" | "newPositions" | "statements">,
+): Promise<Proven & { newPositions: Position[] }> {
+  const newPositions = applyPayout(args.oldPositions, args.payout, args.slot, salts.next());
+  const proven = await prove(`payout-${instance}`, payoutInput({ size, ...args, newPositions }));
   return { ...proven, newPositions };
 }

@@ -16,6 +16,11 @@ interface ISolvencyVerifier {}
 /// vaultTotals...] (10 + ceil(A/2)), called as for S1.
 interface IRebalanceVerifier {}
 
+/// @notice The snarkjs Groth16 verifier of S4 (Payout), generated per instance: public signals
+/// [oldRoot, newRoot, liabilitiesRoot, policyHash, pricesHash, asset, amount, recipient, sequence, vaultTotals...]
+/// (9 + ceil(A/2)), called as for S1.
+interface IPayoutVerifier {}
+
 /// @notice Verifies the proof shape used end to end (bundle `packedProof`, core/packed-proof.ts):
 /// uint256[8] = [pA[0], pA[1], pB[0][0], pB[0][1], pB[1][0], pB[1][1], pC[0], pC[1]] in the order the
 /// snarkjs Solidity verifier takes them, i.e. snarkjs's [a0, a1, b01, b00, b11, b10, c0, c1] (each G2
@@ -39,14 +44,15 @@ library PackedProof {
         return _call(address(verifier), abi.encodePacked(selector, p, signals));
     }
 
-    /// @notice The same for an S2 verifier.
-    function verifyRebalance(IRebalanceVerifier verifier, bytes4 selector, uint256[8] calldata p, uint256[] memory signals)
+    /// @notice The same for an S2 or S4 verifier (`verifier` is an IRebalanceVerifier or an IPayoutVerifier), with
+    /// the signals assembled in memory by the vault.
+    function verifyTransition(address verifier, bytes4 selector, uint256[8] calldata p, uint256[] memory signals)
         internal
         view
         returns (bool)
     {
         requireCanonical(p);
-        return _call(address(verifier), abi.encodePacked(selector, p, signals));
+        return _call(verifier, abi.encodePacked(selector, p, signals));
     }
 
     /// @notice The selector of snarkjs's `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n])`.

@@ -6,7 +6,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IRebalanceVerifier, PackedProof} from "./IGroth16Verifiers.sol";
+import {IPayoutVerifier, IRebalanceVerifier, PackedProof} from "./IGroth16Verifiers.sol";
 import {PolicyMismatch, InvalidProof, PolicyNotSet, SignalCountMismatch} from "./GateErrors.sol";
 import {VaultTotals} from "./VaultTotals.sol";
 import {PriceSnapshots} from "./PriceSnapshots.sol";
@@ -30,8 +30,13 @@ interface IUniswapV2Pair {
 /// The vault swaps through the Uniswap V2 pair of a governance-listed factory itself: it derives the pair's
 /// address from the factory and its pair init-code hash (CREATE2, as Uniswap's own library does), pays the
 /// pair and calls `swap`, so no router runs and no allowance is ever granted.
-/// Roles: governance (the timelock) unpauses, lists factories, sweeps tokens outside the policy and manages
-/// roles; the guardian pauses and may delist a factory at once; the rebalancer (keeper) submits rebalances.
+/// It pays out only through `payout`, which requires an S4 proof that the committed positions still satisfy
+/// the policy after the vault-held amount leaves for the named recipient. Anyone may `deposit` a policy asset
+/// (counted by the next attestation).
+/// Roles: governance (the timelock) unpauses, lists factories, sweeps tokens outside the policy, sets payout
+/// limits, pays out without a limit and manages roles; the guardian pauses and may delist a factory or lower a
+/// payout limit at once; the rebalancer (keeper) submits rebalances; the payout role (granted by governance)
+/// submits proven payouts within each asset's limit per period.
 contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -41,6 +46,18 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice May submit proven rebalances.
     bytes32 public constant REBALANCER_ROLE = keccak256("REBALANCER_ROLE");
+    /// @notice May submit proven payouts, within each asset's payout limit per period.
+    bytes32 public constant PAYOUT_ROLE = keccak256("PAYOUT_ROLE");
+
+    /// @notice What the payout role may pay of one asset: at most `limit` base units per window of `period`
+    /// seconds (windows are aligned on multiples of `period`); `spent` in the window starting at `windowStart`.
+    /// A zero limit (the default) allows the payout role nothing. Governance is not limited.
+    struct PayoutLimit {
+        uint128 limit;
+        uint64 period;
+        uint64 windowStart;
+        uint128 spent;
+    }
 
     /// @notice The swap a proof allows: sell `amountIn` of asset `assetIn` for at least `minAmountOut` of
     /// asset `assetOut` (asset indexes as in the policy; amounts in token base units).
@@ -72,6 +89,13 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
     uint256 public immutable signalCount;
     /// @dev The S2 verifier's `verifyProof` selector for `signalCount` signals.
     bytes4 private immutable verifySelector;
+    /// @notice The S4 Groth16 verifier of this deployment's circuit instance.
+    IPayoutVerifier public immutable payoutVerifier;
+    /// @dev The S4 verifier's `verifyProof` selector for its 9 + ceil(A / 2) signals.
+    bytes4 private immutable payoutSelector;
+
+    /// @notice Per asset index: the payout role's limit per period and what it spent in the current window.
+    mapping(uint256 asset => PayoutLimit) public payoutLimits;
 
     /// @notice Uniswap V2 factories whose pairs the vault may swap through, with the keccak hash of their
     /// pairs' creation code (zero: not listed).
@@ -93,8 +117,18 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
     error InvalidConfiguration();
     /// @notice A zero address where an account is required.
     error ZeroAddress();
-    /// @notice Policy assets are moved only by proven rebalances, never swept.
+    /// @notice Policy assets are moved only by proven rebalances and payouts, never swept.
     error PolicyToken(address token);
+    /// @notice The payout role asked for more of `asset` than is left of its limit in the current period.
+    error PayoutLimitExceeded(uint256 asset, uint256 requested, uint256 remaining);
+    /// @notice A payout limit with no period, or a period of more than a year.
+    error InvalidPayoutPeriod(uint256 period);
+    /// @notice The guardian may only lower a payout limit.
+    error PayoutLimitNotLowered(uint256 asset, uint256 current, uint256 requested);
+    /// @notice An asset index is not below the policy's asset count.
+    error UnknownAsset(uint256 asset);
+    /// @notice A zero amount.
+    error ZeroAmount();
 
     /// @notice A proven rebalance was executed: what the pair paid. The action is the transaction's calldata
     /// (and the proof's public signals); the registry's PositionsRootAdvanced of the same `sequence` carries the
@@ -104,11 +138,20 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
     event FactorySet(address indexed factory, bytes32 initCodeHash, address indexed by);
     /// @notice Governance swept a token that is not a policy asset.
     event Swept(address indexed token, address indexed to, uint256 amount);
+    /// @notice A proven payout was executed. The registry's PositionsRootAdvanced of the same `sequence` carries
+    /// the old and the new root. `by` is the caller (a payout role account, or governance).
+    event Payout(uint256 indexed sequence, uint256 indexed asset, address indexed recipient, uint256 amount, address by);
+    /// @notice Tokens of a policy asset came in through `deposit` (what the vault received). The next
+    /// attestation counts them; until then they are held but uncommitted.
+    event Deposited(uint256 indexed asset, address indexed token, address indexed from, uint256 amount);
+    /// @notice A payout limit was set (governance) or lowered (guardian).
+    event PayoutLimitSet(uint256 indexed asset, uint256 limit, uint256 period, address indexed by);
 
     /// @param policy_ The RiskPolicy.
     /// @param snapshots_ The PriceSnapshots.
     /// @param registry_ The SolvencyRegistry (which must name this vault, this policy and these snapshots).
     /// @param verifier_ The S2 verifier.
+    /// @param payoutVerifier_ The S4 verifier.
     /// @param governance Receives GOVERNANCE_ROLE.
     /// @param guardian Receives GUARDIAN_ROLE.
     /// @param rebalancer Receives REBALANCER_ROLE.
@@ -117,6 +160,7 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         PriceSnapshots snapshots_,
         SolvencyRegistry registry_,
         IRebalanceVerifier verifier_,
+        IPayoutVerifier payoutVerifier_,
         address governance,
         address guardian,
         address rebalancer
@@ -124,7 +168,7 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         if (address(policy_) == address(0) || address(snapshots_) == address(0) || address(registry_) == address(0)) {
             revert InvalidConfiguration();
         }
-        if (address(verifier_) == address(0)) revert InvalidConfiguration();
+        if (address(verifier_) == address(0) || address(payoutVerifier_) == address(0)) revert InvalidConfiguration();
         if (governance == address(0) || guardian == address(0) || rebalancer == address(0)) revert ZeroAddress();
         if (policy_.vault() != address(this) || registry_.vault() != address(this)) revert InvalidConfiguration();
         if (registry_.policy() != policy_ || registry_.snapshots() != snapshots_ || snapshots_.policy() != policy_) {
@@ -136,6 +180,8 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         verifier = verifier_;
         signalCount = 10 + VaultTotals.packedCount(policy_.assetCount());
         verifySelector = PackedProof.selectorFor(signalCount);
+        payoutVerifier = payoutVerifier_;
+        payoutSelector = PackedProof.selectorFor(signalCount - 1);
         _grantRole(GOVERNANCE_ROLE, governance);
         _grantRole(GUARDIAN_ROLE, guardian);
         _grantRole(REBALANCER_ROLE, rebalancer);
@@ -189,18 +235,97 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         return _swap(_pairFor(factory, initCodeHash, tokenIn, tokenOut), tokenIn, tokenOut, action, sequence);
     }
 
+    /// @notice Pays `amount` of asset `asset` from the vault to `recipient`, if and only if `proof` is a valid S4
+    /// proof that taking `amount` from a vault-held position moves the registry's current commitment (root and
+    /// sequence) to `transition.newRoot`, whose positions still satisfy the current policy at the latest fresh
+    /// snapshot and cover the current liabilities. Advances the commitment. A payout role caller spends the
+    /// asset's limit for the current period (PayoutLimitExceeded beyond it); governance is not limited.
+    /// @param asset The policy asset index (public signal 5).
+    /// @param amount Base units paid (public signal 6).
+    /// @param recipient Who receives them (public signal 7).
+    /// @param transition The roots and hashes the proof is bound to (public signals 0-4).
+    /// @param sequence The registry's sequence number the proof was made for (public signal 8).
+    /// @param vaultTotals The new state's vault-held totals, packed two per signal (public signals 9...):
+    /// after the transfer each must be at most the vault's balance (VaultBalanceShort otherwise).
+    /// @param proof The packed Groth16 proof.
+    function payout(
+        uint256 asset,
+        uint256 amount,
+        address recipient,
+        Transition calldata transition,
+        uint256 sequence,
+        uint256[] calldata vaultTotals,
+        uint256[8] calldata proof
+    ) external nonReentrant whenNotPaused {
+        if (recipient == address(0)) revert ZeroAddress();
+        if (!hasRole(GOVERNANCE_ROLE, msg.sender)) {
+            _checkRole(PAYOUT_ROLE);
+            _spendPayoutLimit(asset, amount);
+        }
+        address[] memory assetTokens = _checkContext(asset, asset, transition);
+        registry.advance(transition.oldRoot, transition.newRoot, transition.liabilitiesRoot, sequence);
+        _verifyPayout(asset, amount, recipient, transition, sequence, vaultTotals, proof);
+        IERC20(assetTokens[asset]).safeTransfer(recipient, amount);
+        VaultTotals.requireBacked(assetTokens, vaultTotals, address(this));
+        emit Payout(sequence, asset, recipient, amount, msg.sender);
+    }
+
+    /// @notice Pulls `amount` of policy asset `asset` from the caller (who approved the vault) and emits
+    /// Deposited with what the vault received. Anyone may deposit; the next attestation commits the tokens.
+    function deposit(uint256 asset, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        if (asset >= policy.assetCount()) revert UnknownAsset(asset);
+        IERC20 token = IERC20(policy.assetRules(asset).token);
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        emit Deposited(asset, address(token), msg.sender, token.balanceOf(address(this)) - before);
+    }
+
+    /// @notice Sets the payout role's limit for `asset`: at most `limit` base units per `period` seconds (1 s to
+    /// 365 days; windows aligned on multiples of it). Governance only. What was spent in the current window
+    /// still counts unless the period changes.
+    function setPayoutLimit(uint256 asset, uint128 limit, uint64 period) external onlyRole(GOVERNANCE_ROLE) {
+        if (asset >= policy.assetCount()) revert UnknownAsset(asset);
+        if (period == 0 || period > 365 days) revert InvalidPayoutPeriod(period);
+        PayoutLimit storage l = payoutLimits[asset];
+        if (l.period != period) {
+            l.period = period;
+            l.windowStart = 0;
+            l.spent = 0;
+        }
+        l.limit = limit;
+        emit PayoutLimitSet(asset, limit, period, msg.sender);
+    }
+
+    /// @notice Lowers the payout role's limit for `asset`, at once (zero stops its payouts). Guardian or governance.
+    function lowerPayoutLimit(uint256 asset, uint128 limit) external {
+        if (!hasRole(GUARDIAN_ROLE, msg.sender)) _checkRole(GOVERNANCE_ROLE);
+        PayoutLimit storage l = payoutLimits[asset];
+        if (limit > l.limit) revert PayoutLimitNotLowered(asset, l.limit, limit);
+        l.limit = limit;
+        emit PayoutLimitSet(asset, limit, l.period, msg.sender);
+    }
+
+    /// @notice What the payout role may still pay of `asset` in the current period.
+    function payoutRemaining(uint256 asset) public view returns (uint256) {
+        PayoutLimit memory l = payoutLimits[asset];
+        if (l.period == 0) return 0;
+        uint256 spent = _windowStart(l.period) == l.windowStart ? l.spent : 0;
+        return spent >= l.limit ? 0 : l.limit - spent;
+    }
+
     /// @notice Whether `factory` is listed.
     function allowedFactory(address factory) external view returns (bool) {
         return pairInitCodeHash[factory] != 0;
     }
 
-    /// @notice Stops every rebalance at once. Guardian or governance.
+    /// @notice Stops every rebalance and payout at once (deposits stay open). Guardian or governance.
     function pause() external {
         if (!hasRole(GUARDIAN_ROLE, msg.sender)) _checkRole(GOVERNANCE_ROLE);
         _pause();
     }
 
-    /// @notice Resumes rebalances. Governance only (slow in greed).
+    /// @notice Resumes rebalances and payouts. Governance only (slow in greed).
     function unpause() external onlyRole(GOVERNANCE_ROLE) {
         _unpause();
     }
@@ -237,11 +362,64 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         returns (address[] memory assetTokens)
     {
         if (action.assetIn == action.assetOut) revert SameAsset(action.assetIn);
+        return _checkContext(action.assetIn, action.assetOut, transition);
+    }
+
+    /// @dev Both assets are policy assets, the proof's policy is the current one and its snapshot is usable;
+    /// returns the policy's tokens.
+    function _checkContext(uint256 assetA, uint256 assetB, Transition calldata transition)
+        private
+        view
+        returns (address[] memory assetTokens)
+    {
         RiskPolicy.GateContext memory context;
-        (context, assetTokens) = policy.swapContext(action.assetIn, action.assetOut);
+        (context, assetTokens) = policy.swapContext(assetA, assetB);
         if (context.policyHash == 0) revert PolicyNotSet();
         if (transition.policyHash != context.policyHash) revert PolicyMismatch(context.policyHash, transition.policyHash);
         snapshots.requireUsable(transition.pricesHash, context);
+    }
+
+    /// @dev Counts `amount` against the asset's limit in the current window, or refuses it.
+    function _spendPayoutLimit(uint256 asset, uint256 amount) private {
+        uint256 remaining = payoutRemaining(asset);
+        if (amount > remaining) revert PayoutLimitExceeded(asset, amount, remaining);
+        PayoutLimit storage l = payoutLimits[asset];
+        uint64 start = _windowStart(l.period);
+        if (l.windowStart != start) {
+            l.windowStart = start;
+            l.spent = 0;
+        }
+        // amount <= remaining <= limit < 2^128, and spent + amount <= limit.
+        l.spent += uint128(amount);
+    }
+
+    function _windowStart(uint64 period) private view returns (uint64) {
+        return uint64(block.timestamp - (block.timestamp % period));
+    }
+
+    function _verifyPayout(
+        uint256 asset,
+        uint256 amount,
+        address recipient,
+        Transition calldata transition,
+        uint256 sequence,
+        uint256[] calldata vaultTotals,
+        uint256[8] calldata proof
+    ) private view {
+        uint256 count = 9 + vaultTotals.length;
+        if (count != signalCount - 1) revert SignalCountMismatch(signalCount - 1, count);
+        uint256[] memory signals = new uint256[](count);
+        signals[0] = transition.oldRoot;
+        signals[1] = transition.newRoot;
+        signals[2] = transition.liabilitiesRoot;
+        signals[3] = transition.policyHash;
+        signals[4] = transition.pricesHash;
+        signals[5] = asset;
+        signals[6] = amount;
+        signals[7] = uint160(recipient);
+        signals[8] = sequence;
+        for (uint256 j = 0; j < vaultTotals.length; ++j) signals[9 + j] = vaultTotals[j];
+        if (!PackedProof.verifyTransition(address(payoutVerifier), payoutSelector, proof, signals)) revert InvalidProof();
     }
 
     /// @dev The pair of two tokens under a factory: CREATE2 address from the sorted tokens and the init-code hash.
@@ -273,7 +451,7 @@ contract TreasuryVault is AccessControl, Pausable, ReentrancyGuardTransient {
         signals[8] = action.minAmountOut;
         signals[9] = sequence;
         for (uint256 j = 0; j < vaultTotals.length; ++j) signals[10 + j] = vaultTotals[j];
-        if (!PackedProof.verifyRebalance(verifier, verifySelector, proof, signals)) revert InvalidProof();
+        if (!PackedProof.verifyTransition(address(verifier), verifySelector, proof, signals)) revert InvalidProof();
     }
 
     /// @dev Pays `amountIn` to the pair and takes the output the constant-product formula (0.3% fee) gives

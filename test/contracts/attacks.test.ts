@@ -291,8 +291,8 @@ describe.skipIf(!provingKeysBuilt())("attacks on the gate (issue 14): each refus
     const c = deployment.contracts;
     const vaultFactory = factoryOf(loadArtifact("TreasuryVault"), who.outsider);
     const gov = await who.outsider.getAddress();
-    await expectRevert(vaultFactory.deploy(c.riskPolicy, c.priceSnapshots, c.solvencyRegistry, c.rebalanceVerifier, gov, gov, gov), "InvalidConfiguration");
-    await expectRevert(vaultFactory.deploy(c.riskPolicy, c.priceSnapshots, c.solvencyRegistry, c.rebalanceVerifier, gov, gov, ZERO), "ZeroAddress");
+    await expectRevert(vaultFactory.deploy(c.riskPolicy, c.priceSnapshots, c.solvencyRegistry, c.rebalanceVerifier, c.payoutVerifier, gov, gov, gov), "InvalidConfiguration");
+    await expectRevert(vaultFactory.deploy(c.riskPolicy, c.priceSnapshots, c.solvencyRegistry, c.rebalanceVerifier, c.payoutVerifier, gov, gov, ZERO), "ZeroAddress");
     const registryFactory = factoryOf(loadArtifact("SolvencyRegistry"), who.outsider);
     await expectRevert(registryFactory.deploy(c.riskPolicy, c.priceSnapshots, c.solvencyVerifier, c.treasuryVault, gov, ZERO, gov), "InvalidConfiguration");
     await expectRevert(registryFactory.deploy(c.riskPolicy, c.priceSnapshots, c.solvencyVerifier, gov, gov, gov, gov), "InvalidConfiguration");

@@ -196,8 +196,8 @@ describe.skipIf(!provingKeysBuilt("test"))("deploy --config onto existing tokens
       expect(steps.find((s) => s.step === "RebalanceTestVerifier")?.address).toBe(verifier);
       expect(deployment.contracts.rebalanceVerifier).toBe(verifier);
       const created = steps.filter((s) => s.address).map((s) => s.address);
-      expect(created).toHaveLength(13);
-      expect(new Set(created).size).toBe(13);
+      expect(created).toHaveLength(14);
+      expect(new Set(created).size).toBe(14);
     });
 
     it("leaves a deployment attachStack uses, with the configured roles and no power to the deployer", async () => {

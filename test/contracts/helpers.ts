@@ -14,6 +14,7 @@ import { advanceTime, governanceCall } from "../../chain/gate.ts";
 import {
   SaltSource,
   pricesOfSnapshot,
+  provePayout as provePayout_,
   proveRebalance as proveRebalance_,
   proveSolvency as proveSolvency_,
   provingKeysBuilt as provingKeysBuilt_,
@@ -39,11 +40,14 @@ export interface Fixture {
   chainId: bigint;
 }
 
-/** Deploys the default `test` stack; the guardian and the outsider are separate accounts. */
-export async function deployFixture(): Promise<Fixture> {
+/**
+ * Deploys the default `test` stack (with `overrides` of its config); the guardian and the outsider are
+ * separate accounts.
+ */
+export async function deployFixture(overrides: Partial<DeployConfig> = {}): Promise<Fixture> {
   const { ethers } = await network.create();
   const [deployer, guardian, outsider] = (await ethers.getSigners()) as Signer[];
-  const config = defaultDeployConfig("test");
+  const config = { ...defaultDeployConfig("test"), ...overrides };
   const guardianAddress = await guardian!.getAddress();
   const deployment = await deployStack(deployer!, config, { roles: { guardian: guardianAddress } });
   return {
@@ -132,4 +136,9 @@ export function proveRebalance(args: {
   salts?: Pick<SaltSource, "next">;
 }): Promise<Proven & { newPositions: Position[] }> {
   return proveRebalance_("test", SIZE, args.salts ?? salts, args);
+}
+
+/** An S4 proof (test instance) of `payout` from `oldPositions[slot]`; returns the new slots too. */
+export function provePayout(args: Parameters<typeof provePayout_>[3]): Promise<Proven & { newPositions: Position[] }> {
+  return provePayout_("test", SIZE, salts, args);
 }

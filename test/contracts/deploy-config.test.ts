@@ -146,8 +146,8 @@ describe.skipIf(!provingKeysBuilt("test"))("deploy --config onto existing tokens
     const otherAddress = await other.getAddress();
     const file = write("real.json", valid);
     const out = path.join(dir, "moved-nonce.json");
-    // Steps 1-10: the hashers, verifiers, timelock and RiskPolicy (which fixed the vault's address).
-    await expect(deployOntoExisting(other, loadExistingConfig(file), { out, failAfter: 10 })).rejects.toThrow(/injected failure/);
+    // Steps 1-11: the hashers, the three verifiers, timelock and RiskPolicy (which fixed the vault's address).
+    await expect(deployOntoExisting(other, loadExistingConfig(file), { out, failAfter: 11 })).rejects.toThrow(/injected failure/);
     const vault = (JSON.parse(readFileSync(out, "utf8")) as { vault: { address: string; nonce: number } }).vault;
     await (await other.sendTransaction({ to: otherAddress, value: 1n })).wait();
     const before = await provider.getTransactionCount(otherAddress, "pending");

@@ -49,7 +49,7 @@ export async function readOnchain(deploymentFile: string, rpc: string | undefine
     }
     const att = (await latestAttestation(stack)) ?? { positionsRoot: 0n, liabilitiesRoot: 0n, policyHash: 0n, pricesHash: 0n, sequence: -1n };
     const verifiers: OnchainView["verifiers"] = {};
-    for (const [statement, address] of [["solvency", deployment.contracts.solvencyVerifier], ["rebalance", deployment.contracts.rebalanceVerifier]] as const) {
+    for (const [statement, address] of [["solvency", deployment.contracts.solvencyVerifier], ["rebalance", deployment.contracts.rebalanceVerifier], ["payout", deployment.contracts.payoutVerifier]] as const) {
       const instance = `${statement}-${deployment.instance}`;
       const bytecode = deployedBytecodeOf(verifierContractName(instance));
       verifiers[instance] = { address, code: await provider.getCode(address), ...(bytecode ? { artifactDeployedBytecode: bytecode } : {}) };

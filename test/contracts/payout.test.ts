@@ -2,7 +2,8 @@
 // moves exactly the proven amount to the proven recipient and advances the registry; the payout role is held to
 // the asset's limit per period (PayoutLimitExceeded, allowed again in the next period), governance (the
 // timelock) is not; the guardian may only lower a limit; a replayed proof, a proof used for another amount or
-// recipient, and callers without the role are refused; deposits emit Deposited.
+// recipient, and callers without the role are refused; deposits emit Deposited; the next attestation commits
+// the state after the payouts and the deposit (and not a unit more: VaultBalanceShort).
 import { describe, it, expect, beforeAll } from "vitest";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -187,5 +188,27 @@ describe.skipIf(!provingKeysBuilt() || !payoutKeysBuilt)("the proven payout gate
     expect(event?.args.toObject()).toMatchObject({ asset: USDC, token: f.deployment.assets[0]!.token, from, amount });
     await expectRevert(depositor.treasuryVault.getFunction("deposit")(USDC, 0n), "ZeroAmount");
     await expectRevert(depositor.treasuryVault.getFunction("deposit")(9n, 1n), "UnknownAsset", { asset: "9" });
+  });
+
+  it("lets the next attestation commit the state after the payouts and the deposit, and no more than that", async () => {
+    await freshSnapshot();
+    const held = await balanceOf(vault());
+    // The deposit is held but not committed: the payouts' roots committed slot 0 without it.
+    expect(held - positions[0]!.amount).toBe(5_000n * E6);
+    const sequence = await currentSequence(f.stack);
+    /** An S1 proof of the current slots with slot 0 (USDC, vault-held) holding `amount`. */
+    const attest = (amount: bigint) =>
+      proveSolvency({
+        positions: positions.map((p, i) => (i === 0 ? { ...p, amount } : p)),
+        policy: fieldsOf(f, policy),
+        prices: pricesOf(snapshot),
+        liabilities: liab.opening,
+        sequence,
+      });
+    const over = await attest(held + 1n);
+    await expectRevert(publishAttestation(f.stack, over.signals, over.proof), "VaultBalanceShort", { asset: "0", committed: String(held + 1n), balance: String(held) });
+    const exact = await attest(held);
+    await publishAttestation(f.stack, exact.signals, exact.proof);
+    expect(await f.stack.solvencyRegistry.getFunction("positionsRoot")()).toBe(exact.signals[0]);
   });
 });

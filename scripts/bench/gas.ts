@@ -4,7 +4,7 @@
  * instance). Deploys the default local stack, then measures: publishing an S1 attestation (a real
  * re-attestation: newly salted positions at the next sequence number), a proven rebalance, the same swap sent
  * straight to the Uniswap V2 router by an account, and from those the gate's own overhead (rebalance minus
- * the direct swap).
+ * the direct swap), and a proven payout (S4, payout role within its limit) as a whole transaction.
  *
  * Floor of a call that verifies a Groth16 proof on chain: the EIP-1108 precompiles (pairing 45,000 + 34,000 x 4,
  * and 6,150 per public input for its ecMul + ecAdd, plus one ecAdd: 181,150 + 6,150 n) plus the calldata of
@@ -16,13 +16,14 @@
  * 5,000 otherwise (EIP-2929/2200, cold). `run()` returns markdown.
  */
 import { unpackVaultTotals } from "../../core/signals.ts";
-import { Contract, MaxUint256, type Provider, type Signer } from "ethers";
+import { Contract, MaxUint256, id, type Provider, type Signer } from "ethers";
 import { attachStack, defaultDeployConfig, deployStack, instanceSizes, type Stack } from "../../chain/deploy.ts";
-import { currentSequence, publishAttestation, publishLiabilitiesRoot, rebalanceArgs, submitRebalance, takeSnapshot } from "../../chain/gate.ts";
+import { advanceTime, currentSequence, governanceCall, payoutArgs, publishAttestation, publishLiabilitiesRoot, rebalanceArgs, submitPayout, submitRebalance, takeSnapshot } from "../../chain/gate.ts";
 import { projectHre } from "../../chain/local.ts";
 import {
   SaltSource,
   pricesOfSnapshot,
+  provePayout,
   proveRebalance,
   proveSolvency,
   provingKeysBuilt,
@@ -130,7 +131,7 @@ function table(rows: Row[]): string {
 
 /** Measures the gate; returns the markdown section. */
 export async function run(): Promise<string> {
-  const header = "## Gas: attestation and rebalance gate\n";
+  const header = "## Gas: attestation, rebalance and payout gate\n";
   if (!provingKeysBuilt("test")) {
     return `${header}\nSkipped: the test instance's proving keys are missing (run \`homeostat setup --instance test\` and \`npx hardhat build\`).\n`;
   }
@@ -143,6 +144,13 @@ export async function run(): Promise<string> {
     const size = instanceSizes("test");
     const deployment = await deployStack(deployer!, config);
     const stack: Stack = attachStack(deployment, deployer!);
+    // S4 needs the payout role and a limit (governance, through the timelock, one batch); then fresh feeds.
+    const vaultIface = stack.treasuryVault.interface;
+    const me = await deployer!.getAddress();
+    for (const data of [vaultIface.encodeFunctionData("grantRole", [id("PAYOUT_ROLE"), me]), vaultIface.encodeFunctionData("setPayoutLimit", [0n, 10n ** 12n, 86_400n])]) {
+      await governanceCall(stack, deployment.contracts.treasuryVault, data, (seconds) => advanceTime(stack, seconds));
+    }
+    for (const [i, feed] of stack.feeds.entries()) await (await feed.getFunction("updateAnswer")(config.assets[i]!.answer)).wait();
     const salts = new SaltSource(42n);
     const policy = policyFieldsOf(await readPolicy(stack.riskPolicy), BigInt(deployment.chainId), deployment.contracts.treasuryVault);
     const snapshotReceipt = await (await stack.priceSnapshots.getFunction("takeSnapshot")()).wait();
@@ -182,9 +190,21 @@ export async function run(): Promise<string> {
       .getFunction("verifyProof")
       .estimateGas([s2.proof[0], s2.proof[1]], [[s2.proof[2], s2.proof[3]], [s2.proof[4], s2.proof[5]]], [s2.proof[6], s2.proof[7]], s2.signals);
 
+    positions = s2.newPositions;
+    // S4: pay 1,000 USDC to a recipient that already holds some, twice in one window; the second is measured.
+    const recipient = "0x000000000000000000000000000000000000dEaD";
+    await (await stack.tokens[0]!.getFunction("mint")(recipient, 1n)).wait();
+    const pay = { asset: 0n, amount: 1_000n * 10n ** 6n, recipient: BigInt(recipient) };
+    const provePay = async () => provePayout("test", size, salts, { oldPositions: positions, payout: pay, slot: 0, policy, prices, liabilities: liabilities.opening, sequence: await currentSequence(stack) });
+    let s4 = await provePay();
+    const firstPayout = await submitPayout(stack, { ...payoutArgs(s4.signals), proof: s4.proof });
+    positions = s4.newPositions;
+    s4 = await provePay();
+    const payout = await submitPayout(stack, { ...payoutArgs(s4.signals), proof: s4.proof });
+    positions = s4.newPositions;
+
     // The same swap straight through the router, from an account that already holds both tokens (as the
     // vault does) and approved the router once (so no allowance write, unlike the vault's per-swap approve).
-    const me = await deployer!.getAddress();
     const [usdc, weth] = [stack.tokens[0]!, stack.tokens[1]!];
     await (await weth.getFunction("mint")(me, swap.amountIn * 2n)).wait();
     await (await usdc.getFunction("mint")(me, 1n)).wait();
@@ -200,6 +220,7 @@ export async function run(): Promise<string> {
     const publishStorage = await storageChanged(provider, publish.hash, watched);
     const firstPublishStorage = await storageChanged(provider, firstPublish.hash, watched);
     const rebalanceStorage = await storageChanged(provider, rebalance.receipt.hash, watched);
+    const payoutStorage = await storageChanged(provider, payout.hash, watched);
     const directStorage = await storageChanged(provider, direct!.hash, [pair, ...deployment.assets.map((x) => x.token)]);
     // The overhead's storage: what the rebalance changed beyond what the direct swap changed (pair, balances).
     const overheadStorage: StorageChange = {
@@ -248,6 +269,12 @@ export async function run(): Promise<string> {
         budget: { publicInputs: s2.signals.length, calldata: s2Calldata, transaction: false, factor: 1.2, storage: overheadStorage, custody: overheadCustody },
       },
       { what: "first rebalance (gate + swap)", gas: firstRebalance.receipt.gasUsed },
+      {
+        what: "payout: gate + ERC-20 transfer (steady state: second in the window, recipient already holds)",
+        gas: payout.gasUsed,
+        budget: { publicInputs: s4.signals.length, calldata: calldataGas([...s4.signals, ...s4.proof]), transaction: true, factor: 1.2, storage: payoutStorage, custody: custodyAccess(size.A, heldOf(s4.signals, 9), 1) },
+      },
+      { what: "first payout (the window's first, the limit slot set)", gas: firstPayout.gasUsed },
       { what: "S1 verifier alone (eth_estimateGas of verifyProof, incl. 21,000 base)", gas: verifyS1 },
       { what: "S2 verifier alone (eth_estimateGas of verifyProof, incl. 21,000 base)", gas: verifyS2 },
       { what: `price snapshot, A = ${size.A} feeds (first)`, gas: snapshotReceipt!.gasUsed },

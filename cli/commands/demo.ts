@@ -96,7 +96,7 @@ function contractsStale(instance: InstanceName): boolean {
   const cap = `${instance[0]!.toUpperCase()}${instance.slice(1)}`;
   const sources: [string, string][] = [
     ...["TreasuryVault", "SolvencyRegistry", "RiskPolicy", "PriceSnapshots", "PoseidonHasher", "HomeostatTimelock"].map((n): [string, string] => [n, path.join("contracts", `${n}.sol`)]),
-    ...[`Solvency${cap}Verifier`, `Rebalance${cap}Verifier`].map((n): [string, string] => [n, path.join("contracts", "generated", `${n}.sol`)]),
+    ...[`Solvency${cap}Verifier`, `Rebalance${cap}Verifier`, `Payout${cap}Verifier`].map((n): [string, string] => [n, path.join("contracts", "generated", `${n}.sol`)]),
     ["TestToken", path.join("contracts", "test", "TestToken.sol")],
     ["TestFeed", path.join("contracts", "test", "TestFeed.sol")],
   ];
@@ -156,7 +156,7 @@ export function register(program: Command): void {
         const reporter = createReporter({ prefix: "homeostat demo: setup" });
         // No `zkey verify` on the demo's path: `setup` (and `npm test`) verify, and a later verifying setup
         // verifies these keys too (their manifests record that they were not).
-        const summary = await runSetup({ instances: [`solvency-${instance}`, `rebalance-${instance}`], reporter, verify: false });
+        const summary = await runSetup({ instances: [`solvency-${instance}`, `rebalance-${instance}`, `payout-${instance}`], reporter, verify: false });
         const built = summary.instances.filter((i) => i.status !== "up-to-date");
         say(built.length === 0 ? `circuits ${instance}: up to date` : `circuits set up: ${built.map((i) => i.instance).join(", ")}`);
         if (built.length > 0 || contractsStale(instance)) {

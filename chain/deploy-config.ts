@@ -5,7 +5,9 @@
  * be (symbol and decimals of a token; decimals, description and answer bounds of a feed; the router's
  * factory and the list of accepted factories), the initial policy in the policy file's units (percentages,
  * durations, decimal feed answers), and the accounts: timelock proposers and executors (a Safe, say), the
- * guardian and the separate operator, keeper and rebalancer. Example: examples/deploy-config.json.
+ * guardian and the separate operator, keeper and rebalancer, optionally a payout account (PAYOUT_ROLE) and
+ * per-asset payout limits (`payoutLimits`, in the asset's units per period), set on the vault before the
+ * hand-over. Example: examples/deploy-config.json.
  *
  * `loadExistingConfig` validates the file alone (zod, one `FILE: path: reason` line) and against the
  * instance's sizes; what needs the chain is checked by chain/preflight.ts.
@@ -18,6 +20,7 @@ import { addressSchema, attestorSchema, bpsSchema, chainIdSchema, durationSchema
 import { parseDecimal } from "../core/units.ts";
 import { POLICY_DEFAULTS } from "../prover/treasury.ts";
 import { INSTANCES, instanceSizes, pairInitCodeHash, type DeployConfig, type InstanceName } from "./deploy.ts";
+import { MAX_PAYOUT_PERIOD, payoutLimitAmount } from "./payout-limits.ts";
 
 export const DEPLOY_CONFIG_FORMAT = "homeostat-deploy-config/1";
 
@@ -79,7 +82,28 @@ export const existingConfigSchema = z
         executors: accountList,
       })
       .strict(),
-    roles: z.object({ guardian: addressSchema, operator: addressSchema, keeper: addressSchema, rebalancer: addressSchema }).strict(),
+    roles: z
+      .object({
+        guardian: addressSchema,
+        operator: addressSchema,
+        keeper: addressSchema,
+        rebalancer: addressSchema,
+        /** Granted PAYOUT_ROLE at deployment: submits proven payouts within `payoutLimits` (default: nobody). */
+        payout: addressSchema.optional(),
+      })
+      .strict(),
+    /** Per asset symbol: what the payout role may pay per period, in the asset's units (`"50000"`), and the period. */
+    payoutLimits: z
+      .record(
+        symbolSchema,
+        z
+          .object({
+            limit: z.string({ invalid_type_error: 'expected a decimal string such as "50000" (quoted, so no precision is lost)' }),
+            period: durationSchema.refine((s) => s <= MAX_PAYOUT_PERIOD, "at most 365 days (TreasuryVault's longest period)"),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict()
   .superRefine((file, ctx) => {
@@ -95,6 +119,9 @@ export const existingConfigSchema = z
       if (asset.decimals + asset.feed.decimals > 36) issue(["assets", i, "feed", "decimals"], "token decimals + feed decimals must be at most 36");
     });
     if (!symbols.has(file.liabilityAsset)) issue(["liabilityAsset"], `${file.liabilityAsset} is not one of the assets`);
+    for (const symbol of Object.keys(file.payoutLimits ?? {})) {
+      if (!symbols.has(symbol)) issue(["payoutLimits", symbol], `${symbol} is not one of the assets`);
+    }
     file.scenarios.forEach((scenario, s) => {
       for (const symbol of Object.keys(scenario.shocks)) {
         if (!symbols.has(symbol)) issue(["scenarios", s, "shocks", symbol], `${symbol} is not one of the assets`);
@@ -122,7 +149,7 @@ export interface ExistingConfig {
   assets: { token: string; feed: string; feedDescription: string }[];
   uniswap: { router: string; factory: string; acceptedFactories: string[]; pairInitCodeHash: string };
   governance: { proposers: string[]; executors: string[] };
-  roles: { guardian: string; operator: string; keeper: string; rebalancer: string };
+  roles: { guardian: string; operator: string; keeper: string; rebalancer: string; payout?: string };
 }
 
 /** Reads and validates a deploy config; every refusal is one line `FILE: json.path: reason`. */
@@ -183,6 +210,11 @@ function existingConfigOf(parsed: ExistingConfigFile, file: string, hash: string
     poolUsd: 0n,
     ...(parsed.sequencer ? { sequencer: { ...parsed.sequencer } } : {}),
   };
+  const limits = Object.entries(parsed.payoutLimits ?? {}).map(([symbol, l]) => {
+    const asset = assets.findIndex((a) => a.symbol === symbol);
+    return { asset, limit: payoutLimitAmount(l.limit, assets[asset]!, `${file}: payoutLimits.${symbol}.limit`, 1), period: l.period };
+  });
+  if (parsed.roles.payout || limits.length > 0) config.payout = { ...(parsed.roles.payout ? { account: parsed.roles.payout } : {}), limits: limits.sort((a, b) => a.asset - b.asset) };
   return {
     file,
     hash,

@@ -15,7 +15,21 @@ import { Contract, getAddress, getCreateAddress, type Signer } from "ethers";
 import { existsSync, readFileSync } from "node:fs";
 import { UserError } from "../core/errors.ts";
 import { uniswapArtifact } from "./artifacts.ts";
-import { configureAndHandOver, deployGovernedContracts, deployHashersAndVerifiers, deploymentRecord, homeostatArtifacts, instanceSizes, writeDeployment, type Deployment, type DeployLog, type DeployRoles } from "./deploy.ts";
+import {
+  configureAndHandOver,
+  deployGovernedContracts,
+  deployHashersAndVerifiers,
+  deploymentRecord,
+  homeostatArtifacts,
+  instanceSizes,
+  PAYOUT_ROLE_STEP,
+  payoutLimitStep,
+  writeDeployment,
+  type Deployment,
+  type DeployLog,
+  type DeployRoles,
+} from "./deploy.ts";
+import { describeLimit } from "./payout-limits.ts";
 import type { ExistingConfig } from "./deploy-config.ts";
 import { JOURNAL_FORMAT, StepRunner, type DeployJournal } from "./deploy-steps.ts";
 import { checkExistingContracts, formatFinding, type Finding } from "./preflight.ts";
@@ -76,6 +90,11 @@ export function deploymentPlan(existing: ExistingConfig, deployer: string, nonce
   const assets = config.assets.map((a, i) => `${a.symbol} token ${getAddress(existing.assets[i]!.token)} feed ${getAddress(existing.assets[i]!.feed)} cap ${a.capBps} haircut ${a.haircutBps} bps${a.liquid ? " liquid" : ""}`);
   step("RiskPolicy.setPolicy", `RiskPolicy.setPolicy(${assets.join("; ")}; liability ${config.assets[config.liabilityAsset]!.symbol}, coverage ${config.minCoverageBps} bps, liquidity ${config.minLiquidityBps} bps, ${config.scenarios.length} scenarios)`, false);
   step("TreasuryVault.allowFactory", `TreasuryVault.allowFactory(${getAddress(existing.uniswap.factory)}, pair init-code hash ${existing.uniswap.pairInitCodeHash})`, false);
+  if (config.payout?.account) step(PAYOUT_ROLE_STEP, `TreasuryVault.grantRole(PAYOUT_ROLE, ${getAddress(config.payout.account)})`, false);
+  for (const l of config.payout?.limits ?? []) {
+    const asset = config.assets[l.asset]!;
+    step(payoutLimitStep(l.asset), `TreasuryVault.setPayoutLimit(${asset.symbol}: ${describeLimit(l.limit, l.period, asset)}, ${l.limit} base units)`, false);
+  }
   for (const name of ["RiskPolicy", "TreasuryVault"]) {
     step(`${name}.grantRole(admin, timelock)`, `${name}.grantRole(governance, timelock ${timelock})`, false);
     step(`${name}.renounceRole(admin, deployer)`, `${name}.renounceRole(governance, deployer ${deployer})`, false);

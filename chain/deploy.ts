@@ -16,7 +16,7 @@
  * hand-over) is shared with `deployOntoExisting` (chain/deploy-existing.ts), which deploys it against a
  * network's existing tokens, feeds and Uniswap V2 from a config file, journaled so it can resume.
  */
-import { Contract, getAddress, getCreateAddress, keccak256, MaxUint256, ZeroAddress, type ContractRunner, type InterfaceAbi, type Signer } from "ethers";
+import { Contract, getAddress, getCreateAddress, id, keccak256, MaxUint256, ZeroAddress, type ContractRunner, type InterfaceAbi, type Signer } from "ethers";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../core/node/atomic-write.ts";
@@ -100,6 +100,19 @@ export interface DeployConfig {
   poolUsd: bigint;
   /** The L2 sequencer uptime feed and its grace period (seconds), if the chain has one. */
   sequencer?: { feed: string; gracePeriod: number };
+  /**
+   * Set on the vault before governance is handed over (`deploy --config`'s `roles.payout` and `payoutLimits`):
+   * the account granted PAYOUT_ROLE, and per asset the limit (base units) per period (seconds). Otherwise nobody
+   * holds the role and every limit is zero until governance sets them.
+   */
+  payout?: { account?: string; limits: PayoutLimitSetting[] };
+}
+
+/** One asset's payout limit set at deployment. */
+export interface PayoutLimitSetting {
+  asset: number;
+  limit: bigint;
+  period: number;
 }
 
 const usd = (dollars: number, feedDecimals = 8) => BigInt(dollars) * 10n ** BigInt(feedDecimals);
@@ -174,6 +187,8 @@ export interface DeployRoles {
   keeper: string;
   guardian: string;
   rebalancer: string;
+  /** PAYOUT_ROLE, when the deploy config names it (else nobody until governance grants it). */
+  payout?: string;
 }
 
 /** The deployment file (`homeostat deploy --out`). */
@@ -346,11 +361,17 @@ export async function deployGovernedContracts(
 }
 
 const ADMIN_ROLE = "0x0000000000000000000000000000000000000000000000000000000000000000";
+/** TreasuryVault's PAYOUT_ROLE: submits proven payouts within each asset's limit per period. */
+export const PAYOUT_ROLE = id("PAYOUT_ROLE");
+
+/** Journal step names of the payout role's grant and of an asset's payout limit (the dry-run plan uses them too). */
+export const PAYOUT_ROLE_STEP = "TreasuryVault.grantRole(payout)";
+export const payoutLimitStep = (asset: number) => `TreasuryVault.setPayoutLimit(${asset})`;
 
 /**
- * The bootstrap's end: attestors, the L2 sequencer feed (if any), the initial policy and the factory list set
- * by the deployer, then RiskPolicy's and the vault's governance granted to the timelock and renounced by the
- * deployer. Returns the policy hash.
+ * The bootstrap's end: attestors, the L2 sequencer feed (if any), the initial policy, the factory list, and
+ * the payout role and limits (if any) set by the deployer, then RiskPolicy's and the vault's governance
+ * granted to the timelock and renounced by the deployer. Returns the policy hash.
  */
 export async function configureAndHandOver(
   run: StepRunner,
@@ -370,6 +391,8 @@ export async function configureAndHandOver(
   if (config.sequencer) await run.call("RiskPolicy.setSequencerUptimeFeed", riskPolicy, "setSequencerUptimeFeed", [config.sequencer.feed, config.sequencer.gracePeriod]);
   await run.call("RiskPolicy.setPolicy", riskPolicy, "setPolicy", [policyCallArg(policyOfConfig(config, venue.tokens, venue.feeds))]);
   await run.call("TreasuryVault.allowFactory", vault, "allowFactory", [venue.factory, venue.pairInitCodeHash]);
+  if (config.payout?.account) await run.call(PAYOUT_ROLE_STEP, vault, "grantRole", [PAYOUT_ROLE, config.payout.account]);
+  for (const l of config.payout?.limits ?? []) await run.call(payoutLimitStep(l.asset), vault, "setPayoutLimit", [l.asset, l.limit, l.period]);
   for (const [name, c] of [["RiskPolicy", riskPolicy], ["TreasuryVault", vault]] as const) {
     await run.call(`${name}.grantRole(admin, timelock)`, c, "grantRole", [ADMIN_ROLE, contracts.timelock]);
     await run.call(`${name}.renounceRole(admin, deployer)`, c, "renounceRole", [ADMIN_ROLE, await signer.getAddress()]);

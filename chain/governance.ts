@@ -5,13 +5,15 @@
  * passed. When the proposer is a Safe, the same calls are written as a Safe Transaction Builder batch file
  * instead of being sent. Pending operations are read back from the timelock's own events (CallScheduled,
  * CallSalt, Cancelled) and states, so nothing is kept off chain. The guardian's `tighten` takes the same
- * policy file and calls RiskPolicy.tighten at once (the contract refuses anything looser).
+ * policy file and calls RiskPolicy.tighten at once (the contract refuses anything looser). The vault's payout
+ * limits and role travel in the same kind of batch (chain/payout-limits.ts builds their calls); the status
+ * describes every call to a governed contract by name and arguments.
  *
  * A policy file (the operator's `policy.json`, as `deploy --inputs` writes it) names assets by symbol and
  * has no addresses: tokens, feeds and their decimals are the deployed policy's. Assets, their order and the
  * number of scenarios are the circuit instance's and cannot change here.
  */
-import { AbiCoder, Contract, getAddress, hexlify, Interface, keccak256, randomBytes, ZeroAddress, ZeroHash, type EventLog } from "ethers";
+import { AbiCoder, Contract, getAddress, hexlify, id as ethersId, Interface, keccak256, randomBytes, ZeroAddress, ZeroHash, type EventLog, type TransactionDescription } from "ethers";
 import { UserError } from "../core/errors.ts";
 import { parseFile, policyFileSchema } from "../core/schemas.ts";
 import { readJsonInput } from "../core/node/input-files.ts";
@@ -22,8 +24,8 @@ import type { Deployment, Stack } from "./deploy.ts";
 
 /** One call of a governance operation, with a line for people. */
 export interface GovernanceCall {
-  /** What the call changes: the hashed rules (what the guardian may also tighten), or what only governance sets. */
-  kind: "policy" | "sequencer" | "attestor" | "other";
+  /** What the call changes: the hashed rules (what the guardian may also tighten), what only governance sets, or the vault's payout limits and role. */
+  kind: "policy" | "sequencer" | "attestor" | "payout" | "other";
   target: string;
   value: bigint;
   data: string;
@@ -191,8 +193,26 @@ export interface ScheduledOperation extends TimelockBatch {
   scheduledTx: string;
 }
 
-/** Every batch scheduled on `timelock` since `fromBlock`, with its state; calls summarised with RiskPolicy's ABI. */
-export async function scheduledOperations(timelock: Contract, riskPolicy: Pick<Contract, "interface">, fromBlock = 0): Promise<ScheduledOperation[]> {
+/** A contract a timelock call may target, for describing the call ("TreasuryVault.setPayoutLimit(...)"). */
+export interface CallTarget {
+  name: string;
+  address: string;
+  iface: Interface;
+}
+
+/** The governed contracts of a deployment as call targets. */
+export function governedTargets(stack: Pick<Stack, "riskPolicy" | "priceSnapshots" | "solvencyRegistry" | "treasuryVault">, deployment: Pick<Deployment, "contracts">): CallTarget[] {
+  const c = deployment.contracts;
+  return [
+    { name: "RiskPolicy", address: c.riskPolicy, iface: stack.riskPolicy.interface },
+    { name: "PriceSnapshots", address: c.priceSnapshots, iface: stack.priceSnapshots.interface },
+    { name: "SolvencyRegistry", address: c.solvencyRegistry, iface: stack.solvencyRegistry.interface },
+    { name: "TreasuryVault", address: c.treasuryVault, iface: stack.treasuryVault.interface },
+  ];
+}
+
+/** Every batch scheduled on `timelock` since `fromBlock`, with its state; calls described with `targets`' ABIs. */
+export async function scheduledOperations(timelock: Contract, targets: readonly CallTarget[], fromBlock = 0): Promise<ScheduledOperation[]> {
   const scheduled = (await timelock.queryFilter(timelock.filters.CallScheduled!(), fromBlock)) as EventLog[];
   const salts = (await timelock.queryFilter(timelock.filters.CallSalt!(), fromBlock)) as EventLog[];
   const cancelled = new Set(((await timelock.queryFilter(timelock.filters.Cancelled!(), fromBlock)) as EventLog[]).map((e) => String(e.args[0])));
@@ -205,7 +225,7 @@ export async function scheduledOperations(timelock: Contract, riskPolicy: Pick<C
       op = { id, calls: [], predecessor, salt: saltOf.get(id) ?? ZeroHash, state: "unset", readyAt: 0, scheduledBlock: e.blockNumber, scheduledTx: e.transactionHash };
       byId.set(id, op);
     }
-    op.calls[Number(index)] = { kind: "other", target: getAddress(target), value, data, summary: describeCall(riskPolicy.interface, target, data) };
+    op.calls[Number(index)] = { kind: "other", target: getAddress(target), value, data, summary: describeCall(targets, target, data) };
   }
   for (const op of byId.values()) {
     const state = Number(await timelock.getFunction("getOperationState").staticCall(op.id));
@@ -216,22 +236,49 @@ export async function scheduledOperations(timelock: Contract, riskPolicy: Pick<C
   return [...byId.values()].sort((a, b) => a.scheduledBlock - b.scheduledBlock);
 }
 
-function describeCall(iface: Interface, target: string, data: string): string {
-  try {
-    const parsed = iface.parseTransaction({ data });
-    if (parsed) return `${parsed.name}(${parsed.fragment.inputs.length} argument${parsed.fragment.inputs.length === 1 ? "" : "s"}) on ${getAddress(target)}`;
-  } catch {
-    // not a RiskPolicy call
+/** Access-control roles by id, to name them in call descriptions. */
+const ROLE_NAMES = new Map<string, string>([
+  [ZeroHash, "GOVERNANCE_ROLE"],
+  ...["PAYOUT_ROLE", "GUARDIAN_ROLE", "REBALANCER_ROLE", "RISK_GUARDIAN_ROLE", "OPERATOR_ROLE", "KEEPER_ROLE", "PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"].map((name) => [ethersId(name), name] as const),
+]);
+
+/**
+ * `Contract.function(name=value, ...)` for a call to one of `targets` (role ids by name; a struct or array
+ * argument makes it `(N arguments)`), `function(...) on ADDRESS` for a known function at another address, else
+ * the selector and the target.
+ */
+function describeCall(targets: readonly CallTarget[], target: string, data: string): string {
+  const known = targets.find((t) => t.address.toLowerCase() === target.toLowerCase());
+  for (const t of known ? [known] : targets) {
+    let parsed: TransactionDescription | null = null;
+    try {
+      parsed = t.iface.parseTransaction({ data });
+    } catch {
+      // not this contract's call
+    }
+    if (!parsed) continue;
+    const inputs = parsed.fragment.inputs;
+    const simple = inputs.every((p) => p.baseType !== "tuple" && p.baseType !== "array");
+    const args = simple
+      ? inputs.map((p, i) => `${p.name || `arg${i}`}=${formatArgument(p.type, parsed.args[i] as unknown)}`).join(", ")
+      : `${inputs.length} argument${inputs.length === 1 ? "" : "s"}`;
+    return known ? `${t.name}.${parsed.name}(${args})` : `${parsed.name}(${args}) on ${getAddress(target)}`;
   }
   return `call ${data.slice(0, 10)} on ${getAddress(target)}`;
 }
 
+function formatArgument(type: string, value: unknown): string {
+  if (type === "bytes32") return ROLE_NAMES.get(String(value)) ?? String(value);
+  if (type === "address") return getAddress(String(value));
+  return String(value);
+}
+
 /** Refuses when `account` lacks `role` on `contract` (so a send never fails with a bare revert). */
-export async function requireRole(contract: Contract, role: "PROPOSER_ROLE" | "EXECUTOR_ROLE" | "RISK_GUARDIAN_ROLE", account: string, where: string): Promise<void> {
+export async function requireRole(contract: Contract, role: "PROPOSER_ROLE" | "EXECUTOR_ROLE" | "RISK_GUARDIAN_ROLE" | "GUARDIAN_ROLE", account: string, where: string): Promise<void> {
   const id = (await contract.getFunction(role).staticCall()) as string;
   if (role === "EXECUTOR_ROLE" && ((await contract.getFunction("hasRole").staticCall(id, ZeroAddress)) as boolean)) return; // open executor
   if (!((await contract.getFunction("hasRole").staticCall(id, account)) as boolean)) {
-    const name = role === "RISK_GUARDIAN_ROLE" ? "the risk guardian" : role === "PROPOSER_ROLE" ? "a proposer of the timelock" : "an executor of the timelock";
+    const name = { RISK_GUARDIAN_ROLE: "the risk guardian", GUARDIAN_ROLE: "the vault's guardian", PROPOSER_ROLE: "a proposer of the timelock", EXECUTOR_ROLE: "an executor of the timelock" }[role];
     throw new UserError(`${getAddress(account)} is not ${name}`, { where });
   }
 }

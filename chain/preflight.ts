@@ -4,7 +4,7 @@
  * and a fresh, positive, in-bounds `latestRoundData()` (as PriceSnapshots will read it), the sequencer feed up
  * and past its grace period, the router's `factory()` and that factory on the accepted list (and, when it
  * has pairs, deriving them with the configured init-code hash), and the role accounts (non-zero, the four
- * operational roles distinct). Every check gives a finding; none stops the others.
+ * operational roles, and the payout role when named, distinct). Every check gives a finding; none stops the others.
  */
 import { AbiCoder, Contract, getAddress, getCreate2Address, keccak256, solidityPacked, ZeroAddress, type Provider } from "ethers";
 import { describeFailure } from "./errors.ts";
@@ -146,7 +146,7 @@ export async function checkExistingContracts(provider: Provider, existing: Exist
   return findings;
 }
 
-/** Non-zero accounts; guardian, operator, keeper and rebalancer four distinct accounts, none of them a proposer. */
+/** Non-zero accounts; guardian, operator, keeper, rebalancer (and payout, if named) distinct accounts, none of them a proposer. */
 function checkAccounts(existing: ExistingConfig, add: (path: string, subject: string, ok: boolean, reason: string) => void): void {
   const zero = (a: string) => a.toLowerCase() === ZeroAddress;
   existing.governance.proposers.forEach((a, i) => {
@@ -154,8 +154,9 @@ function checkAccounts(existing: ExistingConfig, add: (path: string, subject: st
   });
   // The zero address among executors is TimelockController's "anyone may execute": allowed.
   const seen = new Map<string, string>();
-  for (const role of ["guardian", "operator", "keeper", "rebalancer"] as const) {
+  for (const role of ["guardian", "operator", "keeper", "rebalancer", "payout"] as const) {
     const a = existing.roles[role];
+    if (a === undefined) continue;
     const key = a.toLowerCase();
     if (zero(a)) add(`roles.${role}`, a, false, "the zero address cannot hold a role (the contracts refuse it)");
     else if (seen.has(key)) add(`roles.${role}`, a, false, `the same account as roles.${seen.get(key)}: each role needs its own account, so one stolen key holds one role`);

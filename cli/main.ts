@@ -24,6 +24,7 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import("./commands/snapshot.ts"),
   () => import("./commands/publish.ts"),
   () => import("./commands/rebalance.ts"),
+  () => import("./commands/payout.ts"),
   () => import("./commands/attestor.ts"),
   () => import("./commands/ceremony.ts"),
   () => import("./commands/audit.ts"),

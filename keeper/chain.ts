@@ -6,14 +6,18 @@
  * Every read and send retries RPC failures with exponential backoff; a revert (a decoded custom error or
  * any contract refusal) is final and is thrown at once.
  */
-import { Contract, MaxUint256 } from "ethers";
+import { Contract, MaxUint256, type ContractRunner } from "ethers";
 import { uniswapArtifact } from "../chain/artifacts.ts";
 import type { Deployment, Stack } from "../chain/deploy.ts";
 import { decodeRevert, describeFailure } from "../chain/errors.ts";
-import { currentSequence, latestSnapshot, orderedSignals, packedProofOf, publishAttestation, rebalanceArgs, submitRebalance, takeSnapshot } from "../chain/gate.ts";
+import { currentSequence, latestSnapshot, orderedSignals, packedProofOf, payoutArgs, publishAttestation, rebalanceArgs, submitPayout, submitRebalance, takeSnapshot } from "../chain/gate.ts";
 import { arbitrageToOracle, type Pool } from "./amm.ts";
 import type { PlannedSwap } from "./planner.ts";
 import type { KeeperChain, KeeperProof, KeeperSnapshot } from "./ports.ts";
+import type { VaultDeposit } from "./state-store.ts";
+
+/** Blocks per `eth_getLogs` request when scanning for deposits (public nodes cap the range). */
+const LOG_RANGE = 5_000;
 
 /** Retry policy for RPC failures. */
 export interface RetryOptions {
@@ -165,6 +169,43 @@ export class StackChain implements KeeperChain {
     await this.retry("publishAttestation (dry run)", () => registry.getFunction("publishAttestation").staticCall(signals, packed));
     const receipt = await this.retry("publishAttestation", () => publishAttestation(this.stack, signals, packed));
     return { txHash: receipt.hash };
+  }
+
+  /**
+   * Sends `TreasuryVault.payout` for an S4 bundle from `payer` (the payout role; default: the stack's vault
+   * runner) and waits for it; a refusal (over the period's limit, say) is a ChainRevert naming the error.
+   */
+  async payout(proof: KeeperProof, payer?: ContractRunner): Promise<{ txHash: string }> {
+    const bundle = { statement: "payout", instance: "", ...proof };
+    const args = { ...payoutArgs(orderedSignals(bundle, "payout")), proof: packedProofOf(bundle) };
+    const stack = payer ? { ...this.stack, treasuryVault: this.stack.treasuryVault.connect(payer) as Contract } : this.stack;
+    const { asset, amount, recipient } = args.payout;
+    await this.retry("payout (dry run)", () =>
+      stack.treasuryVault.getFunction("payout").staticCall(asset, amount, recipient, args.transition, args.sequence, [...args.vaultTotals], [...args.proof]),
+    );
+    const receipt = await this.retry("payout", () => submitPayout(stack, args));
+    return { txHash: receipt.hash };
+  }
+
+  /** The latest block number. */
+  async blockNumber(): Promise<number> {
+    return this.retry("blockNumber", () => this.stack.treasuryVault.runner!.provider!.getBlockNumber());
+  }
+
+  /** The vault's `Deposited` events in blocks [fromBlock, toBlock], oldest first, in ranges a public node serves. */
+  async deposits(fromBlock: number, toBlock: number): Promise<VaultDeposit[]> {
+    const vault = this.stack.treasuryVault;
+    const out: VaultDeposit[] = [];
+    for (let from = fromBlock; from <= toBlock; from += LOG_RANGE) {
+      const to = Math.min(toBlock, from + LOG_RANGE - 1);
+      const logs = await this.retry("Deposited events", () => vault.queryFilter(vault.filters["Deposited"]!(), from, to));
+      for (const log of logs) {
+        if (!("args" in log)) continue;
+        const a = log.args.toObject();
+        out.push({ asset: a["asset"] as bigint, amount: a["amount"] as bigint, block: log.blockNumber });
+      }
+    }
+    return out;
   }
 
   /** The deadline for a swap sent now. */

@@ -17,7 +17,8 @@ import { ChainRevert, type StackChain } from "./chain.ts";
 import { planRebalance, type PlannerAsset } from "./planner.ts";
 import type { KeeperSnapshot } from "./ports.ts";
 import type { BundleProver } from "./prover.ts";
-import type { FileStateStore, ReconcileOutcome } from "./state-store.ts";
+import type { FileStateStore, ReconcileOutcome, VaultDeposit } from "./state-store.ts";
+import { exactCheck } from "../prover/rules.ts";
 
 /** Tunables of the keeper. */
 export interface KeeperSettings {
@@ -49,7 +50,7 @@ export interface KeeperEvent {
 }
 
 /** Points inside a tick where a test can inject a crash. */
-export type KeeperStage = "pending-recorded" | "mined" | "committed" | "attestation-mined";
+export type KeeperStage = "pending-recorded" | "mined" | "committed" | "attestation-mined" | "payout-pending" | "payout-mined";
 
 /** Everything a tick uses. */
 export interface KeeperContext {
@@ -92,6 +93,8 @@ export interface TickResult {
   attestation?: { root: bigint; txHash: string; proveSeconds: number };
   /** A swap was refused on chain (re-plan next tick). */
   reverted?: string;
+  /** Vault deposits counted this tick (attested at once when the holdings pass the policy). */
+  deposits: VaultDeposit[];
 }
 
 /** Coverage ratio (bps) of `slots` at `unitPrices`. */
@@ -108,11 +111,40 @@ export async function reconcile(ctx: KeeperContext): Promise<ReconcileOutcome> {
   return outcome;
 }
 
+/**
+ * Counts the vault's `Deposited` events since the state's scan mark into the held slots (one atomic write
+ * with the new mark). A state without a mark (made before deposits were counted) starts counting now.
+ */
+export async function countDeposits(ctx: Pick<KeeperContext, "chain" | "store" | "log" | "assets">): Promise<VaultDeposit[]> {
+  const latest = await ctx.chain.blockNumber();
+  const mark = ctx.store.depositsScannedTo();
+  if (mark === undefined) {
+    ctx.store.creditDeposits([], latest);
+    return [];
+  }
+  if (mark >= latest) return [];
+  const deposits = await ctx.chain.deposits(mark + 1, latest);
+  const credited = ctx.store.creditDeposits(deposits, latest);
+  for (const { slot, deposit } of credited) {
+    ctx.log({ event: "deposit", asset: ctx.assets[Number(deposit.asset)]?.symbol ?? `asset ${deposit.asset}`, amount: deposit.amount.toString(), block: deposit.block, slot });
+  }
+  return deposits;
+}
+
 /** Runs one tick. */
 export async function runTick(ctx: KeeperContext): Promise<TickResult> {
   const { chain, prover, store, settings } = ctx;
   const reconciled = await reconcile(ctx);
+  const deposits = await countDeposits(ctx);
   const snapshot = await chain.snapshot(settings.snapshotMaxAgeSeconds);
+  let attestation: TickResult["attestation"];
+  if (deposits.length > 0) {
+    // Deposits are committed by an attestation before anything else, so no swap can reuse a slot one landed in;
+    // when the holdings with them fail a bound, the swaps below restore it first and the closing attestation counts them.
+    const passes = exactCheck(store.held(), snapshot.unitPrices, ctx.policy, ctx.liabilitiesTotal).ok;
+    if (passes) attestation = await attest(ctx, snapshot);
+    else ctx.log({ event: "deposits-held", reason: "the holdings with the deposits fail a bound; attesting after the swaps" });
+  }
   const pools = await chain.pools();
   const committed = store.current();
   const held = store.held();
@@ -132,7 +164,8 @@ export async function runTick(ctx: KeeperContext): Promise<TickResult> {
     ...(settings.maxPriceImpactBps !== undefined ? { maxPriceImpactBps: settings.maxPriceImpactBps } : {}),
   });
   ctx.log({ event: "tick", snapshot: snapshot.id.toString(), coverageBps: coverageBeforeBps.toString(), act: plan.act, plan: plan.summary });
-  const result: TickResult = { reconciled, snapshot, acted: plan.act, summary: plan.summary, coverageBeforeBps, coverageAfterBps: coverageBeforeBps, trades: [] };
+  const result: TickResult = { reconciled, snapshot, acted: plan.act, summary: plan.summary, coverageBeforeBps, coverageAfterBps: coverageBeforeBps, trades: [], deposits };
+  if (attestation) result.attestation = attestation;
 
   const symbol = (i: bigint) => ctx.assets[Number(i)]?.symbol ?? `asset ${i}`;
   for (const swap of plan.swaps) {
@@ -186,13 +219,13 @@ export async function runTick(ctx: KeeperContext): Promise<TickResult> {
     });
   }
 
-  if (result.trades.length > 0) await attest(ctx, snapshot, result);
+  if (result.trades.length > 0 || (deposits.length > 0 && !attestation)) result.attestation = await attest(ctx, snapshot);
   result.coverageAfterBps = coverageOf(store.held(), snapshot.unitPrices, ctx.policy, ctx.liabilitiesTotal);
   return result;
 }
 
 /** Proves S1 over the slots as held and publishes it; the state moves once it is mined. */
-async function attest(ctx: KeeperContext, snapshot: KeeperSnapshot, result: TickResult): Promise<void> {
+async function attest(ctx: KeeperContext, snapshot: KeeperSnapshot): Promise<NonNullable<TickResult["attestation"]>> {
   const { store } = ctx;
   ctx.log({ event: "prove", statement: "solvency" });
   const proven = await ctx.prover.proveSolvency(store.held(), snapshot, await ctx.chain.sequence());
@@ -200,6 +233,6 @@ async function attest(ctx: KeeperContext, snapshot: KeeperSnapshot, result: Tick
   const { txHash } = await ctx.chain.attest(proven.proof);
   ctx.onStage?.("attestation-mined");
   store.commit(proven.root);
-  result.attestation = { root: proven.root, txHash, proveSeconds: proven.seconds };
   ctx.log({ event: "attested", root: proven.root.toString(), proveSeconds: Number(proven.seconds.toFixed(2)), tx: txHash });
+  return { root: proven.root, txHash, proveSeconds: proven.seconds };
 }

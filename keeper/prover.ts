@@ -14,8 +14,8 @@ import { instanceArtifacts, PolicyViolationError, runGroth16 } from "../prover/p
 import { summarizeFailures } from "../prover/report.ts";
 import { randomFieldElement } from "../prover/state.ts";
 import { policyFields, type PriceSnapshot, type RiskPolicy } from "../prover/treasury.ts";
-import type { InstanceSize, LiabilitiesOpening, Position } from "../core/types.ts";
-import { applyAction, positionsRoot, rebalanceInput, solvencyInput } from "../prover/witness.ts";
+import type { InstanceSize, LiabilitiesOpening, PayoutAction, Position } from "../core/types.ts";
+import { applyAction, applyPayout, payoutInput, positionsRoot, rebalanceInput, solvencyInput } from "../prover/witness.ts";
 import type { ProofBundle } from "../core/bundle-schema.ts";
 import type { SignedCustody } from "../core/types.ts";
 import type { PlannedSwap } from "./planner.ts";
@@ -103,12 +103,17 @@ export class BundleProver implements KeeperProver {
     this.salt = options.salt ?? randomFieldElement;
   }
 
-  private check(slots: readonly Position[], prices: PriceSnapshot, what: string): void {
+  private check(slots: readonly Position[], prices: PriceSnapshot, what: string, refusal: { where?: string; hint?: () => string | undefined } = {}): void {
     const report = evaluateTreasury(this.options.policy, prices, slots.map((s) => ({ assetIndex: Number(s.assetIndex), amount: s.amount })), this.options.liabilities.total);
-    if (!report.ok) throw new PolicyViolationError(report, "keeper", what);
+    if (!report.ok) throw new PolicyViolationError(report, refusal.where ?? "keeper", what, refusal.hint?.());
   }
 
-  private async prove(statement: "solvency" | "rebalance", input: object, prices: PriceSnapshot, action?: PlannedSwap["action"]): Promise<{ bundle: ProofBundle; seconds: number }> {
+  private async prove(
+    statement: "solvency" | "rebalance" | "payout",
+    input: object,
+    prices: PriceSnapshot,
+    member: { action?: PlannedSwap["action"]; payout?: PayoutAction } = {},
+  ): Promise<{ bundle: ProofBundle; seconds: number }> {
     const start = performance.now();
     const artifacts = instanceArtifacts(`${statement}-${this.options.instance}`, this.options.size);
     const run = await runGroth16(input, artifacts);
@@ -120,7 +125,7 @@ export class BundleProver implements KeeperProver {
       publicSignals: run.publicSignals,
       policy: this.options.policy,
       prices,
-      ...(action ? { action } : {}),
+      ...member,
     });
     this.options.onBundle?.(bundle);
     return { bundle, seconds: (performance.now() - start) / 1000 };
@@ -143,7 +148,32 @@ export class BundleProver implements KeeperProver {
       sequence,
       ...(this.options.statements ? { statements: await this.options.statements(snapshot) } : {}),
     });
-    const { bundle, seconds } = await this.prove("rebalance", input, prices, swap.action);
+    const { bundle, seconds } = await this.prove("rebalance", input, prices, { action: swap.action });
+    return { proof: bundle, bundle, newSlots, newRoot: positionsRoot(newSlots), seconds };
+  }
+
+  /**
+   * S4 for `payout` from slot `slot` of the committed slots (a vault-held position of the asset): the new
+   * slots must still pass every bound, else a PolicyViolationError with the report and `hint()` (the largest
+   * safe payout) is thrown before any proving.
+   */
+  async provePayout(slots: readonly Position[], payout: PayoutAction, slot: number, snapshot: KeeperSnapshot, sequence: bigint, hint?: () => string | undefined) {
+    const prices = priceSnapshotOf(this.options.policy, snapshot);
+    const newSlots = applyPayout(slots, payout, slot, this.salt());
+    this.check(newSlots, prices, "the treasury after this payout", { where: "--amount", ...(hint ? { hint } : {}) });
+    const input = payoutInput({
+      size: this.options.size,
+      oldPositions: [...slots],
+      newPositions: newSlots,
+      payout,
+      slot,
+      policy: policyFields(this.options.policy),
+      prices: { timestamp: snapshot.timestamp, unitPrices: snapshot.unitPrices },
+      liabilities: this.options.liabilities.opening,
+      sequence,
+      ...(this.options.statements ? { statements: await this.options.statements(snapshot) } : {}),
+    });
+    const { bundle, seconds } = await this.prove("payout", input, prices, { payout });
     return { proof: bundle, bundle, newSlots, newRoot: positionsRoot(newSlots), seconds };
   }
 

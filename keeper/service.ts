@@ -36,6 +36,7 @@ export class KeeperMetrics {
   private readonly proving: Histogram<"statement">;
   private readonly swaps: Counter;
   private readonly reverts: Counter;
+  private readonly deposits: Counter<"asset">;
   private readonly tickFailures: Counter;
   private readonly retries: Counter;
   private readonly coverage: Gauge;
@@ -53,6 +54,7 @@ export class KeeperMetrics {
       registers,
     });
     this.swaps = new Counter({ name: "homeostat_keeper_swaps_total", help: "Proven swaps executed through the vault", registers });
+    this.deposits = new Counter({ name: "homeostat_keeper_deposits_total", help: "Vault deposits (Deposited events) counted into the holdings, by asset", labelNames: ["asset"], registers });
     this.reverts = new Counter({ name: "homeostat_keeper_swap_reverts_total", help: "Swaps the chain refused (re-planned next tick)", registers });
     this.tickFailures = new Counter({ name: "homeostat_keeper_failures_total", help: "Ticks that failed (retried with backoff)", registers });
     this.retries = new Counter({ name: "homeostat_keeper_rpc_retries_total", help: "JSON-RPC calls retried", registers });
@@ -116,6 +118,9 @@ export class KeeperMetrics {
         break;
       case "reverted":
         this.reverts.inc();
+        break;
+      case "deposit":
+        this.deposits.inc({ asset: String(e["asset"]) });
         break;
       case "error":
         this.tickFailures.inc();

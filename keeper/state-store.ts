@@ -11,6 +11,7 @@
  * ever applied twice.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { acquireFileLock } from "../core/node/file-lock.ts";
 import { writeFileAtomic } from "../core/node/atomic-write.ts";
 import { UserError } from "../core/errors.ts";
 import type { Position } from "../core/types.ts";
@@ -22,7 +23,7 @@ export const KEEPER_STATE_FORMAT = "homeostat-keeper-state/1";
 
 /** A proven transition waiting for its transaction. */
 export interface PendingTransition {
-  kind: "rebalance" | "attestation";
+  kind: "rebalance" | "attestation" | "payout";
   oldRoot: bigint;
   newRoot: bigint;
   /** The slots the new root commits to. */
@@ -44,6 +45,18 @@ interface StateData {
   pending?: PendingTransition;
   /** Roots committed so far, oldest first (an audit trail; also guards against double commits). */
   history: string[];
+  /**
+   * The last block whose vault `Deposited` events are counted in `held` (absent: none scanned yet; the keeper
+   * starts at the block its state was created in).
+   */
+  depositsScannedTo?: number;
+}
+
+/** A vault deposit (TreasuryVault `Deposited`), in policy asset order. */
+export interface VaultDeposit {
+  asset: bigint;
+  amount: bigint;
+  block: number;
 }
 
 const ser = (p: Position) => ({
@@ -72,10 +85,10 @@ export class FileStateStore implements KeeperStateStore {
   }
 
   /** Creates a new state file committing to `slots` (refuses to overwrite an existing one). */
-  static create(file: string, slots: readonly Position[]): FileStateStore {
+  static create(file: string, slots: readonly Position[], depositsScannedTo?: number): FileStateStore {
     if (existsSync(file)) throw new UserError("a keeper state already exists here; use it or remove it", { where: file });
     const root = positionsRoot(slots);
-    const store = new FileStateStore(file, { root, slots: clone(slots), held: clone(slots), history: [root.toString()] });
+    const store = new FileStateStore(file, { root, slots: clone(slots), held: clone(slots), history: [root.toString()], ...(depositsScannedTo !== undefined ? { depositsScannedTo } : {}) });
     store.save();
     return store;
   }
@@ -88,6 +101,7 @@ export class FileStateStore implements KeeperStateStore {
       slots: Parameters<typeof de>[0][];
       held: Parameters<typeof de>[0][];
       history: string[];
+      depositsScannedTo?: number;
       pending?: Omit<PendingTransition, "oldRoot" | "newRoot" | "newSlots" | "minAmountOut"> & { oldRoot: string; newRoot: string; newSlots: Parameters<typeof de>[0][]; minAmountOut?: string };
     };
     try {
@@ -97,6 +111,7 @@ export class FileStateStore implements KeeperStateStore {
     }
     if (json.format !== KEEPER_STATE_FORMAT) throw new UserError(`not a keeper state file (format is not "${KEEPER_STATE_FORMAT}")`, { where: file });
     const data: StateData = { root: BigInt(json.root), slots: json.slots.map(de), held: json.held.map(de), history: json.history };
+    if (json.depositsScannedTo !== undefined) data.depositsScannedTo = json.depositsScannedTo;
     if (positionsRoot(data.slots) !== data.root) throw new UserError("the stored slots do not open the stored root (corrupt state)", { where: file });
     if (json.pending) {
       const p = json.pending;
@@ -127,6 +142,7 @@ export class FileStateStore implements KeeperStateStore {
       slots: d.slots.map(ser),
       held: d.held.map(ser),
       history: d.history,
+      ...(d.depositsScannedTo !== undefined ? { depositsScannedTo: d.depositsScannedTo } : {}),
       ...(p
         ? {
             pending: {
@@ -163,6 +179,45 @@ export class FileStateStore implements KeeperStateStore {
   /** Roots committed so far. */
   history(): string[] {
     return [...this.data.history];
+  }
+
+  /** Re-reads the file (another process, `homeostat payout`, may have moved the state between two ticks). */
+  reload(): void {
+    this.data = FileStateStore.open(this.file).data;
+  }
+
+  /** The last block whose deposits are counted, if any was scanned. */
+  depositsScannedTo(): number | undefined {
+    return this.data.depositsScannedTo;
+  }
+
+  /**
+   * Counts vault deposits up to block `toBlock` into the held slots, in one write with the new scan mark (so
+   * none is counted twice, even across a crash). A deposit goes to a slot the vault itself holds of the same
+   * asset, committed and held alike (the largest); failing that, to an empty slot, which the caller must
+   * commit by attesting before any swap could reuse it. Refuses, changing nothing, when there is no such slot.
+   */
+  creditDeposits(deposits: readonly VaultDeposit[], toBlock: number): { slot: number; deposit: VaultDeposit }[] {
+    if (this.data.pending) throw new Error("creditDeposits: a transition is pending; reconcile first");
+    const held = clone(this.data.held);
+    const slots = this.data.slots;
+    const vaultHeld = (p: Position) => (p.custody ?? 0n) === 0n;
+    const credited: { slot: number; deposit: VaultDeposit }[] = [];
+    for (const deposit of deposits) {
+      let best = -1;
+      for (let i = 0; i < held.length; i++) {
+        const ownsAsset = held[i]!.assetIndex === deposit.asset && vaultHeld(held[i]!) && slots[i]!.assetIndex === deposit.asset && vaultHeld(slots[i]!);
+        if (ownsAsset && (best < 0 || held[i]!.amount > held[best]!.amount)) best = i;
+      }
+      if (best < 0) best = held.findIndex((p, i) => p.amount === 0n && slots[i]!.amount === 0n && vaultHeld(p) && vaultHeld(slots[i]!));
+      if (best < 0) throw new UserError(`no position slot is free for a deposit of asset ${deposit.asset} (block ${deposit.block}): every slot holds another asset`, { where: this.file });
+      held[best] = { ...held[best]!, assetIndex: deposit.asset, amount: held[best]!.amount + deposit.amount };
+      credited.push({ slot: best, deposit });
+    }
+    this.data.held = held;
+    this.data.depositsScannedTo = toBlock;
+    this.save();
+    return credited;
   }
 
   /** Records a proven rebalance before its transaction is sent. */
@@ -245,4 +300,19 @@ export class FileStateStore implements KeeperStateStore {
       where: this.file,
     });
   }
+}
+
+/**
+ * Takes the keeper state's lock (`<state>.lock`, core/node/file-lock.ts): a keeper tick and a `homeostat payout`
+ * must not move the same state at once. A lock left by a dead process (a killed keeper) is taken over. Waits up
+ * to `waitMs` (default 0) for a live holder, then refuses naming it. Returns the release function.
+ */
+export function lockState(file: string, options: { waitMs?: number; onWait?: (holder: string) => void } = {}): Promise<() => void> {
+  const lock = `${file}.lock`;
+  return acquireFileLock(lock, {
+    waitMs: options.waitMs ?? 0,
+    pollMs: 200,
+    ...(options.onWait ? { onWait: options.onWait } : {}),
+    busy: (holder) => new UserError(`the keeper state is in use by process ${holder.split(" ")[0]} (a keeper tick or a payout); try again when it is done`, { where: lock }),
+  });
 }

@@ -19,7 +19,7 @@ import { PROJECT_ROOT, instanceDir, loadInstances } from "../core/node/instances
 import { openCommitment, randomFieldElement, recordCommitment, saveState, type PrivateState } from "./state.ts";
 import { assetIndexOf, parseAssetAmount, policyFields, priceFields, type Liabilities, type Treasury } from "./treasury.ts";
 import type { InstanceSize, PayoutAction, Position, RebalanceAction } from "../core/types.ts";
-import { addressToField } from "../core/hash.ts";
+import { addressToField, type PolicyFields } from "../core/hash.ts";
 import { custodyReport, loadStatements, requireBacked, signedCustody } from "./custody.ts";
 import {
   applyAction,
@@ -443,7 +443,7 @@ function largestPassing(max: bigint, passes: (amount: bigint) => boolean): bigin
 }
 
 /** The payout in integers, from the request (symbol, decimal amount, address); refusals name the flag. */
-export function parsePayoutRequest(treasury: Treasury, request: PayoutRequest): PayoutAction {
+export function parsePayoutRequest(treasury: Pick<Treasury, "policy">, request: PayoutRequest): PayoutAction {
   const policy = treasury.policy;
   const asset = assetIndexOf(policy, request.asset, "--asset");
   const amount = parseAssetAmount(policy.assets[asset]!, request.amount, "--amount");
@@ -482,8 +482,11 @@ export function choosePayoutSlot(slots: readonly Position[], payout: PayoutActio
  * breaks the policy: the state before it, or a feed).
  */
 export function largestSafePayout(slots: readonly Position[], payout: PayoutAction, slot: number, treasury: Treasury, liabilitiesTotal: bigint): bigint | undefined {
-  const fields = policyFields(treasury.policy);
-  const unitPrices = treasury.prices.assets.map((p) => p.unitPrice);
+  return largestSafePayoutAt(slots, payout, slot, treasury.prices.assets.map((p) => p.unitPrice), policyFields(treasury.policy), liabilitiesTotal);
+}
+
+/** `largestSafePayout` on the policy's fields and the unit prices (the keeper's view of a deployment). */
+export function largestSafePayoutAt(slots: readonly Position[], payout: PayoutAction, slot: number, unitPrices: readonly bigint[], fields: PolicyFields, liabilitiesTotal: bigint): bigint | undefined {
   const passes = (amount: bigint): boolean =>
     exactCheck(
       slots.map((p, i) => (i === slot ? { ...p, amount: p.amount - amount } : p)),

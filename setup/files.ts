@@ -3,8 +3,7 @@
  * temporary name first and are renamed into place, so a reader never sees half a file.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { createReadStream, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** sha256 of a file, hex. Reads the whole file (artifacts are at most tens of MB). */
@@ -84,64 +83,3 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Modification time of a lock file in ms (now when it vanished meanwhile). */
-function lockAgeBase(lockFile: string): number {
-  try {
-    return statSync(lockFile).mtimeMs;
-  } catch {
-    return Date.now();
-  }
-}
-
-/**
- * Runs `work` holding an exclusive lock file (created with O_EXCL, holding `pid host`). If another live
- * process holds it, waits (calling `onWait` once) and polls; a lock left by a dead process on this host is
- * taken over. Used so two `setup` runs of one instance do the work once, not twice at the same time.
- */
-export async function withFileLock<T>(lockFile: string, onWait: (holder: string) => void, work: () => Promise<T>): Promise<T> {
-  mkdirSync(path.dirname(lockFile), { recursive: true });
-  const me = `${process.pid} ${os.hostname()}`;
-  let waited = false;
-  for (;;) {
-    try {
-      writeFileSync(lockFile, `${me}\n`, { flag: "wx" });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    let holder = "";
-    try {
-      holder = readFileSync(lockFile, "utf8").trim();
-    } catch {
-      continue; // released between our two calls
-    }
-    const [pid, host] = holder.split(" ");
-    // An empty lock is one whose owner died between creating and writing it; give a live owner 10 s.
-    const emptyAndOld = holder === "" && Date.now() - lockAgeBase(lockFile) > 10_000;
-    if (emptyAndOld || (host === os.hostname() && pid && !processAlive(Number(pid)))) {
-      rmSync(lockFile, { force: true }); // its owner died
-      continue;
-    }
-    if (!waited) onWait(holder);
-    waited = true;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  try {
-    return await work();
-  } finally {
-    try {
-      if (readFileSync(lockFile, "utf8").trim() === me) rmSync(lockFile, { force: true });
-    } catch {
-      // already gone
-    }
-  }
-}

@@ -12,7 +12,10 @@
  *  6. a market shock: the feeds move (ETH -40% by default) and arbitrage moves the Uniswap pools;
  *  7. the keeper (keeper/loop.ts): plans with keeper/planner.ts, proves each swap (S2), executes it through
  *     the vault, records what it received and re-attests (S1);
- *  8. the browser page (verifier/web, built if missing) and every bundle written into the output folder.
+ *  8. a grant paid out (S4): governance gives a payout account its role and a weekly limit through the timelock;
+ *     the payout is proven on the keeper's state and sent; a depositor's deposit is counted by the keeper,
+ *     whose next attestation commits it;
+ *  9. the browser page (verifier/web, built if missing) and every bundle written into the output folder.
  *
  * Interactively (stdin a TTY, no --no-serve) it then serves the page until Ctrl-C; otherwise it prints the
  * URL `homeostat serve` would give and exits 0. Progress on stderr; the summary on stdout (--json: JSON).
@@ -21,7 +24,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFile
 import { integerOption } from "../options.ts";
 import path from "node:path";
 import type { Command } from "commander";
-import type { Signer } from "ethers";
+import { id, type Signer } from "ethers";
 import { defaultDeployConfig, deployStack, attachStack, instanceSizes, INSTANCES, localRoles, policyOfConfig, writeDeployment, type DeployConfig, type InstanceName } from "../../chain/deploy.ts";
 import { policyCallArg } from "../../chain/policy.ts";
 import { advanceTime, governanceCall, publishLiabilitiesRoot } from "../../chain/gate.ts";
@@ -47,6 +50,7 @@ import { moveMarket, StackChain } from "../../keeper/chain.ts";
 import { coverageOf, DEFAULT_KEEPER_SETTINGS, runTick, type KeeperEvent, type KeeperTrade } from "../../keeper/loop.ts";
 import { BundleProver, riskPolicyOf } from "../../keeper/prover.ts";
 import { FileStateStore } from "../../keeper/state-store.ts";
+import { runPayout } from "../../keeper/payout.ts";
 import { startServer, type RunningServer } from "./serve.ts";
 import { createAttestorKey, signatureFields, signStatement, writeAttestorKey } from "../../prover/attestor.ts";
 import type { SignedCustody } from "../../core/types.ts";
@@ -78,6 +82,10 @@ const SAMPLE_USERS: readonly [string, string][] = [
 
 /** The coverage minimum governance sets through the timelock (bps). */
 const DEMO_MIN_COVERAGE_BPS = 12_500;
+/** The payout account's weekly limit, the grant it pays and a depositor's deposit, in liability-asset units. */
+const DEMO_PAYOUT_LIMIT = 100_000n;
+const DEMO_GRANT = 25_000n;
+const DEMO_DEPOSIT = 40_000n;
 
 const parseIntFlag = (text: string, flag: string, min: number, max: number): number => integerOption(text, flag, { min, max });
 
@@ -228,7 +236,7 @@ export function register(program: Command): void {
       const written: string[] = [];
       const onBundle = (bundle: ProofBundle) => {
         bundleCount++;
-        const name = `${String(bundleCount).padStart(2, "0")}-${bundle.statement === "solvency" ? "attestation" : "rebalance"}.json`;
+        const name = `${String(bundleCount).padStart(2, "0")}-${bundle.statement === "solvency" ? "attestation" : bundle.statement}.json`;
         writeBundle(path.join(bundlesDir, name), bundle);
         written.push(name);
       };
@@ -308,7 +316,44 @@ export function register(program: Command): void {
         }
       });
 
-      // 8. the page
+      // 8. a grant paid out with a proof, and a deposit counted by the keeper
+      const liabilityAsset = config.assets[config.liabilityAsset]!;
+      const flows = await timed("payout", async () => {
+        const vault = stack.treasuryVault;
+        const payer = signers[5]!;
+        const grantee = await signers[6]!.getAddress();
+        const depositor = signers[7]!;
+        const limit = DEMO_PAYOUT_LIMIT * 10n ** BigInt(liabilityAsset.decimals);
+        for (const data of [
+          vault.interface.encodeFunctionData("grantRole", [id("PAYOUT_ROLE"), await payer.getAddress()]),
+          vault.interface.encodeFunctionData("setPayoutLimit", [config.liabilityAsset, limit, 7n * 86_400n]),
+        ]) {
+          await onChain("timelock", () => governanceCall(stack, deployment.contracts.treasuryVault, data, (s) => advanceTime(stack, s)));
+        }
+        say(`governance: a payout account may pay up to ${formatDecimal(limit, liabilityAsset.decimals, { group: true })} ${liabilityAsset.symbol} a week (timelock)`);
+        await moveMarket(stack, deployment, shocked, unitPricesOf); // the feeds answer again after the timelock waits
+        const amount = DEMO_GRANT * 10n ** BigInt(liabilityAsset.decimals);
+        const paid = await runPayout(ctx, { asset: BigInt(config.liabilityAsset), amount, recipient: BigInt(grantee) }, payer);
+        proveSeconds += paid.proveSeconds;
+        say(`payout: ${formatDecimal(amount, liabilityAsset.decimals, { group: true })} ${liabilityAsset.symbol} to ${grantee} with an S4 proof that the positions left meet the policy (${paid.proveSeconds.toFixed(1)} s) in ${paid.txHash.slice(0, 10)}…`);
+        const deposited = DEMO_DEPOSIT * 10n ** BigInt(liabilityAsset.decimals);
+        const token = stack.tokens[config.liabilityAsset]!;
+        await onChain("deposit", async () => {
+          await (await token.getFunction("mint")(await depositor.getAddress(), deposited)).wait();
+          await (await (token.connect(depositor) as typeof token).getFunction("approve")(deployment.contracts.treasuryVault, deposited)).wait();
+          await (await (vault.connect(depositor) as typeof vault).getFunction("deposit")(config.liabilityAsset, deposited)).wait();
+        });
+        const counted = await runTick(ctx);
+        if (counted.attestation) {
+          attestations++;
+          proveSeconds += counted.attestation.proveSeconds;
+        }
+        lastCoverage = counted.coverageAfterBps;
+        say(`deposit: ${formatDecimal(deposited, liabilityAsset.decimals, { group: true })} ${liabilityAsset.symbol}; the keeper counted ${counted.deposits.length} deposit(s) and re-attested`);
+        return { payout: { asset: liabilityAsset.symbol, amount: formatDecimal(amount, liabilityAsset.decimals), to: grantee, tx: paid.txHash }, deposit: { asset: liabilityAsset.symbol, amount: formatDecimal(deposited, liabilityAsset.decimals), counted: counted.deposits.length } };
+      });
+
+      // 9. the page
       const site = path.join(out, "site");
       let server: RunningServer | undefined;
       const url = await timed("page", async () => {
@@ -332,9 +377,13 @@ export function register(program: Command): void {
         proven: {
           attestations,
           rebalances: trades.length,
-          statements: "S1: the committed positions satisfy the policy and cover the committed liabilities at the snapshot prices; S2: each swap moves the committed root by exactly that action into a state that passes the policy",
+          payouts: 1,
+          statements:
+            "S1: the committed positions satisfy the policy and cover the committed liabilities at the snapshot prices; S2: each swap moves the committed root by exactly that action into a state that passes the policy; S4: the payout takes exactly that amount to that recipient and the positions left pass the policy",
         },
         shock: { asset: symbol, dropPercent: shockPct, arbitrageTrades: arbitrage },
+        payout: flows.payout,
+        deposit: flows.deposit,
         custody: {
           vault: "every other position: its committed totals are public and checked against the vault's balances on chain",
           attested: [{ attestor: DEMO_ATTESTOR, asset: asset(attestedAsset).symbol, amount: formatDecimal(attestedAmount, asset(attestedAsset).decimals), statement: path.join(out, "private", "attestor-statement.json") }],
@@ -361,11 +410,12 @@ export function register(program: Command): void {
       else {
         const lines = [
           `Homeostat demo (${instance} instance, in-process chain ${deployment.chainId})`,
-          `  proven and verified on chain: ${attestations} solvency attestations (S1), ${trades.length} rebalances (S2)`,
+          `  proven and verified on chain: ${attestations} solvency attestations (S1), ${trades.length} rebalances (S2), 1 payout (S4)`,
           `  custody: the vault holds the rest (public totals, checked against its balances on chain); ${DEMO_ATTESTOR} holds ${summary.custody.attested[0]!.amount} ${asset(attestedAsset).symbol} (its signed statement is checked in every proof)`,
           `  shock: ${symbol} -${shockPct}% (feeds and Uniswap pools)`,
           `  coverage: ${pct(first.coverage)} before -> ${pct(coverageShocked)} after the shock -> ${pct(lastCoverage)} after the keeper (minimum ${pct(BigInt(DEMO_MIN_COVERAGE_BPS))})`,
           ...trades.map((t, i) => `  trade ${i + 1}: ${summary.trades[i]!.amountIn} ${t.sell} -> ${summary.trades[i]!.amountOut} ${t.buy} (proven floor ${summary.trades[i]!.minAmountOut}); ${t.reason}`),
+          `  payout: ${flows.payout.amount} ${flows.payout.asset} to ${flows.payout.to} (S4); deposit: ${flows.deposit.amount} ${flows.deposit.asset}, counted by the keeper's next attestation`,
           `  timings: ${Object.entries(summary.timings).map(([k, v]) => `${k} ${v} s`).join(", ")}`,
           `  bundles: ${bundlesDir}`,
           `page: ${url}`,

@@ -17,18 +17,18 @@ import type { Command } from "commander";
 import { instanceSizes } from "../../chain/deploy.ts";
 import { chainTime, latestAttestation, publishLiabilitiesRoot } from "../../chain/gate.ts";
 import { readPolicy } from "../../chain/policy.ts";
-import { onChain, openDeployment } from "../../chain/session.ts";
+import { onChain, openDeployment, type ChainSession } from "../../chain/session.ts";
 import { writeBundle } from "../../prover/bundle.ts";
 import { UserError } from "../../core/errors.ts";
-import { policyHash } from "../../core/hash.ts";
+import { policyHash, type PolicyFields } from "../../core/hash.ts";
 import { randomFieldElement } from "../../prover/state.ts";
-import { loadLiabilities, policyFields } from "../../prover/treasury.ts";
-import type { Position } from "../../core/types.ts";
+import { loadLiabilities, policyFields, type RiskPolicy } from "../../prover/treasury.ts";
+import type { InstanceSize, LiabilitiesOpening, Position } from "../../core/types.ts";
 import type { ProofBundle } from "../../core/bundle-schema.ts";
 import { StackChain } from "../../keeper/chain.ts";
-import { DEFAULT_KEEPER_SETTINGS, runTick, type KeeperEvent, type KeeperStage } from "../../keeper/loop.ts";
+import { DEFAULT_KEEPER_SETTINGS, runTick, type KeeperContext, type KeeperEvent, type KeeperSettings, type KeeperStage } from "../../keeper/loop.ts";
 import { BundleProver, describeViolation, riskPolicyFromChain } from "../../keeper/prover.ts";
-import { FileStateStore } from "../../keeper/state-store.ts";
+import { FileStateStore, lockState } from "../../keeper/state-store.ts";
 import { KeeperMetrics, serveKeeperEndpoints } from "../../keeper/service.ts";
 
 interface KeeperFlags {
@@ -74,6 +74,63 @@ function describe(e: KeeperEvent): string {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${typeof v === "string" && v.includes(" ") ? JSON.stringify(v) : String(v)}`);
   return `homeostat keeper: ${event} ${fields.join(" ")}`;
+}
+
+/** The keeper state's path: --state, else keeper-state.json next to the deployment file. */
+export function keeperStateFile(deploymentFile: string, state?: string): string {
+  return path.resolve(state ?? path.join(path.dirname(path.resolve(deploymentFile)), "keeper-state.json"));
+}
+
+/** What the keeper and a payout share: the deployment's policy checked against its hash, the liabilities tree, the prover and the chain port. */
+export async function keeperParts(
+  session: ChainSession,
+  options: { liabilities: string; publishLiabilities: boolean; bundles?: string; log: (e: KeeperEvent) => void },
+): Promise<{ policy: RiskPolicy; fields: PolicyFields; liabilities: { root: bigint; total: bigint; opening: LiabilitiesOpening }; size: InstanceSize; prover: BundleProver; chain: StackChain; context: (store: FileStateStore, settings: KeeperSettings) => KeeperContext }> {
+  const { deployment, stack } = session;
+  const log = options.log;
+  const onchain = await onChain("getPolicy", () => readPolicy(stack.riskPolicy));
+  const policy = riskPolicyFromChain(deployment, onchain);
+  const fields = policyFields(policy);
+  const chainHash = (await stack.riskPolicy.getFunction("policyHash")()) as bigint;
+  if (chainHash !== policyHash(fields)) throw new UserError("the policy read from RiskPolicy does not hash to its policyHash (wrong deployment file?)", { where: "--deployment" });
+  const liabilities = loadLiabilities(path.resolve(options.liabilities), policy, () => []);
+  if (liabilities.kind !== "commitment") throw new UserError("expected a liabilities tree folder (homeostat liabilities build)", { where: options.liabilities });
+  // The latest epoch's root, usable or still inside the policy's publication delay.
+  const epochs = (await stack.solvencyRegistry.getFunction("epochs")()) as { latest: bigint; latestActiveFrom: bigint };
+  const registryRoot = (await stack.solvencyRegistry.getFunction("liabilitiesRootOf")(epochs.latest)) as bigint;
+  let activeFrom = epochs.latestActiveFrom;
+  if (registryRoot !== liabilities.root) {
+    if (!options.publishLiabilities) throw new UserError(`the registry holds liabilities root ${registryRoot}, this tree's root is ${liabilities.root} (the keeper publishes it with --publish-liabilities)`, { where: options.liabilities });
+    await onChain("publishLiabilitiesRoot", () => publishLiabilitiesRoot(stack, liabilities.root));
+    activeFrom = ((await stack.solvencyRegistry.getFunction("epochs")()) as { latestActiveFrom: bigint }).latestActiveFrom;
+    log({ event: "liabilities-published", root: liabilities.root.toString(), activeFrom: activeFrom.toString() });
+  }
+  const chainNow = BigInt(await chainTime(stack.solvencyRegistry.runner!.provider!));
+  if (activeFrom > chainNow) {
+    throw new UserError(
+      `this tree's liabilities root backs attestations from ${new Date(Number(activeFrom) * 1000).toISOString()} on (the policy's publication delay, so users can check their inclusion first); start the keeper then`,
+      { where: options.liabilities },
+    );
+  }
+  const size = instanceSizes(deployment.instance);
+  const bundles = options.bundles;
+  if (bundles) mkdirSync(bundles, { recursive: true });
+  const onBundle = bundles
+    ? (bundle: ProofBundle) => {
+        const name = `${new Date().toISOString().replace(/[:.]/g, "-")}-${bundle.statement === "solvency" ? "attestation" : bundle.statement}.json`;
+        writeBundle(path.join(bundles, name), bundle);
+        log({ event: "bundle", file: path.join(bundles, name) });
+      }
+    : undefined;
+  const prover = new BundleProver({ instance: deployment.instance, size, policy, liabilities, ...(onBundle ? { onBundle } : {}) });
+  const chain = new StackChain(stack, deployment, { onRetry: (what, attempt, e) => log({ event: "retry", what, attempt, error: (e as Error).message.split("\n")[0] }) });
+  const context = (store: FileStateStore, settings: KeeperSettings): KeeperContext => ({
+    chain, prover, store, policy: fields, liabilitiesTotal: liabilities.total,
+    assets: policy.assets.map((a) => ({ symbol: a.symbol, decimals: a.decimals })),
+    scenarioNames: policy.scenarios.map((s) => s.name),
+    settings, log,
+  });
+  return { policy, fields, liabilities, size, prover, chain, context };
 }
 
 /** Registers `keeper` on the program. */
@@ -125,7 +182,7 @@ export function register(program: Command): void {
       const intervalMs = intFlag(flags.interval, "--interval", 0, 86_400) * 1000;
       const crashAt = process.env["HOMEOSTAT_KEEPER_CRASH_AT"];
       if (crashAt !== undefined && !(STAGES as readonly string[]).includes(crashAt)) throw new UserError(`unknown stage ${crashAt} (${STAGES.join(", ")})`, { where: "HOMEOSTAT_KEEPER_CRASH_AT" });
-      const stateFile = path.resolve(flags.state ?? path.join(path.dirname(path.resolve(flags.deployment)), "keeper-state.json"));
+      const stateFile = keeperStateFile(flags.deployment, flags.state);
       if (!existsSync(stateFile) && !flags.init) throw new UserError("no keeper state here; start one with --init", { where: stateFile });
       if (existsSync(stateFile) && flags.init) throw new UserError("a keeper state already exists; drop --init to resume it", { where: stateFile });
 
@@ -145,44 +202,12 @@ export function register(program: Command): void {
       });
       try {
         const { deployment, stack } = session;
-        const onchain = await onChain("getPolicy", () => readPolicy(stack.riskPolicy));
-        const policy = riskPolicyFromChain(deployment, onchain);
-        const fields = policyFields(policy);
-        const chainHash = (await stack.riskPolicy.getFunction("policyHash")()) as bigint;
-        if (chainHash !== policyHash(fields)) throw new UserError("the policy read from RiskPolicy does not hash to its policyHash (wrong deployment file?)", { where: flags.deployment });
-        const liabilities = loadLiabilities(path.resolve(flags.liabilities), policy, () => []);
-        if (liabilities.kind !== "commitment") throw new UserError("expected a liabilities tree folder (homeostat liabilities build)", { where: flags.liabilities });
-        // The latest epoch's root, usable or still inside the policy's publication delay.
-        const epochs = (await stack.solvencyRegistry.getFunction("epochs")()) as { latest: bigint; latestActiveFrom: bigint };
-        const registryRoot = (await stack.solvencyRegistry.getFunction("liabilitiesRootOf")(epochs.latest)) as bigint;
-        let activeFrom = epochs.latestActiveFrom;
-        if (registryRoot !== liabilities.root) {
-          if (!flags.publishLiabilities) throw new UserError(`the registry holds liabilities root ${registryRoot}, this tree's root is ${liabilities.root} (add --publish-liabilities)`, { where: flags.liabilities });
-          await onChain("publishLiabilitiesRoot", () => publishLiabilitiesRoot(stack, liabilities.root));
-          activeFrom = ((await stack.solvencyRegistry.getFunction("epochs")()) as { latestActiveFrom: bigint }).latestActiveFrom;
-          log({ event: "liabilities-published", root: liabilities.root.toString(), activeFrom: activeFrom.toString() });
-        }
-        const chainNow = BigInt(await chainTime(stack.solvencyRegistry.runner!.provider!));
-        if (activeFrom > chainNow) {
-          throw new UserError(
-            `this tree's liabilities root backs attestations from ${new Date(Number(activeFrom) * 1000).toISOString()} on (the policy's publication delay, so users can check their inclusion first); start the keeper then`,
-            { where: flags.liabilities },
-          );
-        }
-        const size = instanceSizes(deployment.instance);
-        if (flags.bundles) mkdirSync(flags.bundles, { recursive: true });
-        const onBundle = flags.bundles
-          ? (bundle: ProofBundle) => {
-              const name = `${new Date().toISOString().replace(/[:.]/g, "-")}-${bundle.statement === "solvency" ? "attestation" : "rebalance"}.json`;
-              writeBundle(path.join(flags.bundles!, name), bundle);
-              log({ event: "bundle", file: path.join(flags.bundles!, name) });
-            }
-          : undefined;
-        const prover = new BundleProver({ instance: deployment.instance, size, policy, liabilities, ...(onBundle ? { onBundle } : {}) });
-        const chain = new StackChain(stack, deployment, { onRetry: (what, attempt, e) => log({ event: "retry", what, attempt, error: (e as Error).message.split("\n")[0] }) });
-
+        const { prover, chain, size, context } = await keeperParts(session, { liabilities: flags.liabilities, publishLiabilities: flags.publishLiabilities === true, ...(flags.bundles ? { bundles: flags.bundles } : {}), log });
+        const unlock = await lockState(stateFile, { waitMs: 600_000, onWait: (holder) => log({ event: "waiting-for-lock", holder }) });
         if (flags.init) {
-          const balances = await onChain("balanceOf", () => Promise.all(stack.tokens.map((t) => t.getFunction("balanceOf")(deployment.contracts.treasuryVault) as Promise<bigint>)));
+          // Balances at one block; deposits after it are counted from its events.
+          const block = await onChain("blockNumber", () => chain.blockNumber());
+          const balances = await onChain("balanceOf", () => Promise.all(stack.tokens.map((t) => t.getFunction("balanceOf")(deployment.contracts.treasuryVault, { blockTag: block }) as Promise<bigint>)));
           const slots: Position[] = balances.map((amount, i) => ({ assetIndex: BigInt(i), amount, salt: randomFieldElement() }));
           while (slots.length < size.N) slots.push({ assetIndex: 0n, amount: 0n, salt: randomFieldElement() });
           const snapshot = await chain.snapshot(settings.snapshotMaxAgeSeconds);
@@ -190,10 +215,11 @@ export function register(program: Command): void {
             throw new UserError(`cannot attest the vault's balances: ${describeViolation(e)}`, { where: "--init" });
           });
           const { txHash } = await onChain("publishAttestation", () => chain.attest(proven.proof));
-          FileStateStore.create(stateFile, proven.slots);
+          FileStateStore.create(stateFile, proven.slots, block);
           log({ event: "initialised", root: proven.root.toString(), tx: txHash, state: stateFile });
         }
         const store = FileStateStore.open(stateFile);
+        unlock();
         if (metrics) {
           const last = await onChain("latestAttestation", () => latestAttestation(stack));
           const block = last ? await stack.solvencyRegistry.runner!.provider!.getBlock(Number(last.blockNumber)) : null;
@@ -207,12 +233,7 @@ export function register(program: Command): void {
               }
             }
           : undefined;
-        const ctx = {
-          chain, prover, store, policy: fields, liabilitiesTotal: liabilities.total,
-          assets: policy.assets.map((a) => ({ symbol: a.symbol, decimals: a.decimals })),
-          scenarioNames: policy.scenarios.map((s) => s.name),
-          settings, log, ...(onStage ? { onStage } : {}),
-        };
+        const ctx = { ...context(store, settings), ...(onStage ? { onStage } : {}) };
 
         let stopping = false;
         let wake: (() => void) | undefined;
@@ -236,13 +257,22 @@ export function register(program: Command): void {
         try {
           for (let tick = 1; tick <= ticks && !stopping; tick++) {
             try {
-              const result = await runTick(ctx);
+              // One tick at a time on the state: a `homeostat payout` may have moved it since the last one.
+              const release = await lockState(stateFile, { waitMs: 600_000, onWait: (holder) => log({ event: "waiting-for-lock", holder }) });
+              let result: Awaited<ReturnType<typeof runTick>>;
+              try {
+                store.reload();
+                result = await runTick(ctx);
+              } finally {
+                release();
+              }
               failures = 0;
               log({
                 event: "tick-done",
                 tick,
                 acted: result.acted,
                 trades: result.trades.length,
+                deposits: result.deposits.length,
                 coverageBeforeBps: result.coverageBeforeBps.toString(),
                 coverageAfterBps: result.coverageAfterBps.toString(),
                 root: store.current().root.toString(),

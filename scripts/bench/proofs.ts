@@ -1,15 +1,15 @@
 /**
- * Benchmark section: S1 (solvency) and S2 (rebalance) for every instance that has been set up
+ * Benchmark section: S1 (solvency), S2 (rebalance) and S4 (payout) for every instance that has been set up
  * (build/circuits/NAME/{NAME.wasm, NAME.zkey, NAME.vkey.json}). Per instance: constraints (from the setup
  * manifest), witness time, proving time, and warm verification time in Node, each the median of several
  * runs after a warm-up. Inputs are the examples: examples/small for the test instances, examples/meridian
- * for the standard ones (S2: the example swap of examples/README.md). `run()` returns markdown.
+ * for the standard ones (S2: the example swap of examples/README.md; S4: a USDC payout). `run()` returns markdown.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT, instanceDir, loadInstances } from "../../core/node/instances.ts";
-import { prepareRebalance, prepareSolvency, runGroth16, type PreparedProof, type RebalanceRequest } from "../../prover/prove.ts";
+import { preparePayout, prepareRebalance, prepareSolvency, runGroth16, type PayoutRequest, type PreparedProof, type RebalanceRequest } from "../../prover/prove.ts";
 import { loadState } from "../../prover/state.ts";
 import { loadLiabilities, loadTreasury } from "../../prover/treasury.ts";
 import { randomFieldElement } from "../../prover/state.ts";
@@ -20,14 +20,16 @@ const RUNS = 5;
 /** Verifications measured after two warm-up runs. */
 const VERIFICATIONS = 20;
 
-/** DESIGN section 9 budgets (witness + proof, ms) on a 2-core machine. */
-const PROVE_BUDGET_MS: Record<string, number> = { "solvency-standard": 4000, "rebalance-standard": 8000 };
+/** DESIGN section 9 budgets (witness + proof, ms) on a 2-core machine; S4, a transition like S2, is held to S2's. */
+const PROVE_BUDGET_MS: Record<string, number> = { "solvency-standard": 4000, "rebalance-standard": 8000, "payout-standard": 8000 };
+const STATEMENTS = ["solvency", "rebalance", "payout"];
 const VERIFY_BUDGET_MS = 20;
 
-/** Which example and which swap each group uses. */
-const EXAMPLES: Record<string, { dir: string; swap: RebalanceRequest }> = {
-  test: { dir: "examples/small", swap: { sell: "WETH", amount: "50", buy: "USDC", minOut: "170000" } },
-  standard: { dir: "examples/meridian", swap: { sell: "WETH", amount: "500", buy: "USDC", minOut: "1690000" } },
+/** Which example, which swap and which payout each group uses. */
+const RECIPIENT = "0x00000000000000000000000000000000000000b0";
+const EXAMPLES: Record<string, { dir: string; swap: RebalanceRequest; payout: PayoutRequest }> = {
+  test: { dir: "examples/small", swap: { sell: "WETH", amount: "50", buy: "USDC", minOut: "170000" }, payout: { asset: "USDC", amount: "100000", to: RECIPIENT } },
+  standard: { dir: "examples/meridian", swap: { sell: "WETH", amount: "500", buy: "USDC", minOut: "1690000" }, payout: { asset: "USDC", amount: "250000", to: RECIPIENT } },
 };
 
 interface Row {
@@ -63,7 +65,7 @@ function constraintsOf(instance: string): string {
   }
 }
 
-/** A prepared S1 or S2 for `instance` from its group's example (state kept in a scratch folder). */
+/** A prepared S1, S2 or S4 for `instance` from its group's example (state kept in a scratch folder). */
 function prepare(instance: string, statement: string, group: string, scratch: string): PreparedProof {
   const example = EXAMPLES[group];
   if (!example) throw new Error(`no example for group ${group}`);
@@ -72,6 +74,7 @@ function prepare(instance: string, statement: string, group: string, scratch: st
   const liabilities = loadLiabilities(`${dir}/users.csv`, treasury.policy, (_k, n) => Array.from({ length: n }, randomFieldElement));
   const state = loadState(path.join(scratch, `${instance}.json`));
   const common = { treasury, liabilities, state, persistState: false, instance };
+  if (statement === "payout") return preparePayout({ ...common, request: example.payout });
   return statement === "solvency" ? prepareSolvency(common) : prepareRebalance({ ...common, request: example.swap });
 }
 
@@ -129,22 +132,23 @@ export async function run(): Promise<string> {
   const table = loadInstances();
   const names = Object.keys(table).filter((name) => {
     const statement = name.split("-")[0]!;
-    if (statement !== "solvency" && statement !== "rebalance") return false;
+    if (!STATEMENTS.includes(statement)) return false;
     const dir = path.join(PROJECT_ROOT, instanceDir(name));
     return ["wasm", "zkey", "vkey.json"].every((ext) => existsSync(path.join(dir, `${name}.${ext}`)));
   });
   const lines = [
-    "## S1 solvency and S2 rebalance proofs (Node: prover/groth16.ts on snarkjs's engine)",
+    "## S1 solvency, S2 rebalance and S4 payout proofs (Node: prover/groth16.ts on snarkjs's engine)",
     "",
     `Median of ${RUNS} runs after a warm-up (witness, proof; the best run too) and of ${VERIFICATIONS} warm verifications (single-threaded curve, as`,
     "`homeostat verify` runs them; snarkjs's default worker pool roughly doubles a verification). Inputs: examples/small",
-    "(test instances) and examples/meridian (standard instances; S2 sells 500 WETH for at least 1,690,000 USDC).",
+    "(test instances) and examples/meridian (standard instances; S2 sells 500 WETH for at least 1,690,000 USDC; S4 pays",
+    "out 250,000 USDC, 100,000 on examples/small). S4 has no budget of its own in DESIGN; it is held to S2's.",
     "Times are wall-clock; the CPU column (user + system time of all of the process's threads) is less sensitive to",
     "other work on the machine: on an otherwise idle 2-core machine, witness + proof takes roughly CPU / 2 or more.",
     "",
   ];
   if (names.length === 0) {
-    lines.push("No solvency/rebalance instance is set up: run `homeostat setup` first.");
+    lines.push("No solvency/rebalance/payout instance is set up: run `homeostat setup` first.");
     return lines.join("\n");
   }
   const scratch = mkdtempSync(path.join(os.tmpdir(), "homeostat-bench-"));

@@ -4,7 +4,8 @@
 // code, a stale feed and a factory not on the accepted list each fail naming the entry and the reason, with
 // nothing sent; a deployment interrupted after a few steps resumes from its journal without deploying any
 // contract twice, refuses a changed config, and ends in a deployment file attachStack uses, with the roles
-// as configured and no power left to the deployer.
+// as configured (the payout account holding PAYOUT_ROLE and the configured payout limits set before the
+// hand-over) and no power left to the deployer.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -63,6 +64,9 @@ describe.skipIf(!provingKeysBuilt("test"))("deploy --config onto existing tokens
     // Account 9 brings the pre-existing world (scripts/rehearsal/world.ts), so the deployer's nonce starts at 0.
     world = await deployWorld(await provider.getSigner(9));
     valid = worldConfig(world, { chainId: (await provider.getNetwork()).chainId, accounts, overrides: { minCoverage: "110%", liabilitiesDelay: "1h" } });
+    // The payout account (PAYOUT_ROLE) and two assets' payout limits, set by the deployer before the hand-over.
+    (valid["roles"] as Record<string, string>)["payout"] = accounts[7]!;
+    valid["payoutLimits"] = { DAI: { limit: "25000.5", period: "12h" }, USDC: { limit: "50000", period: "1d" } };
   });
 
   afterAll(async () => {
@@ -82,6 +86,13 @@ describe.skipIf(!provingKeysBuilt("test"))("deploy --config onto existing tokens
     expect(run.stdout).toMatch(/TreasuryVault\(policy, snapshots, registry, RebalanceTestVerifier/);
     expect(run.stdout).toContain(`keeper ${accounts[2]}`);
     expect(run.stdout).toMatch(/RiskPolicy\.renounceRole\(governance, deployer/);
+    // The payout role's grant and the limits (asset order, exact base units) come before the hand-over.
+    const plan = run.stdout.split("\n");
+    const at = (pattern: RegExp) => plan.findIndex((line) => pattern.test(line));
+    expect(plan[at(/TreasuryVault\.allowFactory/) + 1]).toMatch(new RegExp(`^\\s+\\d+\\. TreasuryVault\\.grantRole\\(PAYOUT_ROLE, ${accounts[7]}\\)$`));
+    expect(plan[at(/TreasuryVault\.allowFactory/) + 2]).toMatch(/\d+\. TreasuryVault\.setPayoutLimit\(USDC: 50,000 USDC per 86400 s, 50000000000 base units\)$/);
+    expect(plan[at(/TreasuryVault\.allowFactory/) + 3]).toMatch(/\d+\. TreasuryVault\.setPayoutLimit\(DAI: 25,000\.5 DAI per 43200 s, 25000500000000000000000 base units\)$/);
+    expect(at(/TreasuryVault\.setPayoutLimit\(DAI/)).toBeLessThan(at(/TreasuryVault\.grantRole\(governance, timelock/));
     expect(run.stdout).toMatch(/dry run: every check passed; nothing was sent/);
     expect(run.stdout).toMatch(/ok {3}sequencer\.feed \(sequencer uptime feed at 0x[0-9a-fA-F]{40}\): up since .*, past the 3600 s grace period/);
     expect(run.stdout).toMatch(/RiskPolicy\.setSequencerUptimeFeed\(0x[0-9a-fA-F]{40}, grace 3600 s\)/);
@@ -125,15 +136,22 @@ describe.skipIf(!provingKeysBuilt("test"))("deploy --config onto existing tokens
   });
 
   it("names every role account that is zero or shared, and refuses a config that does not fit the instance", async () => {
-    const file = write("roles.json", edit((c) => Object.assign(c["roles"] as object, { keeper: accounts[1], guardian: "0x0000000000000000000000000000000000000000" })));
+    const file = write("roles.json", edit((c) => Object.assign(c["roles"] as object, { keeper: accounts[1], guardian: "0x0000000000000000000000000000000000000000", payout: accounts[3] })));
     const failed = (await checkExistingContracts(provider, loadExistingConfig(file))).filter((f) => !f.ok);
     expect(failed.map((f) => `${f.path}: ${f.reason}`)).toEqual([
       "roles.guardian: the zero address cannot hold a role (the contracts refuse it)",
       "roles.keeper: the same account as roles.operator: each role needs its own account, so one stolen key holds one role",
+      "roles.payout: the same account as roles.rebalancer: each role needs its own account, so one stolen key holds one role",
     ]);
+    const limits = (payoutLimits: unknown) => write("limits.json", edit((c) => void (c["payoutLimits"] = payoutLimits)));
+    expect(() => loadExistingConfig(limits({ XYZ: { limit: "1", period: "1d" } }))).toThrow(/limits\.json: payoutLimits\.XYZ: XYZ is not one of the assets/);
+    expect(() => loadExistingConfig(limits({ USDC: { limit: "1.0000001", period: "1d" } }))).toThrow(/limits\.json: payoutLimits\.USDC\.limit: "1\.0000001" has 7 decimals; at most 6 fit exactly \(USDC has 6 decimals\)/);
+    expect(() => loadExistingConfig(limits({ USDC: { limit: "1", period: "366d" } }))).toThrow(/limits\.json: payoutLimits\.USDC\.period: at most 365 days/);
+    expect(() => loadExistingConfig(limits({ USDC: { limit: 5, period: "1d" } }))).toThrow(/limits\.json: payoutLimits\.USDC\.limit: expected a decimal string/);
     const three = write("three.json", edit((c) => {
       c.assets.pop();
       for (const s of c["scenarios"] as { shocks: Record<string, string> }[]) delete s.shocks["DAI"];
+      delete (c["payoutLimits"] as Record<string, unknown>)["DAI"];
     }));
     expect(() => loadExistingConfig(three)).toThrow(/three\.json: assets: the test instance takes 4 assets; the config lists 3/);
     expect(loadExistingConfig(path.join(import.meta.dirname, "../../examples/deploy-config.json")).config.assets.map((a) => a.symbol)).toEqual(["USDC", "WETH", "WBTC", "DAI"]);
@@ -198,6 +216,21 @@ describe.skipIf(!provingKeysBuilt("test"))("deploy --config onto existing tokens
       const created = steps.filter((s) => s.address).map((s) => s.address);
       expect(created).toHaveLength(14);
       expect(new Set(created).size).toBe(14);
+      // 14 creations, then the calls: sequencer feed, policy, factory, the payout role and two payout limits, and
+      // the hand-over of RiskPolicy and the vault (grant + renounce each).
+      expect(steps.filter((s) => !s.address).map((s) => s.step)).toEqual([
+        "RiskPolicy.setSequencerUptimeFeed",
+        "RiskPolicy.setPolicy",
+        "TreasuryVault.allowFactory",
+        "TreasuryVault.grantRole(payout)",
+        "TreasuryVault.setPayoutLimit(0)",
+        "TreasuryVault.setPayoutLimit(3)",
+        "RiskPolicy.grantRole(admin, timelock)",
+        "RiskPolicy.renounceRole(admin, deployer)",
+        "TreasuryVault.grantRole(admin, timelock)",
+        "TreasuryVault.renounceRole(admin, deployer)",
+      ]);
+      expect(steps).toHaveLength(24);
     });
 
     it("leaves a deployment attachStack uses, with the configured roles and no power to the deployer", async () => {
@@ -216,6 +249,12 @@ describe.skipIf(!provingKeysBuilt("test"))("deploy --config onto existing tokens
       expect(await has(stack.treasuryVault, id("GUARDIAN_ROLE"), guardian)).toBe(true);
       expect(await has(stack.timelock, id("PROPOSER_ROLE"), governor)).toBe(true);
       expect(await has(stack.timelock, id("EXECUTOR_ROLE"), governor)).toBe(true);
+      expect(await has(stack.treasuryVault, id("PAYOUT_ROLE"), accounts[7]!)).toBe(true);
+      expect(deployment.roles.payout).toBe(accounts[7]);
+      const limit = async (asset: number) => [...((await stack.treasuryVault.getFunction("payoutLimits")(asset)) as bigint[])].slice(0, 2);
+      expect(await limit(0)).toEqual([50_000n * 10n ** 6n, 86_400n]);
+      expect(await limit(1)).toEqual([0n, 0n]);
+      expect(await limit(3)).toEqual([25_000_500_000_000_000_000_000n, 43_200n]);
       for (const c of [stack.riskPolicy, stack.priceSnapshots, stack.solvencyRegistry, stack.treasuryVault]) {
         expect(await has(c, ADMIN, deployment.contracts.timelock)).toBe(true);
         expect(await has(c, ADMIN, deployerAddress)).toBe(false);

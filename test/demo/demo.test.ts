@@ -25,7 +25,9 @@ describe.skipIf(!provingKeysBuilt("test"))("homeostat demo", () => {
       timeout: 480_000,
     });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/proven and verified on chain: \d+ solvency attestations \(S1\), [1-9]\d* rebalances \(S2\)/);
+    expect(run.stdout).toMatch(/proven and verified on chain: \d+ solvency attestations \(S1\), [1-9]\d* rebalances \(S2\), 1 payout \(S4\)/);
+    expect(run.stdout).toMatch(/payout: 25000 USDC to 0x[0-9a-fA-F]{40} \(S4\); deposit: 40000 USDC, counted by the keeper's next attestation/);
+    expect(run.stderr).toMatch(/the keeper counted 1 deposit\(s\) and re-attested/);
     expect(run.stdout).toMatch(/coverage: [\d.]+% before -> [\d.]+% after the shock -> [\d.]+% after the keeper/);
     const url = /^page: (http:\/\/127\.0\.0\.1:\d+\/\?bundle=bundles%2F(\S+))$/m.exec(run.stdout);
     expect(url, run.stdout).not.toBeNull();
@@ -35,6 +37,11 @@ describe.skipIf(!provingKeysBuilt("test"))("homeostat demo", () => {
     expect(existsSync(path.join(site, "index.html"))).toBe(true);
     const bundles = readdirSync(path.join(site, "bundles"));
     expect(bundles.some((n) => n.endsWith("-rebalance.json"))).toBe(true);
+    const payout = bundles.find((n) => n.endsWith("-payout.json"));
+    expect(payout).toBeDefined();
+    const paid = await verifyBundle(JSON.parse(readFileSync(path.join(site, "bundles", payout!), "utf8")) as unknown, loadVerificationKeys());
+    expect(paid.reasons).toEqual([]);
+    expect(paid.valid).toBe(true);
     const latest = decodeURIComponent(url![2]!);
     expect(bundles).toContain(latest);
     const bundle = JSON.parse(readFileSync(path.join(site, "bundles", latest), "utf8")) as unknown;

@@ -24,6 +24,7 @@ describe("keeper metrics and health", () => {
     metrics.observe({ event: "rebalanced", proveSeconds: 1.5, amountIn: "10" });
     metrics.observe({ event: "reverted", reason: "InsufficientOutput" });
     metrics.observe({ event: "retry", what: "getBlock", attempt: 1 });
+    metrics.observe({ event: "deposit", asset: "DAI", amount: "2500", block: 40, slot: 3 });
     metrics.observe({ event: "attested", proveSeconds: 0.7 });
     metrics.observe({ event: "tick-done", tick: 1, coverageAfterBps: "13250" });
     clock += 30_000;
@@ -36,6 +37,7 @@ describe("keeper metrics and health", () => {
     expect(value(text, "homeostat_keeper_swaps_total")).toBe(1);
     expect(value(text, "homeostat_keeper_swap_reverts_total")).toBe(1);
     expect(value(text, "homeostat_keeper_rpc_retries_total")).toBe(1);
+    expect(text).toContain('homeostat_keeper_deposits_total{asset="DAI"} 1');
     expect(value(text, "homeostat_keeper_coverage_bps")).toBe(13250);
     // The attestation of the tick (30 s ago), not the one read at start (150 s ago).
     expect(value(text, "homeostat_keeper_last_attestation_age_seconds")).toBe(30);

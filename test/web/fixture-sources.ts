@@ -13,7 +13,7 @@ import { buildTree } from "../../liabilities/tree.ts";
 import { loadInstances } from "../../core/node/instances.ts";
 import { loadTreasury } from "../../prover/treasury.ts";
 import { DEFAULT_KEYS_DIR, PROJECT_ROOT } from "../../verifier/web/build.ts";
-import { EXAMPLES, makeRebalanceBundle, makeSolvencyBundle } from "./sample-bundles.ts";
+import { EXAMPLES, makePayoutBundle, makeRebalanceBundle, makeSolvencyBundle } from "./sample-bundles.ts";
 
 type Json = Record<string, unknown>;
 
@@ -39,13 +39,13 @@ async function proveInclusion(treeDir: string, userId: string): Promise<Json> {
 
 /**
  * The browser tests' sources, all real proofs from the `test` instances and the small example treasury:
- * a solvency bundle whose liabilities root is a users tree; a rebalance bundle; a user's inclusion proof in
+ * a solvency bundle whose liabilities root is a users tree; a rebalance bundle; a payout bundle; a user's inclusion proof in
  * that tree; the same user's valid proof in another tree (their balance changed since: another root). Work
  * files go to `workDir`.
  */
 export async function makeFixtureSources(
   workDir: string,
-): Promise<{ bundle: Json; rebalance: Json; inclusion: Json; otherTreeInclusion: Json; keysDir: string; userId: string }> {
+): Promise<{ bundle: Json; rebalance: Json; payout: Json; inclusion: Json; otherTreeInclusion: Json; keysDir: string; userId: string }> {
   const example = path.join(PROJECT_ROOT, EXAMPLES.test);
   const policy = loadTreasury({
     treasury: path.join(example, "treasury.json"),
@@ -68,9 +68,11 @@ export async function makeFixtureSources(
 
   const { bundle } = await makeSolvencyBundle(workDir, "test", treeDir);
   const { bundle: rebalance } = await makeRebalanceBundle(workDir);
+  const { bundle: payout } = await makePayoutBundle(workDir);
   return {
     bundle,
     rebalance,
+    payout,
     inclusion: await proveInclusion(treeDir, userId),
     otherTreeInclusion: await proveInclusion(otherTreeDir, userId),
     keysDir: DEFAULT_KEYS_DIR,

@@ -1,9 +1,9 @@
 /**
  * Real bundles for the browser tests and the benchmark: the example treasury of an instance group proven
- * with the prover library (prover/prove.ts), S1 or an S2 swap, with fresh salts and a throw-away state.
+ * with the prover library (prover/prove.ts), S1, an S2 swap or an S4 payout, with fresh salts and a throw-away state.
  */
 import path from "node:path";
-import { proveRebalance, proveSolvency } from "../../prover/prove.ts";
+import { provePayout, proveRebalance, proveSolvency } from "../../prover/prove.ts";
 import { loadState, randomFieldElement } from "../../prover/state.ts";
 import { loadLiabilities, loadTreasury } from "../../prover/treasury.ts";
 import { PROJECT_ROOT } from "../../verifier/web/build.ts";
@@ -57,5 +57,14 @@ export const SAMPLE_SWAP = { sell: "WETH", amount: "1", buy: "USDC", minOut: "33
 /** Proves `SAMPLE_SWAP` on the `test` example treasury (S2). Needs rebalance-test set up. */
 export async function makeRebalanceBundle(dir: string): Promise<SampleBundle> {
   const result = await proveRebalance({ ...loadExample(dir, "test"), request: { ...SAMPLE_SWAP } });
+  return { bundle: result.bundle as unknown as Json, instance: result.artifacts.instance, source: EXAMPLES.test };
+}
+
+/** The payout the payout sample proves (keeps every bound of examples/small: 12.5 of its vault-held WETH). */
+export const SAMPLE_PAYOUT = { asset: "WETH", amount: "12.5", to: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" } as const;
+
+/** Proves `SAMPLE_PAYOUT` on the `test` example treasury (S4). Needs payout-test set up. */
+export async function makePayoutBundle(dir: string): Promise<SampleBundle> {
+  const result = await provePayout({ ...loadExample(dir, "test"), request: { ...SAMPLE_PAYOUT } });
   return { bundle: result.bundle as unknown as Json, instance: result.artifacts.instance, source: EXAMPLES.test };
 }

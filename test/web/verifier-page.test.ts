@@ -1,10 +1,11 @@
 /**
  * Pins the browser verifier page end to end in a real Chromium (Debian's, through playwright-core): the
  * page is built with Vite, served by `homeostat serve`'s server with a folder of fixture bundles, and
- * driven like a user would. A valid bundle (S1, and an S2 swap) shows verified with its statement in words (one whose
- * policy names a custodian shows the attestor's key, its name marked as the operator's label); a changed public
- * signal, a policy that does not match its hash, an unpinned key and a non-canonical proof (a coordinate + q)
- * show invalid with the reason; a valid inclusion proof shows the balance counted under the attestation's
+ * driven like a user would. A valid bundle (S1, an S2 swap and an S4 payout) shows verified with its statement in
+ * words (one whose policy names a custodian shows the attestor's key, its name marked as the operator's label; a
+ * payout shows its asset, amount, recipient and the roots before and after); a changed public signal, a policy
+ * that does not match its hash, an unpinned key, a non-canonical proof (a coordinate + q), a payout redirected to
+ * another recipient and one showing more than was proven show invalid with the reason; a valid inclusion proof shows the balance counted under the attestation's
  * root, a changed balance and a proof for another root are refused with the reason; the optional on-chain
  * check reads a (stand-in) registry through the compiled contract's ABI. A screenshot is kept in
  * test-output/ as an artifact.
@@ -22,8 +23,8 @@ import { formatBps } from "../../core/units.ts";
 import { DIST_DIR, PROJECT_ROOT, ensureWebBuild } from "../../verifier/web/build.ts";
 import { launchChromium, waitForVerdict, type Browser } from "./browser.ts";
 import { makeFixtureSources } from "./fixture-sources.ts";
-import { makeExampleBundle, SAMPLE_SWAP } from "./sample-bundles.ts";
-import { writeFixtures, type Fixtures } from "./fixtures.ts";
+import { makeExampleBundle, SAMPLE_PAYOUT, SAMPLE_SWAP } from "./sample-bundles.ts";
+import { REDIRECTED_TO, writeFixtures, type Fixtures } from "./fixtures.ts";
 
 const OUTPUT_DIR = path.join(PROJECT_ROOT, "test-output");
 
@@ -103,6 +104,46 @@ describe("attestation", () => {
     const signals = fixtures.rebalanceBundle.publicSignals as Record<string, string>;
     expect(statement).toContain(`They are committed to as ${signals.newRoot}`);
     expect(statement).toContain("Positions before");
+  });
+
+  it("a payout bundle shows the payout: asset, amount, recipient, and the positions before and after", async () => {
+    expect(await open(fixtures.payout)).toBe("verified");
+    expect(await text("#verdict-title")).toBe("Verified: a valid payout proof under the pinned key of payout-test");
+    expect(await text("#statement-title")).toBe("2. What was proven");
+    const signals = fixtures.payoutBundle.publicSignals as Record<string, string>;
+    const statement = await text("#statement");
+    expect(statement).toContain(`After paying out ${SAMPLE_PAYOUT.amount} ${SAMPLE_PAYOUT.asset} from the vault to ${SAMPLE_PAYOUT.to}, the treasury still meets every bound`);
+    const claim = await text('li[data-claim="payout"]');
+    expect(claim).toContain(`Pays out ${SAMPLE_PAYOUT.amount} ${SAMPLE_PAYOUT.asset} to ${SAMPLE_PAYOUT.to}.`);
+    expect(claim).toContain(`The positions before the payout are committed as ${signals.oldRoot}, the positions left after it as ${signals.newRoot}.`);
+    // The commitments list every proven signal, the payout's in words; the recipient as its address (the field in the tooltip).
+    const { recipient, ...rest } = signals;
+    for (const value of Object.values(rest)) expect(statement).toContain(value);
+    expect(statement).toContain(`Asset paid out\n${SAMPLE_PAYOUT.asset} (asset ${signals.asset})`);
+    expect(statement).toContain(`Amount paid out\n${signals.amount} base units`);
+    expect(statement).toContain(`Recipient\n${SAMPLE_PAYOUT.to}`);
+    expect(await browser.page.getByText(SAMPLE_PAYOUT.to, { exact: true }).last().getAttribute("title")).toBe(`field element ${recipient}`);
+    expect(statement.match(/matches the data above/g)).toHaveLength(2);
+    expect(await text('li[data-claim="custody"]')).toContain("at least that right after the payout");
+    expect(await text('#keys-list li[data-instance="payout-test"]')).toContain("payout-test");
+    expect(browser.errors).toEqual([]);
+    await browser.page.screenshot({ path: path.join(OUTPUT_DIR, "verifier-page-payout.png"), fullPage: true });
+  });
+
+  it("a payout redirected to another recipient (signal and payout both changed) is refused: the proof does not verify", async () => {
+    expect(await open(fixtures.payoutRedirected)).toBe("invalid");
+    expect(await text("#verdict-title")).toBe("Not valid: this payout proof does not verify");
+    expect(await text("#verdict-reasons")).toBe("the Groth16 proof does not verify against the payout-test key and the public signals");
+    expect(await text("#statement-title")).toBe("2. What this bundle claims (not proven)");
+    expect(await text("#statement")).toContain("nothing below is proven");
+    expect(await text('[data-testid="payout-recipient"]')).toBe(REDIRECTED_TO);
+  });
+
+  it("a payout showing more than the proven amount is refused with the reason, though its proof verifies", async () => {
+    expect(await open(fixtures.payoutInflated)).toBe("invalid");
+    expect(await text("#verdict-title")).toBe("Not valid: the proof verifies, but this payout proof fails other checks (below)");
+    expect(await text("#verdict-reasons")).toBe("payout.amount is not the proven amount");
+    expect(await text("#statement")).toContain("nothing below is proven");
   });
 
   it("a bundle with one public signal changed shows invalid, with the reason", async () => {

@@ -30,13 +30,29 @@ export function utcTime(seconds: string | bigint): string {
   return new Date(ms).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, " UTC");
 }
 
-/** A field element as 0x-hex, 64 digits (how commitments are usually written). */
-export function hex32(decimal: string): string {
+/** A decimal integer as 0x-hex of at least `digits` digits (the input itself when it is not an integer). */
+function hex(decimal: string, digits: number): string {
   try {
-    return `0x${BigInt(decimal).toString(16).padStart(64, "0")}`;
+    return `0x${BigInt(decimal).toString(16).padStart(digits, "0")}`;
   } catch {
     return decimal;
   }
+}
+
+/** A field element as 0x-hex, 64 digits (how commitments are usually written). */
+export function hex32(decimal: string): string {
+  return hex(decimal, 64);
+}
+
+/** An address-sized field element (a payout's recipient) as 0x-hex, 40 digits. */
+export function hexAddress(decimal: string): string {
+  return hex(decimal, 40);
+}
+
+/** A decimal amount as written (`1500000.25`) with its whole part grouped: `1,500,000.25`. */
+export function grouped(amount: string): string {
+  const [whole = "", fraction] = amount.split(".");
+  return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${fraction ? `.${fraction}` : ""}`;
 }
 
 /** `0x1234…abcd` for tight spots; the full value goes in the element's title. */

@@ -10,7 +10,7 @@
  * verdict in `data-*` attributes on <body>.
  */
 import type { BundleReport, InclusionReport, PinnedKeyInfo, StatementView, WorkerRequest, WorkerResponse } from "./protocol.ts";
-import { hex32, ms, pct, short, tokenPrice, utcTime } from "./format.ts";
+import { grouped, hex32, hexAddress, ms, pct, short, tokenPrice, utcTime } from "./format.ts";
 import { unpackVaultTotals } from "../../../core/signals.ts";
 import { formatDecimal } from "../../../core/units.ts";
 
@@ -153,8 +153,23 @@ async function loadBundle(text: string, source: string): Promise<void> {
   (byId<HTMLButtonElement>("chain-check")).disabled = false;
 }
 
+/**
+ * Each statement in words: what a bundle of it is, and when the contracts compare its vault-held totals with the
+ * vault's balances.
+ */
+const STATEMENT_WORDS: Readonly<Record<string, { what: string; totalsChecked: string }>> = {
+  solvency: { what: "solvency attestation", totalsChecked: "when the attestation is published" },
+  rebalance: { what: "rebalance proof", totalsChecked: "right after the swap" },
+  payout: { what: "payout proof", totalsChecked: "right after the payout" },
+};
+
+function statementWords(report: BundleReport): { what: string; totalsChecked: string } {
+  const words = report.statement !== undefined && Object.hasOwn(STATEMENT_WORDS, report.statement) ? STATEMENT_WORDS[report.statement] : undefined;
+  return words ?? { what: "bundle", totalsChecked: "when the proof is used" };
+}
+
 function verdictTitle(report: BundleReport): string {
-  const what = report.statement === "rebalance" ? "rebalance proof" : "solvency attestation";
+  const { what } = statementWords(report);
   if (report.verdict === "verified") return `Verified: a valid ${what} under the pinned key of ${report.instance ?? "?"}`;
   // The pairing can pass while other checks fail (e.g. a policy or prices other than the ones proven): say so.
   if (report.proofValid) return `Not valid: the proof verifies, but this ${what} fails other checks (below)`;
@@ -183,6 +198,20 @@ function shockWords(view: StatementView, shocks: string[]): string {
   return parts.length ? parts.join(", ") : "no price moves";
 }
 
+/** A payout bundle's payout: what leaves the vault, to whom, and the commitments before and after. */
+function payoutClaim(report: BundleReport, payout: NonNullable<BundleReport["payout"]>): HTMLElement {
+  const before = signal(report, "oldRoot");
+  const after = signal(report, "newRoot");
+  return h("li", { "data-claim": "payout" },
+    h("span", { class: "claim-lead" }, `Pays out ${grouped(payout.units)} ${payout.symbol} to `, h("span", { class: "hash", "data-testid": "payout-recipient" }, payout.to), "."),
+    " The proof names this asset, amount and recipient: the vault's payout gate pays exactly these, from one position the vault itself holds. " +
+      "The positions before the payout are committed as ",
+    before ? hashEl(before) : "?",
+    ", the positions left after it as ",
+    after ? hashEl(after) : "?",
+    ".");
+}
+
 function statementNodes(report: BundleReport): Node[] {
   const view = report.view;
   const trusted = report.verdict === "verified" && report.policy.status === "match" && report.prices.status === "match";
@@ -205,13 +234,17 @@ function statementNodes(report: BundleReport): Node[] {
   if (view) {
     const liab = symbolOf(view, view.liabilityAsset);
     const when = view.priceTimestamp ? utcTime(view.priceTimestamp) : "the snapshot time";
-    const positions = report.statement === "rebalance" ? signal(report, "newRoot") : signal(report, "positionsRoot");
+    const positions = signal(report, "newRoot") ?? signal(report, "positionsRoot");
+    const stillMeets = `the treasury ${trusted ? "still meets" : "would still meet"} every bound of its risk policy at the prices of ${when}:`;
     const intro = report.statement === "rebalance" && report.action
       ? `After selling ${report.action.amount} ${report.action.sell} for at least ${report.action.minOut} ${report.action.buy}` +
         (view.maxSlippageBps !== undefined ? ` (no worse than ${pct(view.maxSlippageBps)} below the snapshot's price)` : "") +
-        `, the treasury ${trusted ? "still meets" : "would still meet"} every bound of its risk policy at the prices of ${when}:`
-      : `At the prices of ${when}, the treasury ${trusted ? "meets" : "would meet"} every bound of its risk policy:`;
+        `, ${stillMeets}`
+      : report.statement === "payout" && report.payout
+        ? `After paying out ${grouped(report.payout.units)} ${report.payout.symbol} from the vault to ${report.payout.to}, ${stillMeets}`
+        : `At the prices of ${when}, the treasury ${trusted ? "meets" : "would meet"} every bound of its risk policy:`;
     container.prepend(h("p", null, intro));
+    if (report.statement === "payout" && report.payout) claims.append(payoutClaim(report, report.payout));
     const liquidSymbols = view.assets.filter((a) => a.liquid).map((a) => a.symbol);
 
     if (view.minCoverageBps !== undefined) {
@@ -251,7 +284,7 @@ function statementNodes(report: BundleReport): Node[] {
       const totals = unpackVaultTotals(packed, view.assets.length);
       const held = view.assets.map((a, i) => ({ a, amount: totals[i]! })).filter((x) => x.amount > 0n);
       const usd = held.reduce((sum, x) => sum + (x.a.unitPrice ? x.amount * BigInt(x.a.unitPrice) : 0n), 0n);
-      const where = report.statement === "rebalance" ? "right after the swap" : "when the attestation is published";
+      const where = statementWords(report).totalsChecked;
       const attestors = view.attestors ?? [];
       claims.append(h("li", { "data-claim": "custody" },
         h("span", { class: "claim-lead" }, "Assets the treasury really holds."),
@@ -292,6 +325,12 @@ function statementNodes(report: BundleReport): Node[] {
       fact(name === "assetIn" ? "Asset sold" : "Asset bought", `${symbolOf(view, value)} (asset ${value})`);
     } else if (name === "amountIn" || name === "minAmountOut") {
       fact(name === "amountIn" ? "Amount sold" : "Least amount bought", h("span", { class: "hash" }, value), " base units");
+    } else if (name === "asset" && report.statement === "payout") {
+      fact("Asset paid out", `${symbolOf(view, value)} (asset ${value})`);
+    } else if (name === "amount" && report.statement === "payout") {
+      fact("Amount paid out", h("span", { class: "hash" }, value), " base units");
+    } else if (name === "recipient" && report.statement === "payout") {
+      fact("Recipient", h("span", { class: "hash", title: `field element ${value}` }, hexAddress(value)));
     } else {
       const label = { positionsRoot: "Positions commitment", liabilitiesRoot: "Liabilities root", oldRoot: "Positions before", newRoot: "Positions after" }[name] ??
         (name.startsWith("vaultTotals[") ? `Vault totals ${name.slice(11)} (two assets packed)` : name);
@@ -314,9 +353,7 @@ function balanceWords(balance: string | undefined): string {
   if (balance === undefined) return "?";
   const view = currentBundle?.view;
   const symbol = view?.liabilityAsset !== undefined ? view.assets[view.liabilityAsset]?.symbol : undefined;
-  const [whole = "", fraction] = balance.split(".");
-  const grouped = `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${fraction ? `.${fraction}` : ""}`;
-  return symbol ? `${grouped} ${symbol}` : grouped;
+  return symbol ? `${grouped(balance)} ${symbol}` : grouped(balance);
 }
 
 async function checkInclusion(text: string): Promise<void> {

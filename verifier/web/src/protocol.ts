@@ -85,6 +85,8 @@ export interface BundleReport {
   view?: StatementView;
   /** The swap of a rebalance bundle, in words (`sell`, `amount`, `buy`, `minOut`) as the bundle writes it. */
   action?: { sell: string; amount: string; buy: string; minOut: string };
+  /** The payout of a payout bundle as the bundle writes it: asset symbol, amount in token units, recipient address. */
+  payout?: { symbol: string; units: string; to: string };
   timings: { verifyMs: number; totalMs: number };
 }
 

@@ -8,6 +8,7 @@
  */
 import { buildBn128, type Bn128 } from "ffjavascript";
 import { listHash } from "../../../core/hash.ts";
+import { STATEMENTS } from "../../../core/signals.ts";
 import pinnedKeys from "virtual:homeostat-pinned-keys";
 import { checkStatement } from "./statement.ts";
 import { verifyAttestation, verifyInclusionFile } from "./verify-adapter.ts";
@@ -51,6 +52,12 @@ function parseJson(text: string): { value?: unknown; error?: string } {
   }
 }
 
+/** An object member of an untrusted bundle, when it is one. */
+function member(bundle: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+  const value = bundle[name];
+  return value && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
+}
+
 /** Verifies a bundle and recomputes what it claims. */
 async function bundleReport(text: string): Promise<BundleReport> {
   const start = performance.now();
@@ -59,16 +66,19 @@ async function bundleReport(text: string): Promise<BundleReport> {
   const check = parsed.error
     ? { valid: false, reasons: [parsed.error], verifyMs: 0 }
     : await verifyAttestation(parsed.value, pinnedKeys);
-  const rawSignals = bundle.publicSignals && typeof bundle.publicSignals === "object" ? (bundle.publicSignals as Record<string, unknown>) : {};
+  const rawSignals = member(bundle, "publicSignals") ?? {};
   const signals: Record<string, string> = {};
   for (const [name, value] of Object.entries(rawSignals)) signals[name] = String(value);
-  const statement = bundle.statement === "solvency" || bundle.statement === "rebalance" ? checkStatement(bundle, signals) : undefined;
+  // Every statement's bundle carries a policy and prices; anything else is not read as a statement.
+  const statement = (STATEMENTS as readonly unknown[]).includes(bundle.statement) ? checkStatement(bundle, signals) : undefined;
 
   const reasons = [...check.reasons];
   const verdict = check.valid ? "verified" : "invalid";
   const vkeyHash = typeof bundle.vkeyHash === "string" ? bundle.vkeyHash : undefined;
-  const rawAction = bundle.action && typeof bundle.action === "object" ? (bundle.action as Record<string, unknown>) : undefined;
+  const rawAction = member(bundle, "action");
   const action = rawAction ? { sell: String(rawAction.sell), amount: String(rawAction.amount), buy: String(rawAction.buy), minOut: String(rawAction.minOut) } : undefined;
+  const rawPayout = member(bundle, "payout");
+  const payout = rawPayout ? { symbol: String(rawPayout.symbol), units: String(rawPayout.units), to: String(rawPayout.to) } : undefined;
   return {
     verdict,
     reasons,
@@ -83,6 +93,7 @@ async function bundleReport(text: string): Promise<BundleReport> {
     prices: statement?.prices ?? { status: "unreadable", error: "no statement" },
     ...(statement?.view ? { view: statement.view } : {}),
     ...(action ? { action } : {}),
+    ...(payout ? { payout } : {}),
     timings: { verifyMs: check.verifyMs, totalMs: performance.now() - start },
   };
 }
